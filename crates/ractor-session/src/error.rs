@@ -1,0 +1,223 @@
+//! The one error type of the crate.
+
+use std::time::Duration;
+
+use ractor::{ActorCell, ActorRef};
+
+use crate::id::{InvalidSessionId, SessionId};
+
+/// A boxed error kept as the source of [`SessionError::CallFailed`] and friends.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong when starting, reaching or stopping a session.
+///
+/// Messages read like the original Phoenix.SessionProcess errors, e.g.
+/// `Session not found: abc` or `Operation timed out after 50ms`. Causes are kept as
+/// [`std::error::Error::source`], not flattened into the text.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{SessionConfig, SessionError, SessionManager};
+///
+/// let manager = SessionManager::spawn(SessionConfig::default()).await?;
+/// match manager.touch("nobody") {
+///     Err(SessionError::SessionNotFound { id }) => assert_eq!(id.as_str(), "nobody"),
+///     other => panic!("unexpected: {other:?}"),
+/// }
+/// manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The value is not a valid session ID (1 to 64 bytes of `[A-Za-z0-9_-]`).
+    #[error(transparent)]
+    InvalidSessionId(#[from] InvalidSessionId),
+
+    /// `max_sessions` sessions are live; stop one or raise the limit.
+    #[error("Maximum concurrent sessions limit ({max}) reached")]
+    SessionLimitReached {
+        /// The configured limit.
+        max: usize,
+    },
+
+    /// More session creations in the last minute than `rate_limit` allows.
+    #[error("Rate limit exceeded: maximum {limit} sessions per minute")]
+    RateLimitExceeded {
+        /// The configured creations per minute.
+        limit: u32,
+    },
+
+    /// No live session has this ID (never started, terminated or expired).
+    #[error("Session not found: {id}")]
+    SessionNotFound {
+        /// The ID asked for.
+        id: SessionId,
+    },
+
+    /// The session is registered but its actor has already stopped: it is on its way out.
+    #[error("Process not found for session: {id}")]
+    ProcessNotFound {
+        /// The ID asked for.
+        id: SessionId,
+    },
+
+    /// The session did not answer in time. It stays alive; the late reply is discarded.
+    #[error("Operation timed out after {}ms", .0.as_millis())]
+    Timeout(Duration),
+
+    /// The session stopped or failed before it replied.
+    #[error("Call failed for session {session_type}: {source}")]
+    CallFailed {
+        /// The session's actor type.
+        session_type: &'static str,
+        /// Why the reply never came.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The message could not be delivered.
+    #[error("Cast failed for session {session_type}: {source}")]
+    CastFailed {
+        /// The session's actor type.
+        session_type: &'static str,
+        /// Why delivery failed.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A session with this ID is already live; the existing actor is carried along.
+    #[error("Session already started: {id}")]
+    AlreadyStarted {
+        /// The ID asked for.
+        id: SessionId,
+        /// The live session's actor.
+        actor: ActorCell,
+    },
+
+    /// The session exists but its actor takes another message type.
+    #[error(
+        "Wrong session type for {id}: asked for messages of type `{expected}`, \
+         but the session is a `{actual}`"
+    )]
+    WrongSessionType {
+        /// The ID asked for.
+        id: SessionId,
+        /// The message type the caller asked for.
+        expected: &'static str,
+        /// The session's actor type.
+        actual: &'static str,
+    },
+
+    /// The actor's `pre_start` failed or panicked.
+    #[error("Failed to start session {id}: {source}")]
+    StartFailed {
+        /// The ID asked for.
+        id: SessionId,
+        /// The spawn error, with the actor's own error as its source.
+        #[source]
+        source: ractor::SpawnErr,
+    },
+
+    /// The configuration is invalid.
+    #[error("Invalid session configuration: `{field}` {reason}")]
+    InvalidConfig {
+        /// The offending field.
+        field: &'static str,
+        /// What is wrong with it and what is accepted.
+        reason: String,
+    },
+
+    /// The manager has been shut down and takes no more work.
+    #[error("The session manager has shut down")]
+    ManagerShutdown,
+}
+
+impl SessionError {
+    /// For [`SessionError::AlreadyStarted`], the live session's actor as a typed reference.
+    ///
+    /// Returns `None` for other errors, or when the live actor takes another message type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
+    /// let first = manager.start("s1").await?;
+    /// let err = manager.start("s1").await.unwrap_err();
+    /// let again = err.existing_actor::<KvMsg>().expect("already started");
+    /// assert_eq!(again.get_id(), first.get_id());
+    /// manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn existing_actor<M: ractor::Message>(&self) -> Option<ActorRef<M>> {
+        match self {
+            Self::AlreadyStarted { actor, .. } if actor.is_message_type_of::<M>() != Some(false) => {
+                Some(actor.clone().into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Why a call or cast found no reply: the session's actor dropped the reply port.
+#[derive(Debug, thiserror::Error)]
+#[error("the session stopped before replying")]
+pub struct ReplyDropped;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_like_the_original() {
+        let id = SessionId::parse("abc").unwrap();
+        assert_eq!(
+            SessionError::SessionLimitReached { max: 10_000 }.to_string(),
+            "Maximum concurrent sessions limit (10000) reached"
+        );
+        assert_eq!(
+            SessionError::RateLimitExceeded { limit: 100 }.to_string(),
+            "Rate limit exceeded: maximum 100 sessions per minute"
+        );
+        assert_eq!(
+            SessionError::SessionNotFound { id: id.clone() }.to_string(),
+            "Session not found: abc"
+        );
+        assert_eq!(
+            SessionError::ProcessNotFound { id }.to_string(),
+            "Process not found for session: abc"
+        );
+        assert_eq!(
+            SessionError::Timeout(Duration::from_millis(50)).to_string(),
+            "Operation timed out after 50ms"
+        );
+        let invalid = SessionId::parse("invalid@session").unwrap_err();
+        assert_eq!(
+            SessionError::from(invalid).to_string(),
+            r#"Invalid session ID format: "invalid@session""#
+        );
+    }
+
+    #[test]
+    fn call_failures_keep_their_source() {
+        use std::error::Error as _;
+        let err = SessionError::CallFailed {
+            session_type: "KvSession",
+            source: Box::new(ReplyDropped),
+        };
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("the session stopped before replying")
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! The default session: a key-value store of JSON values.
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The default session type: a map of string keys to JSON values, one per session.
+///
+/// Started by [`SessionManager::start`](crate::SessionManager::start). Talk to it with
+/// [`KvMsg`], typed, or with [`KvMsg::Request`], a JSON command that is checked at run
+/// time: a malformed command gets an error reply and the session carries on.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{KvMsg, SessionManager};
+/// use serde_json::json;
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// manager.start("s1").await?;
+/// manager.cast("s1", KvMsg::put("cart", json!(["apple"])))?;
+/// let all = manager.call("s1", KvMsg::GetAll).await?;
+/// assert_eq!(all.get("cart"), Some(&json!(["apple"])));
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KvSession;
+
+/// The reply to [`KvMsg::Ping`].
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(format!("{:?}", ractor_session::Pong), "Pong");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pong;
+
+/// Messages of [`KvSession`].
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::KvMsg;
+/// let msg = KvMsg::put("theme", "dark");
+/// assert!(matches!(msg, KvMsg::Put { .. }));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum KvMsg {
+    /// Replies [`Pong`].
+    Ping(RpcReplyPort<Pong>),
+    /// Sets `key` to `value`.
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: Value,
+    },
+    /// Replies with the value of `key`, if any.
+    Get {
+        /// The key.
+        key: String,
+        /// Where the value goes.
+        reply: RpcReplyPort<Option<Value>>,
+    },
+    /// Removes `key`.
+    Delete {
+        /// The key.
+        key: String,
+    },
+    /// Removes `key` and replies with its value, if any.
+    Take {
+        /// The key.
+        key: String,
+        /// Where the value goes.
+        reply: RpcReplyPort<Option<Value>>,
+    },
+    /// Replies with every key and value.
+    GetAll(RpcReplyPort<Map<String, Value>>),
+    /// Removes every key.
+    Clear,
+    /// A JSON command, checked at run time; see [`KvRequest`] for its shape.
+    Request {
+        /// The command, e.g. `{"op": "put", "key": "a", "value": 1}`.
+        request: Value,
+        /// The result, or why the command was refused.
+        reply: RpcReplyPort<Result<Value, KvError>>,
+    },
+}
+
+impl KvMsg {
+    /// A [`KvMsg::Put`] from anything convertible to a JSON value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let msg = ractor_session::KvMsg::put("count", 3);
+    /// ```
+    pub fn put(key: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::Put {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// The JSON commands [`KvMsg::Request`] accepts, tagged by `op`.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::KvRequest;
+/// let request: KvRequest = serde_json::from_value(serde_json::json!({"op": "get", "key": "a"}))?;
+/// assert_eq!(request, KvRequest::Get { key: "a".into() });
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum KvRequest {
+    /// Replies `"pong"`.
+    Ping,
+    /// Sets a key; replies `null`.
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: Value,
+    },
+    /// Replies with a key's value or `null`.
+    Get {
+        /// The key.
+        key: String,
+    },
+    /// Removes a key; replies `null`.
+    Delete {
+        /// The key.
+        key: String,
+    },
+    /// Removes a key; replies with its value or `null`.
+    Take {
+        /// The key.
+        key: String,
+    },
+    /// Replies with the whole map.
+    GetAll,
+    /// Removes every key; replies `null`.
+    Clear,
+}
+
+/// Why a [`KvMsg::Request`] was refused.
+///
+/// # Examples
+///
+/// ```
+/// let err = ractor_session::KvError::BadRequest("missing field `key`".into());
+/// assert_eq!(err.to_string(), "bad key-value request: missing field `key`");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KvError {
+    /// The command did not match [`KvRequest`].
+    #[error("bad key-value request: {0}")]
+    BadRequest(String),
+}
+
+impl KvSession {
+    fn apply(map: &mut Map<String, Value>, request: KvRequest) -> Value {
+        match request {
+            KvRequest::Ping => Value::from("pong"),
+            KvRequest::Put { key, value } => {
+                map.insert(key, value);
+                Value::Null
+            }
+            KvRequest::Get { key } => map.get(&key).cloned().unwrap_or(Value::Null),
+            KvRequest::Delete { key } => {
+                map.remove(&key);
+                Value::Null
+            }
+            KvRequest::Take { key } => map.remove(&key).unwrap_or(Value::Null),
+            KvRequest::GetAll => Value::Object(map.clone()),
+            KvRequest::Clear => {
+                map.clear();
+                Value::Null
+            }
+        }
+    }
+}
+
+impl Actor for KvSession {
+    type Msg = KvMsg;
+    type State = Map<String, Value>;
+    type Arguments = Map<String, Value>;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<KvMsg>,
+        initial: Map<String, Value>,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        Ok(initial)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<KvMsg>,
+        message: KvMsg,
+        map: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        // A reply port whose caller gave up (timed out) is not an error of the session.
+        match message {
+            KvMsg::Ping(reply) => {
+                let _ = reply.send(Pong);
+            }
+            KvMsg::Put { key, value } => {
+                map.insert(key, value);
+            }
+            KvMsg::Get { key, reply } => {
+                let _ = reply.send(map.get(&key).cloned());
+            }
+            KvMsg::Delete { key } => {
+                map.remove(&key);
+            }
+            KvMsg::Take { key, reply } => {
+                let _ = reply.send(map.remove(&key));
+            }
+            KvMsg::GetAll(reply) => {
+                let _ = reply.send(map.clone());
+            }
+            KvMsg::Clear => map.clear(),
+            KvMsg::Request { request, reply } => {
+                let result = serde_json::from_value::<KvRequest>(request)
+                    .map(|request| Self::apply(map, request))
+                    .map_err(|e| KvError::BadRequest(e.to_string()));
+                let _ = reply.send(result);
+            }
+        }
+        Ok(())
+    }
+}

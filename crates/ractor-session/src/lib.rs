@@ -1,0 +1,26 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod error;
+mod expiry;
+mod id;
+mod kv;
+mod limits;
+mod manager;
+mod registry;
+mod session;
+mod supervisor;
+mod telemetry;
+mod watch;
+
+pub use config::SessionConfig;
+pub use error::{BoxError, ReplyDropped, SessionError};
+pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
+pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
+pub use manager::{SessionInfo, SessionManager, SessionStats};
+pub use session::current_session_id;
+pub use watch::{EndReason, SessionWatch};
+
+/// ractor, re-exported so sessions can be written against the exact version in use.
+pub use ractor;

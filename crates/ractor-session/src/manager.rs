@@ -1,0 +1,1001 @@
+//! [`SessionManager`]: the public face of the registry, supervisor and expiry task.
+
+use std::any::{TypeId, type_name};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use dashmap::DashMap;
+use dashmap::mapref::entry::Entry as MapEntry;
+use ractor::{Actor, ActorCell, ActorId, ActorRef, Message, RpcReplyPort, rpc::CallResult};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{Duration, Instant};
+
+use crate::config::SessionConfig;
+use crate::error::{ReplyDropped, SessionError};
+use crate::expiry::{self, Command};
+use crate::id::SessionId;
+use crate::kv::KvSession;
+use crate::limits::{RateLimiter, SlotCounter};
+use crate::registry::{Clock, Entry, Shared, Slot};
+use crate::session::Session;
+use crate::supervisor::SessionSupervisor;
+use crate::telemetry::{self, short_type_name};
+use crate::watch::{EndReason, SessionWatch};
+
+/// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
+///
+/// One manager owns a supervisor actor, a registry of live sessions keyed by
+/// [`SessionId`], its [`SessionConfig`], the limits and the expiry timer wheel. Several
+/// managers in one process never see each other's sessions.
+///
+/// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
+/// [`start`](Self::start) starts the key-value [`KvSession`]. Every `call`, `cast` and
+/// `touch` counts as activity and postpones idle expiry.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{KvMsg, SessionConfig, SessionManager};
+/// use serde_json::json;
+///
+/// let manager = SessionManager::spawn(SessionConfig::default()).await?;
+/// manager.start("user-1").await?;
+/// manager.cast("user-1", KvMsg::put("theme", json!("dark")))?;
+/// let theme = manager.call("user-1", |reply| KvMsg::Get { key: "theme".into(), reply }).await?;
+/// assert_eq!(theme, Some(json!("dark")));
+/// manager.terminate("user-1").await?;
+/// assert!(!manager.is_started("user-1"));
+/// manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionManager {
+    shared: Arc<Shared>,
+    tasks: Arc<Mutex<Option<BackgroundTasks>>>,
+}
+
+#[derive(Debug)]
+struct BackgroundTasks {
+    expiry: JoinHandle<()>,
+    supervisor: JoinHandle<()>,
+}
+
+/// One row of [`SessionManager::list`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// manager.start("s1").await?;
+/// let info = &manager.list()[0];
+/// assert_eq!(info.id.as_str(), "s1");
+/// assert_eq!(info.session_type, "KvSession");
+/// assert!(info.last_active >= info.started_at);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The session's ID.
+    pub id: SessionId,
+    /// Its actor's ID.
+    pub actor_id: ActorId,
+    /// The actor type's name, without its module path.
+    pub session_type: &'static str,
+    /// When it started.
+    pub started_at: SystemTime,
+    /// Its last activity (`call`, `cast`, `touch`, or its start).
+    pub last_active: SystemTime,
+}
+
+/// Figures from [`SessionManager::stats`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// manager.start("a").await?;
+/// manager.start("b").await?;
+/// let stats = manager.stats();
+/// assert_eq!(stats.live, 2);
+/// assert_eq!(stats.by_type.get("KvSession"), Some(&2));
+/// assert_eq!(stats.max_sessions, 10_000);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionStats {
+    /// Live sessions.
+    pub live: usize,
+    /// Sessions whose actor is being started right now.
+    pub starting: usize,
+    /// The configured `max_sessions`.
+    pub max_sessions: usize,
+    /// Live sessions per actor type.
+    pub by_type: BTreeMap<&'static str, usize>,
+    /// Entries the registry can hold without growing: its memory scales with this, not
+    /// with `live` (per-session memory is measured by the benchmark package; see
+    /// `docs/performance.md`).
+    pub registry_capacity: usize,
+}
+
+impl SessionManager {
+    /// Validates `config`, then starts the supervisor and the expiry task.
+    ///
+    /// Must be called within a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::InvalidConfig`] for a bad configuration;
+    /// [`SessionError::StartFailed`] if the supervisor actor could not start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::spawn(SessionConfig::default().with_max_sessions(100)).await?;
+    /// assert_eq!(manager.count(), 0);
+    ///
+    /// let bad = SessionManager::spawn(SessionConfig::default().with_max_sessions(0)).await;
+    /// assert!(bad.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn spawn(config: SessionConfig) -> Result<Self, SessionError> {
+        config.validate()?;
+        let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
+            .await
+            .map_err(|source| SessionError::StartFailed {
+                id: SessionId::parse("supervisor").expect("a valid literal ID"),
+                source,
+            })?;
+        let (expiry_tx, expiry_rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            registry: DashMap::new(),
+            slots: SlotCounter::new(config.max_sessions),
+            rate: config.effective_rate_limit().map(RateLimiter::new),
+            clock: Clock::new(),
+            expiry: expiry_tx,
+            supervisor: supervisor.get_cell(),
+            shutting_down: Default::default(),
+            config,
+        });
+        let expiry_task = tokio::spawn(expiry::run(Arc::downgrade(&shared), expiry_rx));
+        Ok(Self {
+            shared,
+            tasks: Arc::new(Mutex::new(Some(BackgroundTasks {
+                expiry: expiry_task,
+                supervisor: supervisor_task,
+            }))),
+        })
+    }
+
+    /// The configuration this manager runs with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// assert_eq!(manager.config().max_sessions, 10_000);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn config(&self) -> &SessionConfig {
+        &self.shared.config
+    }
+
+    /// Starts the default session type, the key-value [`KvSession`], under `id`.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_with`](Self::start_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let actor = manager.start("s1").await?;
+    /// assert!(manager.is_started("s1"));
+    /// assert!(manager.start("s1").await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<<KvSession as Actor>::Msg>, SessionError> {
+        self.start_with(id, KvSession, Default::default()).await
+    }
+
+    /// Starts `actor` as the session `id`, with `args` for its `pre_start`.
+    ///
+    /// The actor is linked to the manager's supervisor; if it panics or fails, only this
+    /// session ends (as [`EndReason::Crashed`]) and it is not restarted.
+    ///
+    /// # Errors
+    ///
+    /// - [`SessionError::InvalidSessionId`] for a malformed `id`;
+    /// - [`SessionError::AlreadyStarted`] if `id` is live (carrying the live actor);
+    /// - [`SessionError::SessionLimitReached`] / [`SessionError::RateLimitExceeded`];
+    /// - [`SessionError::StartFailed`] if `pre_start` failed or panicked;
+    /// - [`SessionError::ManagerShutdown`] after [`shutdown`](Self::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+    /// use ractor_session::SessionManager;
+    ///
+    /// struct Counter;
+    /// enum CounterMsg { Add(u64), Get(RpcReplyPort<u64>) }
+    ///
+    /// impl Actor for Counter {
+    ///     type Msg = CounterMsg;
+    ///     type State = u64;
+    ///     type Arguments = u64;
+    ///
+    ///     async fn pre_start(&self, _: ActorRef<CounterMsg>, start: u64) -> Result<u64, ActorProcessingErr> {
+    ///         Ok(start)
+    ///     }
+    ///
+    ///     async fn handle(&self, _: ActorRef<CounterMsg>, msg: CounterMsg, n: &mut u64) -> Result<(), ActorProcessingErr> {
+    ///         match msg {
+    ///             CounterMsg::Add(k) => *n += k,
+    ///             CounterMsg::Get(reply) => reply.send(*n)?,
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let manager = SessionManager::spawn(Default::default()).await?;
+    /// manager.start_with("c", Counter, 123).await?;
+    /// manager.cast("c", CounterMsg::Add(1))?;
+    /// assert_eq!(manager.call("c", CounterMsg::Get).await?, 124);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        actor: A,
+        args: A::Arguments,
+    ) -> Result<ActorRef<A::Msg>, SessionError> {
+        let id = SessionId::parse(id.as_ref())?;
+        self.start_entry(id, move || (actor, args), false).await
+    }
+
+    /// Returns the live default session `id`, or starts it.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_with`](Self::get_or_start_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let first = manager.get_or_start("s1").await?;
+    /// let second = manager.get_or_start("s1").await?;
+    /// assert_eq!(first.get_id(), second.get_id());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<<KvSession as Actor>::Msg>, SessionError> {
+        self.get_or_start_with(id, || (KvSession, Default::default()))
+            .await
+    }
+
+    /// Returns the live session `id`, or starts one made by `make` (called only when a
+    /// start is needed). Racing calls for one ID start exactly one actor and all return it.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::WrongSessionType`] if the live session takes other messages; the
+    /// start errors of [`start_with`](Self::start_with) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvSession;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let actor = manager.get_or_start_with("s1", || (KvSession, Default::default())).await?;
+    /// assert!(manager.is_started("s1"));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+    ) -> Result<ActorRef<A::Msg>, SessionError> {
+        let id = id.as_ref();
+        if let Ok(entry) = self.shared.lookup(id) {
+            return typed(&entry);
+        }
+        let id = SessionId::parse(id)?;
+        self.start_entry(id, make, true).await
+    }
+
+    async fn start_entry<A: Actor>(
+        &self,
+        id: SessionId,
+        make: impl FnOnce() -> (A, A::Arguments),
+        or_get: bool,
+    ) -> Result<ActorRef<A::Msg>, SessionError> {
+        let session_type = short_type_name(type_name::<A>());
+        let gate = loop {
+            if self.shared.shutting_down.load(Ordering::Acquire) {
+                return Err(SessionError::ManagerShutdown);
+            }
+            let existing = match self.shared.registry.entry(id.clone()) {
+                MapEntry::Occupied(occupied) => occupied.get().clone(),
+                MapEntry::Vacant(vacant) => {
+                    // Both checks happen under the registry shard's lock, so the slot is
+                    // ours alone; refused attempts take neither a slot nor a token.
+                    if !self.shared.slots.try_reserve() {
+                        telemetry::start_error(id.redacted(), session_type, "session_limit");
+                        return Err(SessionError::SessionLimitReached {
+                            max: self.shared.slots.max(),
+                        });
+                    }
+                    if let Some(rate) = &self.shared.rate {
+                        if !rate.try_acquire() {
+                            self.shared.slots.release();
+                            telemetry::rate_limited(id.redacted(), rate.per_minute());
+                            telemetry::start_error(id.redacted(), session_type, "rate_limit");
+                            return Err(SessionError::RateLimitExceeded {
+                                limit: rate.per_minute(),
+                            });
+                        }
+                    }
+                    let (tx, rx) = watch::channel(());
+                    vacant.insert(Slot::Starting(rx));
+                    break StartGate {
+                        shared: &self.shared,
+                        id: &id,
+                        done: false,
+                        _tx: tx,
+                    };
+                }
+            };
+            match existing {
+                Slot::Live(entry) if or_get => return typed(&entry),
+                Slot::Live(entry) => {
+                    let actor = entry.actor.get().cloned().expect("live entries have an actor");
+                    return Err(SessionError::AlreadyStarted { id, actor });
+                }
+                // Another task is starting this ID: wait until it is done, then look again.
+                Slot::Starting(mut rx) => {
+                    let _ = rx.changed().await;
+                }
+            }
+        };
+
+        let began = Instant::now();
+        let entry = Entry::new(id.clone(), TypeId::of::<A::Msg>(), session_type, &self.shared);
+        let (actor, args) = make();
+        let session = Session {
+            inner: actor,
+            entry: Arc::clone(&entry),
+        };
+        let spawned =
+            Actor::spawn_linked(None, session, args, self.shared.supervisor.clone()).await;
+        match spawned {
+            Ok((actor, _task)) => {
+                let _ = entry.actor.set(actor.get_cell());
+                self.shared
+                    .registry
+                    .insert(id.clone(), Slot::Live(Arc::clone(&entry)));
+                gate.succeed();
+                entry.register(&self.shared);
+                let _ = self.shared.expiry.send(Command::Arm(entry));
+                telemetry::started(id.redacted(), session_type, began.elapsed());
+                telemetry::live(self.shared.slots.live());
+                Ok(actor)
+            }
+            Err(source) => {
+                telemetry::start_error(id.redacted(), session_type, "start_failed");
+                drop(gate);
+                Err(SessionError::StartFailed { id, source })
+            }
+        }
+    }
+
+    /// Whether a session with this ID is live. A malformed ID is simply not live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// assert!(!manager.is_started("s1"));
+    /// manager.start("s1").await?;
+    /// assert!(manager.is_started("s1"));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_started(&self, id: impl AsRef<str>) -> bool {
+        matches!(
+            self.shared.registry.get(id.as_ref()).as_deref(),
+            Some(Slot::Live(_))
+        )
+    }
+
+    /// The live session's actor, typed by its message type `M`.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] (or `InvalidSessionId`) when absent;
+    /// [`SessionError::WrongSessionType`] when the session takes other messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, SessionError};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let actor = manager.lookup::<KvMsg>("s1")?;
+    /// assert!(matches!(manager.lookup::<String>("s1"), Err(SessionError::WrongSessionType { .. })));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
+        let entry = self.shared.lookup(id.as_ref())?;
+        typed(&entry)
+    }
+
+    /// Sends a request built by `builder` and waits for the reply, up to the configured
+    /// [`call_timeout`](SessionConfig::call_timeout). Counts as activity.
+    ///
+    /// # Errors
+    ///
+    /// As [`call_timeout`](Self::call_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, Pong};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.call("s1", KvMsg::Ping).await?, Pong);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call<M, R>(
+        &self,
+        id: impl AsRef<str>,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
+        self.call_timeout(id, builder, self.shared.config.call_timeout)
+            .await
+    }
+
+    /// As [`call`](Self::call), with an explicit timeout.
+    ///
+    /// # Errors
+    ///
+    /// - [`SessionError::SessionNotFound`] / `InvalidSessionId` / `WrongSessionType`;
+    /// - [`SessionError::Timeout`] when no reply came in time: the session stays alive and
+    ///   its late reply is dropped;
+    /// - [`SessionError::CallFailed`] when the actor stopped or failed before replying;
+    /// - [`SessionError::ProcessNotFound`] when the actor had already stopped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use ractor_session::KvMsg;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let all = manager.call_timeout("s1", KvMsg::GetAll, Duration::from_millis(500)).await?;
+    /// assert!(all.is_empty());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call_timeout<M, R>(
+        &self,
+        id: impl AsRef<str>,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
+        let entry = self.shared.lookup(id.as_ref())?;
+        let actor: ActorRef<M> = typed(&entry)?;
+        entry.touch(&self.shared.clock);
+        let began = Instant::now();
+        let result = actor.call(builder, Some(timeout)).await;
+        entry.touch(&self.shared.clock);
+        let error = match result {
+            Ok(CallResult::Success(reply)) => {
+                telemetry::call(entry.session_type, began.elapsed());
+                return Ok(reply);
+            }
+            Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
+            Ok(CallResult::SenderError) => SessionError::CallFailed {
+                session_type: entry.session_type,
+                source: Box::new(ReplyDropped),
+            },
+            Err(_) => SessionError::ProcessNotFound { id: entry.id() },
+        };
+        telemetry::communication_error(entry.id().redacted(), entry.session_type, "call", &error);
+        Err(error)
+    }
+
+    /// Sends `message` without waiting. Counts as activity.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] / `InvalidSessionId` / `WrongSessionType`;
+    /// [`SessionError::CastFailed`] if the actor has stopped — its source is ractor's
+    /// `MessagingErr<M>`, which hands the undelivered message back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvMsg;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.cast("s1", KvMsg::put("a", 1))?;
+    /// assert_eq!(manager.call("s1", |reply| KvMsg::Get { key: "a".into(), reply }).await?, Some(1.into()));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cast<M: Message>(&self, id: impl AsRef<str>, message: M) -> Result<(), SessionError> {
+        let entry = self.shared.lookup(id.as_ref())?;
+        let actor: ActorRef<M> = typed(&entry)?;
+        entry.touch(&self.shared.clock);
+        match actor.cast(message) {
+            Ok(()) => {
+                telemetry::cast(entry.session_type);
+                Ok(())
+            }
+            Err(source) => {
+                let error = SessionError::CastFailed {
+                    session_type: entry.session_type,
+                    source: Box::new(source),
+                };
+                telemetry::communication_error(
+                    entry.id().redacted(),
+                    entry.session_type,
+                    "cast",
+                    &error,
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// Records activity without sending anything: postpones idle expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.touch("s1")?;
+    /// assert!(manager.touch("missing").is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+        self.shared.lookup(id.as_ref())?.touch(&self.shared.clock);
+        Ok(())
+    }
+
+    /// Stops the session gracefully: it leaves the registry at once (its slot is free
+    /// again), then its actor finishes the message in hand and runs `post_stop`; this
+    /// returns when it has. An actor that takes longer than
+    /// [`stop_timeout`](SessionConfig::stop_timeout) is killed.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.terminate("s1").await?;
+    /// assert!(!manager.is_started("s1"));
+    /// assert!(manager.terminate("s1").await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+        let entry = self.shared.lookup(id.as_ref())?;
+        entry.request_stop(EndReason::Terminated);
+        if !self.shared.deregister(&entry) {
+            // Someone else (expiry, a crash, another terminate) got there first.
+            return Err(self.shared.not_found(id.as_ref()));
+        }
+        self.stop_actor(&entry).await;
+        entry.finish(EndReason::Terminated);
+        Ok(())
+    }
+
+    async fn stop_actor(&self, entry: &Entry) {
+        let Some(actor) = entry.actor.get() else {
+            return;
+        };
+        let timeout = self.shared.config.stop_timeout;
+        if actor.stop_and_wait(None, Some(timeout)).await.is_err() {
+            if actor.get_status() == ractor::ActorStatus::Stopped {
+                return;
+            }
+            telemetry::cleanup_error(
+                entry.id().redacted(),
+                entry.session_type,
+                "stop timed out; actor killed",
+            );
+            let _ = actor.kill_and_wait(Some(timeout)).await;
+        }
+    }
+
+    /// Moves the live session `id` to a freshly generated ID and returns it; `id` stops
+    /// resolving at once. Use it after login or any change of privilege (OWASP). Watchers
+    /// of the old ID are told [`EndReason::Rotated`]; the actor and its state carry on.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let actor = manager.start("before-login").await?;
+    /// let new_id = manager.rotate("before-login")?;
+    /// assert!(!manager.is_started("before-login"));
+    /// assert_eq!(manager.lookup::<ractor_session::KvMsg>(&new_id)?.get_id(), actor.get_id());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn rotate(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
+        self.shared.rotate(id.as_ref())
+    }
+
+    /// A future that resolves with the [`EndReason`] when the session ends.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::EndReason;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let ended = manager.watch("s1")?;
+    /// manager.shutdown().await;
+    /// assert_eq!(ended.await, EndReason::Shutdown);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn watch(&self, id: impl AsRef<str>) -> Result<SessionWatch, SessionError> {
+        Ok(self.shared.lookup(id.as_ref())?.watch())
+    }
+
+    /// Every live session.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("a").await?;
+    /// manager.start("b").await?;
+    /// let mut ids: Vec<_> = manager.list().into_iter().map(|s| s.id.to_string()).collect();
+    /// ids.sort();
+    /// assert_eq!(ids, ["a", "b"]);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn list(&self) -> Vec<SessionInfo> {
+        self.list_where(|_| true)
+    }
+
+    /// Live sessions whose actor is of type `A`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvSession;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("a").await?;
+    /// assert_eq!(manager.list_by_type::<KvSession>().len(), 1);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn list_by_type<A: Actor>(&self) -> Vec<SessionInfo> {
+        let name = short_type_name(type_name::<A>());
+        let msg = TypeId::of::<A::Msg>();
+        self.list_where(|entry| entry.type_id == msg && entry.session_type == name)
+    }
+
+    fn list_where(&self, keep: impl Fn(&Entry) -> bool) -> Vec<SessionInfo> {
+        self.shared
+            .registry
+            .iter()
+            .filter_map(|item| match item.value() {
+                Slot::Live(entry) if keep(entry) => {
+                    let actor = entry.actor.get()?;
+                    let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
+                    Some(SessionInfo {
+                        id: item.key().clone(),
+                        actor_id: actor.get_id(),
+                        session_type: entry.session_type,
+                        started_at: entry.started_at,
+                        last_active: entry.started_at + Duration::from_millis(active_for),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Live sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("a").await?;
+    /// assert_eq!(manager.count(), 1);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.shared.slots.live()
+    }
+
+    /// Counts and capacity figures; see [`SessionStats`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// assert_eq!(manager.stats().live, 0);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn stats(&self) -> SessionStats {
+        let mut by_type = BTreeMap::new();
+        let mut live = 0;
+        let mut starting = 0;
+        for item in &self.shared.registry {
+            match item.value() {
+                Slot::Live(entry) => {
+                    live += 1;
+                    *by_type.entry(entry.session_type).or_insert(0) += 1;
+                }
+                Slot::Starting(_) => starting += 1,
+            }
+        }
+        SessionStats {
+            live,
+            starting,
+            max_sessions: self.shared.slots.max(),
+            by_type,
+            registry_capacity: self.shared.registry.capacity(),
+        }
+    }
+
+    /// Stops every session gracefully and then the manager itself.
+    ///
+    /// New starts are refused from the first moment. Every session's actor finishes its
+    /// message in hand and runs `post_stop`; watchers are told [`EndReason::Shutdown`];
+    /// an actor still running after [`stop_timeout`](SessionConfig::stop_timeout) is
+    /// killed. When this returns the registry is empty and the supervisor and expiry task
+    /// have exited. Calling it again does nothing more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::SessionError;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("a").await?;
+    /// manager.shutdown().await;
+    /// assert_eq!(manager.count(), 0);
+    /// assert!(matches!(manager.start("b").await, Err(SessionError::ManagerShutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self) {
+        self.shared.shutting_down.store(true, Ordering::Release);
+        let entries = self.live_entries();
+        for entry in &entries {
+            entry.request_stop(EndReason::Shutdown);
+        }
+        let timeout = self.shared.config.stop_timeout;
+        self.shared
+            .supervisor
+            .stop_children_and_wait(Some("shutdown".to_owned()), Some(timeout))
+            .await;
+        // Whatever is still registered did not stop in time (or started meanwhile).
+        for entry in self.live_entries() {
+            entry.request_stop(EndReason::Shutdown);
+            self.stop_actor(&entry).await;
+            entry.finish(EndReason::Shutdown);
+        }
+        let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(tasks) = tasks {
+            let _ = self
+                .shared
+                .supervisor
+                .stop_and_wait(None, Some(timeout))
+                .await;
+            let _ = tasks.supervisor.await;
+            tasks.expiry.abort();
+            let _ = tasks.expiry.await;
+        }
+        telemetry::live(self.shared.slots.live());
+    }
+
+    fn live_entries(&self) -> Vec<Arc<Entry>> {
+        self.shared
+            .registry
+            .iter()
+            .filter_map(|item| match item.value() {
+                Slot::Live(entry) => Some(Arc::clone(entry)),
+                Slot::Starting(_) => None,
+            })
+            .collect()
+    }
+
+    /// The supervisor all sessions are linked to, for linking further actors of your own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.supervisor().get_children().len(), 1);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn supervisor(&self) -> &ActorCell {
+        &self.shared.supervisor
+    }
+}
+
+fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
+    let Some(actor) = entry.actor.get() else {
+        return Err(SessionError::ProcessNotFound { id: entry.id() });
+    };
+    if entry.type_id != TypeId::of::<M>() {
+        return Err(SessionError::WrongSessionType {
+            id: entry.id(),
+            expected: type_name::<M>(),
+            actual: entry.session_type,
+        });
+    }
+    Ok(actor.clone().into())
+}
+
+/// Holds an ID's `Starting` slot, its `max_sessions` slot and its rate-limit token while
+/// the actor spawns. Dropped without `succeed` (a failed spawn, or the start future
+/// cancelled), it gives all three back; either way waiters are woken.
+struct StartGate<'a> {
+    shared: &'a Shared,
+    id: &'a SessionId,
+    done: bool,
+    _tx: watch::Sender<()>,
+}
+
+impl StartGate<'_> {
+    fn succeed(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for StartGate<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.shared
+            .registry
+            .remove_if(self.id, |_, slot| matches!(slot, Slot::Starting(_)));
+        self.shared.slots.release();
+        if let Some(rate) = &self.shared.rate {
+            rate.refund();
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The registry of live sessions and the lifecycle of one entry.
+//!
+//! An entry is registered once its actor has started and deregistered exactly once, by
+//! whichever comes first: `terminate`, expiry, rotation's old key aside, or the actor's own
+//! end (normal stop, error, panic, kill). The slot it holds under `max_sessions` is given
+//! back at that moment, and its watchers are told when the actor has really stopped.
+
+use std::any::TypeId;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::SystemTime;
+
+use dashmap::DashMap;
+use ractor::ActorCell;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::{Duration, Instant};
+use tokio_util::time::delay_queue;
+
+use crate::config::SessionConfig;
+use crate::error::SessionError;
+use crate::id::SessionId;
+use crate::limits::{RateLimiter, SlotCounter};
+use crate::telemetry;
+use crate::watch::{EndReason, SessionWatch};
+
+/// What the registry holds under an ID.
+#[derive(Debug, Clone)]
+pub(crate) enum Slot {
+    /// An actor is being spawned for this ID; racing starts wait on the receiver, which
+    /// closes when the starter is done (successfully or not).
+    Starting(watch::Receiver<()>),
+    /// A live session.
+    Live(Arc<Entry>),
+}
+
+/// State shared by every clone of a [`SessionManager`](crate::SessionManager).
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: SessionConfig,
+    pub(crate) registry: DashMap<SessionId, Slot>,
+    pub(crate) slots: SlotCounter,
+    pub(crate) rate: Option<RateLimiter>,
+    pub(crate) clock: Clock,
+    pub(crate) expiry: mpsc::UnboundedSender<crate::expiry::Command>,
+    pub(crate) supervisor: ActorCell,
+    pub(crate) shutting_down: AtomicBool,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // The last handle went away without `shutdown`: stop the tree rather than leave
+        // orphaned sessions running. (ractor kills the children of a stopped supervisor.)
+        self.supervisor.stop(None);
+    }
+}
+
+/// Milliseconds since the manager started, on tokio's clock (so paused-time tests work).
+#[derive(Debug)]
+pub(crate) struct Clock {
+    epoch: Instant,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Self {
+        Self {
+            epoch: Instant::now(),
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    pub(crate) fn instant(&self, ms: u64) -> Instant {
+        self.epoch + Duration::from_millis(ms)
+    }
+}
+
+/// One session's bookkeeping, shared by the registry, the expiry queue and the actor.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    id: Mutex<SessionId>,
+    pub(crate) actor: OnceLock<ActorCell>,
+    pub(crate) type_id: TypeId,
+    pub(crate) session_type: &'static str,
+    pub(crate) started_at: SystemTime,
+    pub(crate) started_ms: u64,
+    last_active_ms: AtomicU64,
+    registered: AtomicBool,
+    ended: AtomicBool,
+    pub(crate) expiry_key: Mutex<Option<delay_queue::Key>>,
+    lifecycle: Mutex<Lifecycle>,
+    shared: Weak<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Lifecycle {
+    /// The reason given by whoever asked the actor to stop (first one wins).
+    requested: Option<EndReason>,
+    watchers: Vec<oneshot::Sender<EndReason>>,
+    ended: Option<EndReason>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing in this crate panics while holding these locks; a poisoned lock would only
+    // come from a panicking allocator, and the data stays consistent either way.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Entry {
+    pub(crate) fn new(
+        id: SessionId,
+        type_id: TypeId,
+        session_type: &'static str,
+        shared: &Arc<Shared>,
+    ) -> Arc<Self> {
+        let now = shared.clock.now_ms();
+        Arc::new(Self {
+            id: Mutex::new(id),
+            actor: OnceLock::new(),
+            type_id,
+            session_type,
+            started_at: SystemTime::now(),
+            started_ms: now,
+            last_active_ms: AtomicU64::new(now),
+            registered: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
+            expiry_key: Mutex::new(None),
+            lifecycle: Mutex::new(Lifecycle::default()),
+            shared: Arc::downgrade(shared),
+        })
+    }
+
+    pub(crate) fn id(&self) -> SessionId {
+        lock(&self.id).clone()
+    }
+
+    pub(crate) fn touch(&self, clock: &Clock) {
+        self.last_active_ms.store(clock.now_ms(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_active_ms(&self) -> u64 {
+        self.last_active_ms.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered.load(Ordering::SeqCst)
+    }
+
+    /// When this session expires if nothing else happens: the earlier of its idle deadline
+    /// and its absolute one, in clock milliseconds.
+    pub(crate) fn deadline_ms(&self, config: &SessionConfig) -> u64 {
+        let idle = self.last_active_ms() + config.idle_timeout.as_millis() as u64;
+        match config.max_lifetime {
+            Some(max) => idle.min(self.started_ms + max.as_millis() as u64),
+            None => idle,
+        }
+    }
+
+    /// Records why the actor is being stopped, unless a reason is already recorded.
+    pub(crate) fn request_stop(&self, reason: EndReason) {
+        lock(&self.lifecycle).requested.get_or_insert(reason);
+    }
+
+    /// A watch on this session's end (or on its ID being rotated away).
+    pub(crate) fn watch(&self) -> SessionWatch {
+        let mut life = lock(&self.lifecycle);
+        if let Some(reason) = &life.ended {
+            return SessionWatch::ready(reason.clone());
+        }
+        let (tx, rx) = oneshot::channel();
+        life.watchers.retain(|w| !w.is_closed());
+        life.watchers.push(tx);
+        SessionWatch::waiting(rx)
+    }
+
+    /// Tells current watchers that the watched ID was rotated away; the session goes on.
+    pub(crate) fn notify_rotated(&self) {
+        let watchers = std::mem::take(&mut lock(&self.lifecycle).watchers);
+        for w in watchers {
+            let _ = w.send(EndReason::Rotated);
+        }
+    }
+
+    /// Marks the entry live. If the actor already ended (it can stop between `spawn`
+    /// returning and this call), deregisters it again at once.
+    pub(crate) fn register(self: &Arc<Self>, shared: &Shared) {
+        self.registered.store(true, Ordering::SeqCst);
+        // Pairs with `finish`: it stores `ended` then swaps `registered`; we store
+        // `registered` then load `ended`. With SeqCst one of us sees the other.
+        if self.ended.load(Ordering::SeqCst) {
+            shared.deregister(self);
+        }
+    }
+
+    /// The actor has stopped (or is about to, after an error): deregister, tell watchers,
+    /// record telemetry. Runs once; later calls do nothing.
+    pub(crate) fn finish(self: &Arc<Self>, fallback: EndReason) {
+        if self.ended.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Some(shared) = self.shared.upgrade() {
+            shared.deregister(self);
+        }
+        let (reason, watchers) = {
+            let mut life = lock(&self.lifecycle);
+            // A crash outranks the reason a stop was requested for: the actor failed.
+            let requested = life.requested.take();
+            let reason = match fallback {
+                EndReason::Crashed(_) => fallback,
+                _ => requested.unwrap_or(fallback),
+            };
+            life.ended = Some(reason.clone());
+            (reason, std::mem::take(&mut life.watchers))
+        };
+        for w in watchers {
+            let _ = w.send(reason.clone());
+        }
+        if self.actor.get().is_some() {
+            let lived = self.started_at.elapsed().unwrap_or_default();
+            telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
+        }
+    }
+}
+
+impl Shared {
+    /// Validates `id` and finds its live entry.
+    pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
+        match self.registry.get(id).as_deref() {
+            Some(Slot::Live(entry)) => Ok(Arc::clone(entry)),
+            _ => Err(self.not_found(id)),
+        }
+    }
+
+    pub(crate) fn not_found(&self, id: &str) -> SessionError {
+        match SessionId::parse(id) {
+            Ok(id) => SessionError::SessionNotFound { id },
+            Err(invalid) => invalid.into(),
+        }
+    }
+
+    /// Removes the entry from the registry and frees its slot; the first call wins.
+    pub(crate) fn deregister(&self, entry: &Arc<Entry>) -> bool {
+        if !entry.registered.swap(false, Ordering::SeqCst) {
+            return false;
+        }
+        {
+            // Held across the removal so a concurrent `rotate` cannot move the entry
+            // between reading its ID and removing it (lock order: ID, then registry).
+            let id = lock(&entry.id);
+            self.registry
+                .remove_if(&*id, |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, entry)));
+        }
+        self.slots.release();
+        let _ = self
+            .expiry
+            .send(crate::expiry::Command::Disarm(Arc::clone(entry)));
+        telemetry::live(self.slots.live());
+        true
+    }
+
+    /// Moves a live entry to a fresh ID. The old ID stops resolving at once.
+    pub(crate) fn rotate(&self, old: &str) -> Result<SessionId, SessionError> {
+        let entry = self.lookup(old)?;
+        let new = SessionId::generate();
+        {
+            // Holding the entry's ID lock serializes this with `deregister`, which reads
+            // the ID under the same lock; no registry lock is held while taking it.
+            let mut id = lock(&entry.id);
+            if !entry.is_registered() {
+                return Err(self.not_found(old));
+            }
+            self.registry
+                .insert(new.clone(), Slot::Live(Arc::clone(&entry)));
+            self.registry
+                .remove_if(old, |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, &entry)));
+            *id = new.clone();
+        }
+        entry.notify_rotated();
+        Ok(new)
+    }
+}

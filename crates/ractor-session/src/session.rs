@@ -1,0 +1,170 @@
+//! The wrapper every session actor runs inside, and `current_session_id`.
+//!
+//! `Session<A>` is an `Actor` with `A`'s message, state and argument types, so the
+//! `ActorRef<A::Msg>` handed out is exactly the one `A` would have. Around each of `A`'s
+//! callbacks it (1) makes the session's ID reachable through [`current_session_id`],
+//! (2) turns a panic or error into a `Crashed` end of this one session, and (3) reports the
+//! actor's end to the registry — from `post_stop`, or from `Drop` when the actor was killed
+//! and ractor skipped `post_stop`.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+
+use crate::id::SessionId;
+use crate::registry::Entry;
+use crate::watch::EndReason;
+
+tokio::task_local! {
+    static CURRENT: Arc<Entry>;
+}
+
+/// The ID of the session whose actor is running this code, or `None` outside one.
+///
+/// Works inside every callback of a session actor (`pre_start`, `post_start`, `handle`,
+/// `handle_supervisor_evt`, `post_stop`) without passing the ID in `Arguments`. After
+/// [rotation](crate::SessionManager::rotate) it returns the new ID.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+/// use ractor_session::{current_session_id, SessionConfig, SessionId, SessionManager};
+///
+/// struct WhoAmI;
+///
+/// impl Actor for WhoAmI {
+///     type Msg = RpcReplyPort<Option<SessionId>>;
+///     type State = ();
+///     type Arguments = ();
+///
+///     async fn pre_start(&self, _: ActorRef<Self::Msg>, _: ()) -> Result<(), ActorProcessingErr> {
+///         Ok(())
+///     }
+///
+///     async fn handle(&self, _: ActorRef<Self::Msg>, reply: Self::Msg, _: &mut ()) -> Result<(), ActorProcessingErr> {
+///         reply.send(current_session_id())?;
+///         Ok(())
+///     }
+/// }
+///
+/// let manager = SessionManager::spawn(SessionConfig::default()).await?;
+/// manager.start_with("alice", WhoAmI, ()).await?;
+/// let id: Option<SessionId> = manager.call("alice", |reply| reply).await?;
+/// assert_eq!(id.unwrap().as_str(), "alice");
+/// assert!(current_session_id().is_none());
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[must_use]
+pub fn current_session_id() -> Option<SessionId> {
+    CURRENT.try_with(|entry| entry.id()).ok()
+}
+
+/// Runs a user actor as a session.
+pub(crate) struct Session<A> {
+    pub(crate) inner: A,
+    pub(crate) entry: Arc<Entry>,
+}
+
+impl<A> Session<A> {
+    /// Runs one of the inner actor's callbacks with the session in scope, catching panics.
+    async fn guarded<T>(
+        &self,
+        callback: impl Future<Output = Result<T, ActorProcessingErr>>,
+    ) -> Result<T, ActorProcessingErr> {
+        let outcome = CURRENT
+            .scope(Arc::clone(&self.entry), AssertUnwindSafe(callback).catch_unwind())
+            .await;
+        let error: ActorProcessingErr = match outcome {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => error,
+            Err(panic) => panic_text(panic).into(),
+        };
+        // The actor is about to stop: report it now, with the cause, so watchers and the
+        // registry learn of it before anyone waiting on the actor does.
+        self.entry.finish(EndReason::Crashed(error.to_string()));
+        Err(error)
+    }
+}
+
+fn panic_text(panic: Box<dyn Any + Send>) -> String {
+    let text = match panic.downcast::<String>() {
+        Ok(text) => *text,
+        Err(panic) => match panic.downcast::<&'static str>() {
+            Ok(text) => (*text).to_owned(),
+            Err(_) => "panic with a non-string payload".to_owned(),
+        },
+    };
+    format!("panicked: {text}")
+}
+
+impl<A> Drop for Session<A> {
+    fn drop(&mut self) {
+        // Reached without `post_stop` when the actor was killed (or failed to start, in
+        // which case the entry was never registered and this only marks it ended).
+        self.entry.finish(EndReason::Terminated);
+    }
+}
+
+impl<A: Actor> Actor for Session<A> {
+    type Msg = A::Msg;
+    type State = A::State;
+    type Arguments = A::Arguments;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        args: Self::Arguments,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        // Not `guarded`: a failed start is reported to the caller as `StartFailed`, the
+        // entry was never live, and ractor already turns a panic here into an error.
+        CURRENT
+            .scope(Arc::clone(&self.entry), self.inner.pre_start(myself, args))
+            .await
+    }
+
+    async fn post_start(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        self.guarded(self.inner.post_start(myself, state)).await
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        message: Self::Msg,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        self.guarded(self.inner.handle(myself, message, state)).await
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        message: SupervisionEvent,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        self.guarded(self.inner.handle_supervisor_evt(myself, message, state))
+            .await
+    }
+
+    async fn post_stop(
+        &self,
+        myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        let result = self.guarded(self.inner.post_stop(myself, state)).await;
+        self.entry.finish(EndReason::Terminated);
+        result
+    }
+}
