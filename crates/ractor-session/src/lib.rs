@@ -24,3 +24,12 @@ pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.
 pub use ractor;
+
+// The workspace README and the guides in docs/ are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/configuration.md")]
+struct ConfigurationGuideDoctests;
