@@ -1,0 +1,85 @@
+//! Acceptance 6: terminate stops the session gracefully and frees its ID, which then
+//! starts again as a fresh session.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::config;
+use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor_session::{EndReason, KvMsg, SessionError, SessionManager};
+use serde_json::json;
+
+#[tokio::test]
+async fn a_terminated_id_is_gone_and_starts_again_fresh() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    let old = manager.start("s1").await.unwrap();
+    manager.start("other").await.unwrap();
+    manager.cast("s1", KvMsg::put("k", "old state")).unwrap();
+    let watch = manager.watch("s1").unwrap();
+
+    manager.terminate("s1").await.unwrap();
+    assert!(!manager.is_started("s1"));
+    assert!(manager.list().iter().all(|info| info.id != "s1"));
+    assert_eq!(manager.count(), 1);
+    assert_eq!(watch.await, EndReason::Terminated);
+    assert_eq!(
+        old.get_status(),
+        ractor::ActorStatus::Stopped,
+        "terminate waits for the actor"
+    );
+    assert!(matches!(
+        manager.terminate("s1").await,
+        Err(SessionError::SessionNotFound { .. })
+    ));
+
+    let new = manager.start("s1").await.unwrap();
+    assert_ne!(new.get_id(), old.get_id());
+    let value = manager
+        .call("s1", |reply| KvMsg::Get {
+            key: "k".into(),
+            reply,
+        })
+        .await
+        .unwrap();
+    assert_eq!(value, None, "the new session starts with fresh state");
+    manager
+        .cast("s1", KvMsg::put("k", json!("new state")))
+        .unwrap();
+    assert!(manager.is_started("other"));
+    assert_eq!(manager.count(), 2);
+    manager.shutdown().await;
+}
+
+struct CountsStops(Arc<AtomicUsize>);
+
+impl Actor for CountsStops {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn post_stop(&self, _: ActorRef<()>, (): &mut ()) -> Result<(), ActorProcessingErr> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn terminate_returns_after_post_stop_ran() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    let stops = Arc::new(AtomicUsize::new(0));
+    manager
+        .start_with("s", CountsStops(Arc::clone(&stops)), ())
+        .await
+        .unwrap();
+    manager.terminate("s").await.unwrap();
+    assert_eq!(stops.load(Ordering::SeqCst), 1);
+    assert!(manager.supervisor().get_children().is_empty());
+    manager.shutdown().await;
+    assert_eq!(stops.load(Ordering::SeqCst), 1, "post_stop ran once");
+}
