@@ -67,8 +67,16 @@ impl Clock {
         }
     }
 
+    /// Now, rounded down to the millisecond: for asking whether a deadline has passed.
     pub(crate) fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Now, rounded up to the millisecond: for stamping a start or an activity, so that a
+    /// deadline computed from the stamp is never earlier than the true one.
+    pub(crate) fn stamp_ms(&self) -> u64 {
+        let elapsed = self.epoch.elapsed();
+        elapsed.as_millis() as u64 + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
     }
 
     pub(crate) fn instant(&self, ms: u64) -> Instant {
@@ -114,7 +122,7 @@ impl Entry {
         session_type: &'static str,
         shared: &Arc<Shared>,
     ) -> Arc<Self> {
-        let now = shared.clock.now_ms();
+        let now = shared.clock.stamp_ms();
         Arc::new(Self {
             id: Mutex::new(id),
             actor: OnceLock::new(),
@@ -136,7 +144,7 @@ impl Entry {
     }
 
     pub(crate) fn touch(&self, clock: &Clock) {
-        self.last_active_ms.store(clock.now_ms(), Ordering::Relaxed);
+        self.last_active_ms.store(clock.stamp_ms(), Ordering::Relaxed);
     }
 
     pub(crate) fn last_active_ms(&self) -> u64 {
