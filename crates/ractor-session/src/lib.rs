@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod agent;
 mod config;
 mod error;
 mod expiry;
@@ -10,16 +11,22 @@ mod limits;
 mod manager;
 mod registry;
 mod session;
+mod store;
 mod supervisor;
 mod telemetry;
 mod watch;
 
+pub use agent::Agent;
 pub use config::SessionConfig;
 pub use error::{BoxError, ReplyDropped, SessionError};
 pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
 pub use session::current_session_id;
+pub use store::{
+    History, HistoryEntry, Logging, Middleware, Origin, Step, Store, StoreError, StoreMsg,
+    StoreSession, StoreSessions, StoreSnapshot, StoreTask, Subscription, SubscriptionId, Validate,
+};
 pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.

@@ -1,0 +1,431 @@
+//! [`Store`]: Redux-style state — a reducer, dispatch, a middleware chain, bounded history,
+//! time travel by replay, reset, subscriptions with selectors and persistence — and the
+//! session actor that hosts one.
+//!
+//! The pieces live one concept per file: `middleware` (the chain and its built-ins),
+//! `history` (entries and replay), `subscription` (selectors over watch channels),
+//! `persist` (snapshot and restore), `session` (the actor and its messages) and `client`
+//! (the typed handle that reaches store sessions through the manager).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+mod client;
+mod error;
+mod history;
+mod middleware;
+mod persist;
+mod session;
+mod subscription;
+
+pub use client::StoreSessions;
+pub use error::StoreError;
+pub use history::{History, HistoryEntry, Origin};
+pub use middleware::{Logging, Middleware, Step, Validate};
+pub use persist::StoreSnapshot;
+pub use session::{StoreMsg, StoreSession, StoreTask};
+pub use subscription::{Subscription, SubscriptionId};
+
+use subscription::Subscribers;
+
+// Compiles and runs the code blocks of the state guide as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/state.md")]
+struct StateGuide;
+
+const DEFAULT_HISTORY_LIMIT: usize = 100;
+
+type Reducer<S, A> = dyn Fn(&S, &A) -> S + Send + Sync;
+
+/// A Redux-style store: the state `S` changes only by dispatching actions `A` through the
+/// middleware chain to a pure reducer.
+///
+/// - **Reducer**: `Fn(&S, &A) -> S`, the one way the state changes. It should be pure (time
+///   travel replays it) and should not panic (a panic propagates to the dispatcher and
+///   leaves the state as it was; in a [`StoreSession`] it crashes that one session).
+/// - **Middleware** ([`with_middleware`](Self::with_middleware)): sees each action first.
+/// - **History** ([`history`](Self::history)): the last [`with_history_limit`]
+///   (default 100) applied actions, newest first, each with the state before and after.
+/// - **Time travel** ([`state_at`](Self::state_at)): the state after action *k*, replayed.
+/// - **Subscriptions** ([`subscribe`](Self::subscribe)): selected values, told of changes.
+/// - **Persistence** ([`snapshot`](Self::snapshot) / [`restore`](Self::restore)).
+///
+/// States are kept behind `Arc`s and shared between the store and its history, so a
+/// dispatch copies no state: `S` need not even be `Clone` (only a snapshot needs it).
+///
+/// [`with_history_limit`]: Self::with_history_limit
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::{Store, Validate};
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// enum Action { Add(u32), Clear }
+///
+/// let mut cart = Store::new(Vec::<u32>::new(), |items: &Vec<u32>, action: &Action| match action {
+///     Action::Add(item) => [items.as_slice(), &[*item]].concat(),
+///     Action::Clear => Vec::new(),
+/// })
+/// .with_middleware(Validate::new(|action: &Action, _: &Vec<u32>| match action {
+///     Action::Add(0) => Err("item 0 does not exist"),
+///     _ => Ok(()),
+/// }))
+/// .with_history_limit(10);
+///
+/// cart.dispatch(Action::Add(7))?;
+/// cart.dispatch(Action::Add(9))?;
+/// assert!(cart.dispatch(Action::Add(0)).is_err());
+/// assert_eq!(cart.state(), &[7, 9]);
+/// assert_eq!(*cart.state_at(1)?, [7]);
+/// assert_eq!(cart.history().newest().unwrap().action(), &Action::Add(9));
+/// # Ok::<(), ractor_session::StoreError>(())
+/// ```
+pub struct Store<S, A> {
+    state: Arc<S>,
+    initial: Arc<S>,
+    seq: u64,
+    reducer: Box<Reducer<S, A>>,
+    middleware: Vec<Box<dyn Middleware<S, A>>>,
+    history: History<S, A>,
+    subscribers: Subscribers<S>,
+}
+
+impl<S, A> fmt::Debug for Store<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("seq", &self.seq)
+            .field("middleware", &self.middleware.len())
+            .field("history", &self.history.len())
+            .field("history_limit", &self.history.limit())
+            .field("subscribers", &self.subscribers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, A> Store<S, A> {
+    /// A store starting at `initial`, changed by `reducer`; no middleware, a history of
+    /// 100 actions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = ractor_session::Store::new(0_i64, |n: &i64, add: &i64| n + add);
+    /// assert_eq!(*store.state(), 0);
+    /// ```
+    #[must_use]
+    pub fn new(initial: S, reducer: impl Fn(&S, &A) -> S + Send + Sync + 'static) -> Self {
+        let initial = Arc::new(initial);
+        Self {
+            state: Arc::clone(&initial),
+            initial,
+            seq: 0,
+            reducer: Box::new(reducer),
+            middleware: Vec::new(),
+            history: History::new(DEFAULT_HISTORY_LIMIT),
+            subscribers: Subscribers::new(),
+        }
+    }
+
+    /// Adds `middleware` after the middleware already added.
+    ///
+    /// Order: on the way in, middleware runs in the order it was added, each seeing the
+    /// action as the ones before it left it; the first to short-circuit or reject ends the
+    /// way in (later middleware and the reducer never see the action). Once the new state
+    /// is in place, the [`after`](Middleware::after) hooks of the middleware that passed the
+    /// action on run in reverse order. So a validation added before a transformation checks
+    /// the action as dispatched; added after it, the action as transformed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::{Step, Store, Validate};
+    ///
+    /// let double = |add: &i32, _: &i32| Step::Transform(add * 2);
+    /// let at_most_ten = Validate::new(|add: &i32, _: &i32| if *add > 10 { Err("too big") } else { Ok(()) });
+    ///
+    /// // Validation first: it sees 6, which passes; the reducer gets 12.
+    /// let mut first = Store::new(0, |n: &i32, add: &i32| n + add)
+    ///     .with_middleware(at_most_ten)
+    ///     .with_middleware(double);
+    /// assert_eq!(*first.dispatch(6)?, 12);
+    ///
+    /// // Validation second: it sees 12, which fails.
+    /// let mut second = Store::new(0, |n: &i32, add: &i32| n + add)
+    ///     .with_middleware(double)
+    ///     .with_middleware(at_most_ten);
+    /// assert!(second.dispatch(6).is_err());
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn with_middleware(mut self, middleware: impl Middleware<S, A> + 'static) -> Self {
+        self.middleware.push(Box::new(middleware));
+        self
+    }
+
+    /// Keeps at most `limit` actions in the history (default 100; 0 keeps none). Time
+    /// travel reaches back as far as the history does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(3);
+    /// for add in 1..=5 {
+    ///     store.dispatch(add)?;
+    /// }
+    /// let actions: Vec<i32> = store.history().iter().map(|e| *e.action()).collect();
+    /// assert_eq!(actions, [5, 4, 3]);
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn with_history_limit(mut self, limit: usize) -> Self {
+        self.history.set_limit(limit);
+        self
+    }
+
+    /// Runs `action` through the middleware chain and the reducer, records it in the
+    /// history, tells the subscribers, and returns the new state.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Rejected`] when a middleware rejects the action; the state, the
+    /// history and the subscribers are then untouched.
+    ///
+    /// # Panics
+    ///
+    /// If the reducer, a middleware or a selector panics. The state and history are left as
+    /// they were when the reducer or a middleware's `before` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(1, |n: &i32, times: &i32| n * times);
+    /// assert_eq!(*store.dispatch(3)?, 3);
+    /// assert_eq!(*store.dispatch(2)?, 6);
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    pub fn dispatch(&mut self, action: A) -> Result<&S, StoreError> {
+        let mut action = action;
+        let mut short_circuit = None;
+        let mut passed = 0;
+        for middleware in &self.middleware {
+            match middleware.before(&action, &self.state) {
+                Step::Next => {}
+                Step::Transform(transformed) => action = transformed,
+                Step::ShortCircuit(state) => {
+                    short_circuit = Some(state);
+                    break;
+                }
+                Step::Reject(reason) => {
+                    tracing::debug!(target: "ractor_session::store", %reason, "action rejected");
+                    return Err(StoreError::rejected(reason));
+                }
+            }
+            passed += 1;
+        }
+        let (next, origin) = match short_circuit {
+            Some(state) => (state, Origin::ShortCircuited),
+            None => ((self.reducer)(&self.state, &action), Origin::Reduced),
+        };
+        let next = Arc::new(next);
+        let previous = std::mem::replace(&mut self.state, Arc::clone(&next));
+        self.seq += 1;
+        for middleware in self.middleware[..passed].iter().rev() {
+            middleware.after(&action, &previous, &next);
+        }
+        self.history.record(HistoryEntry {
+            seq: self.seq,
+            action,
+            previous,
+            state: next,
+            timestamp: SystemTime::now(),
+            origin,
+        });
+        self.subscribers.notify(&self.state);
+        Ok(&self.state)
+    }
+
+    /// The current state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = ractor_session::Store::new("idle", |s: &&str, next: &&'static str| *next);
+    /// assert_eq!(*store.state(), "idle");
+    /// ```
+    #[must_use]
+    pub fn state(&self) -> &S {
+        &self.state
+    }
+
+    /// The current state as a shared pointer: cheap to hand to another task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let store = ractor_session::Store::new(vec![1, 2, 3], |v: &Vec<i32>, _: &()| v.clone());
+    /// let state = store.shared_state();
+    /// std::thread::spawn(move || assert_eq!(state.len(), 3)).join().unwrap();
+    /// ```
+    #[must_use]
+    pub fn shared_state(&self) -> Arc<S> {
+        Arc::clone(&self.state)
+    }
+
+    /// The sequence number of the latest applied action: how many actions were applied
+    /// since the store was created or reset (0 before the first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(1);
+    /// store.dispatch(1)?;
+    /// store.dispatch(1)?;
+    /// assert_eq!(store.seq(), 2);
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The applied actions still held, newest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// store.dispatch(2)?;
+    /// let entry = store.history().newest().unwrap();
+    /// assert_eq!((*entry.previous(), *entry.state()), (0, 2));
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn history(&self) -> &History<S, A> {
+        &self.history
+    }
+
+    /// Time travel: the state right after action number `seq` (0 = before the first
+    /// action), computed by replaying the reducer over the recorded actions from the state
+    /// before the oldest one held. Changes nothing.
+    ///
+    /// Reachable: from the state before the oldest action in the history up to the current
+    /// state ([`seq`](Self::seq)). An action a middleware short-circuited contributes its
+    /// recorded state, since no reducer produced it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::OutOfRange`], saying which numbers are reachable, for any other `seq`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::StoreError;
+    ///
+    /// let mut store = ractor_session::Store::new(1, |n: &i32, times: &i32| n * times).with_history_limit(2);
+    /// for times in [2, 3, 4] {
+    ///     store.dispatch(times)?;
+    /// }
+    /// assert_eq!(*store.state_at(1)?, 2);
+    /// assert_eq!(*store.state_at(2)?, 6);
+    /// assert_eq!(*store.state_at(3)?, 24);
+    /// assert!(matches!(store.state_at(0), Err(StoreError::OutOfRange { .. })));
+    /// assert!(matches!(store.state_at(4), Err(StoreError::OutOfRange { .. })));
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    pub fn state_at(&self, seq: u64) -> Result<Arc<S>, StoreError> {
+        self.history
+            .replay(seq, (self.seq, &self.state), &*self.reducer)
+    }
+
+    /// Goes back to the initial state: clears the history, restarts the action numbers at
+    /// 0 and tells the subscribers. Middleware and subscriptions stay.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// store.dispatch(5)?;
+    /// store.reset();
+    /// assert_eq!((*store.state(), store.seq(), store.history().len()), (0, 0, 0));
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    pub fn reset(&mut self) {
+        self.state = Arc::clone(&self.initial);
+        self.seq = 0;
+        self.history.clear();
+        self.subscribers.notify(&self.state);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[test]
+    fn after_hooks_run_in_reverse_for_the_middleware_that_passed_the_action_on() {
+        struct Recorder(&'static str, Arc<Mutex<Vec<String>>>, Step<i32, i32>);
+        impl Middleware<i32, i32> for Recorder {
+            fn before(&self, action: &i32, _: &i32) -> Step<i32, i32> {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} in {action}", self.0));
+                self.2.clone()
+            }
+            fn after(&self, action: &i32, _: &i32, next: &i32) {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} out {action}->{next}", self.0));
+            }
+        }
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut store = Store::new(0, |n: &i32, add: &i32| n + add)
+            .with_middleware(Recorder("a", Arc::clone(&log), Step::Next))
+            .with_middleware(Recorder("b", Arc::clone(&log), Step::Transform(5)))
+            .with_middleware(Recorder("c", Arc::clone(&log), Step::ShortCircuit(100)))
+            .with_middleware(Recorder("d", Arc::clone(&log), Step::Next));
+        store.dispatch(1).unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["a in 1", "b in 1", "c in 5", "b out 5->100", "a out 5->100"]
+        );
+    }
+
+    #[test]
+    fn a_panicking_reducer_leaves_state_and_history_untouched() {
+        let mut store = Store::new(0, |n: &i32, add: &i32| {
+            assert!(*add >= 0, "negative");
+            n + add
+        });
+        store.dispatch(1).unwrap();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = store.dispatch(-1);
+        }));
+        assert!(outcome.is_err());
+        assert_eq!(
+            (*store.state(), store.seq(), store.history().len()),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn reset_tells_subscribers() {
+        let mut store = Store::new(0, |n: &i32, add: &i32| n + add);
+        store.dispatch(3).unwrap();
+        let sub = store.subscribe(|n: &i32| *n);
+        store.reset();
+        assert!(sub.has_changed());
+        assert_eq!(sub.current(), 0);
+    }
+
+    #[test]
+    fn stores_are_send_and_sync_for_send_and_sync_parts() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Store<Vec<String>, String>>();
+    }
+}

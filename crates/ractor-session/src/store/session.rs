@@ -1,0 +1,218 @@
+//! [`StoreSession`]: a ready session actor hosting a [`Store`], and its messages
+//! [`StoreMsg`].
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+
+use super::Store;
+use super::error::StoreError;
+
+/// A session actor whose state is a [`Store`]: start it under a session ID, then dispatch
+/// actions and read, select or subscribe to its state by that ID.
+///
+/// Its `Arguments` is the store to host (built with its reducer and middleware), its
+/// messages are [`StoreMsg`]. Reach it with the typed handle
+/// [`StoreSessions`](crate::StoreSessions), or with the manager's `call`/`cast` and
+/// `StoreMsg` directly. Messages are handled one at a time, so dispatches by any number of
+/// callers are serialized. If the reducer (or a middleware, selector or
+/// [`StoreMsg::Run`] task) panics, this session alone ends as
+/// [`EndReason::Crashed`](crate::EndReason::Crashed) and its subscriptions end; the
+/// manager and every other session carry on.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession};
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// let store = Store::new(0_u32, |n: &u32, add: &u32| n + add);
+/// manager.start_with("visitor", StoreSession::new(), store).await?;
+///
+/// // Raw messages name their types; `StoreSessions` spares you that.
+/// type Msg = StoreMsg<u32, u32>;
+/// manager.cast("visitor", Msg::Cast(2))?;
+/// let state = manager.call("visitor", |reply| Msg::Dispatch(3, reply)).await??;
+/// assert_eq!(*state, 5);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct StoreSession<S, A> {
+    _types: PhantomData<fn() -> (S, A)>,
+}
+
+impl<S, A> StoreSession<S, A> {
+    /// The store session actor (it carries no configuration: the store is the argument).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let actor = ractor_session::StoreSession::<u32, u32>::new();
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<S, A> Default for StoreSession<S, A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S, A> Clone for StoreSession<S, A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S, A> Copy for StoreSession<S, A> {}
+
+impl<S, A> fmt::Debug for StoreSession<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoreSession")
+    }
+}
+
+/// A closure run by a [`StoreSession`] on its store, in turn with other messages: the way
+/// to do anything a store can do (history, time travel, subscribe, snapshot…) through a
+/// session. [`StoreSessions`](crate::StoreSessions) builds its calls from these.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession, StoreTask};
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// manager.start_with("s1", StoreSession::new(), Store::new(0, |n: &i32, add: &i32| n + add)).await?;
+/// manager.cast("s1", StoreMsg::<i32, i32>::Cast(4))?;
+/// let seq = manager
+///     .call("s1", |reply| StoreMsg::Run(StoreTask::new(move |store: &mut Store<i32, i32>| {
+///         let _ = reply.send(store.seq());
+///     })))
+///     .await?;
+/// assert_eq!(seq, 1);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct StoreTask<S, A>(Box<Task<S, A>>);
+
+type Task<S, A> = dyn FnOnce(&mut Store<S, A>) + Send;
+
+impl<S, A> StoreTask<S, A> {
+    /// A task running `f` on the session's store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::{Store, StoreTask};
+    /// let task = StoreTask::new(|store: &mut Store<i32, i32>| store.reset());
+    /// ```
+    pub fn new(f: impl FnOnce(&mut Store<S, A>) + Send + 'static) -> Self {
+        Self(Box::new(f))
+    }
+}
+
+impl<S, A> fmt::Debug for StoreTask<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StoreTask")
+    }
+}
+
+/// The messages of a [`StoreSession`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession};
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// manager.start_with("s1", StoreSession::new(), Store::new(1, |n: &i32, k: &i32| n * k)).await?;
+/// type Msg = StoreMsg<i32, i32>;
+/// manager.call("s1", |reply| Msg::Dispatch(6, reply)).await??;
+/// assert_eq!(*manager.call("s1", Msg::State).await?, 6);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[non_exhaustive]
+pub enum StoreMsg<S, A> {
+    /// Dispatches the action; replies with the new state, or why the action was refused.
+    Dispatch(A, RpcReplyPort<Result<Arc<S>, StoreError>>),
+    /// Dispatches the action without a reply; a refusal is only logged (`DEBUG`).
+    Cast(A),
+    /// Replies with the current state.
+    State(RpcReplyPort<Arc<S>>),
+    /// Runs a closure on the store.
+    Run(StoreTask<S, A>),
+}
+
+impl<S, A> fmt::Debug for StoreMsg<S, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dispatch(..) => "StoreMsg::Dispatch",
+            Self::Cast(_) => "StoreMsg::Cast",
+            Self::State(_) => "StoreMsg::State",
+            Self::Run(_) => "StoreMsg::Run",
+        })
+    }
+}
+
+impl<S, A> Actor for StoreSession<S, A>
+where
+    S: Send + Sync + 'static,
+    A: Send + 'static,
+{
+    type Msg = StoreMsg<S, A>;
+    type State = Store<S, A>;
+    type Arguments = Store<S, A>;
+
+    async fn pre_start(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        store: Store<S, A>,
+    ) -> Result<Store<S, A>, ActorProcessingErr> {
+        Ok(store)
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        message: Self::Msg,
+        store: &mut Store<S, A>,
+    ) -> Result<(), ActorProcessingErr> {
+        // A reply port whose caller gave up (timed out) is not an error of the session.
+        match message {
+            StoreMsg::Dispatch(action, reply) => {
+                let result = match store.dispatch(action) {
+                    Ok(_) => Ok(store.shared_state()),
+                    Err(error) => Err(error),
+                };
+                let _ = reply.send(result);
+            }
+            StoreMsg::Cast(action) => {
+                if let Err(error) = store.dispatch(action) {
+                    tracing::debug!(target: "ractor_session::store", %error, "cast action refused");
+                }
+            }
+            StoreMsg::State(reply) => {
+                let _ = reply.send(store.shared_state());
+            }
+            StoreMsg::Run(task) => (task.0)(store),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! Subscriptions with selectors: [`Subscription`], [`SubscriptionId`], and the store's list
+//! of subscribers.
+//!
+//! Each subscriber is a `tokio::sync::watch` channel holding its selected value. After every
+//! change of state the store runs each selector and sends the result only when it differs
+//! from the value the subscriber holds, so a subscriber wakes only when its slice changed.
+//! A watch channel keeps the latest value: a slow subscriber skips intermediate values and
+//! sees the latest, which is what a view (a web page over a websocket) needs. A subscriber
+//! whose receivers are all dropped is removed at the next change, without error.
+
+use std::fmt;
+
+use tokio::sync::watch;
+
+use super::Store;
+
+/// Identifies a subscription for [`Store::unsubscribe`].
+///
+/// # Examples
+///
+/// ```
+/// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+/// let a = store.subscribe(|n: &i32| *n);
+/// let b = store.subscribe(|n: &i32| *n);
+/// assert_ne!(a.id(), b.id());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriptionId(u64);
+
+impl fmt::Display for SubscriptionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "subscription-{}", self.0)
+    }
+}
+
+/// The receiving end of a store subscription: the selected value, and a wait for its
+/// next change.
+///
+/// Made by [`Store::subscribe`] (or [`StoreSessions::subscribe`](crate::StoreSessions::subscribe)
+/// from outside a store session). It holds the selected value from the start; it is told
+/// of a change only when the selector's result differs (by `PartialEq`) from the last one.
+/// It ends (`changed` returns `None`) when it is unsubscribed or the store is dropped, e.g.
+/// when its session ends. Clones share the subscription.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), ractor_session::StoreError> {
+/// use ractor_session::Store;
+///
+/// let mut store = Store::new((0, 0), |&(a, b): &(i32, i32), left: &bool| {
+///     if *left { (a + 1, b) } else { (a, b + 1) }
+/// });
+/// let mut left = store.subscribe(|&(a, _): &(i32, i32)| a);
+/// assert_eq!(left.current(), 0);
+///
+/// store.dispatch(false)?; // only the right side changes
+/// assert!(!left.has_changed());
+///
+/// store.dispatch(true)?;
+/// assert_eq!(left.changed().await, Some(1));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Subscription<T> {
+    id: SubscriptionId,
+    rx: watch::Receiver<T>,
+}
+
+impl<T: fmt::Debug> fmt::Debug for Subscription<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("current", &*self.rx.borrow())
+            .finish()
+    }
+}
+
+impl<T> Subscription<T> {
+    /// This subscription's ID, for [`Store::unsubscribe`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let sub = store.subscribe(|n: &i32| *n);
+    /// assert!(store.unsubscribe(sub.id()));
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> SubscriptionId {
+        self.id
+    }
+
+    /// The latest selected value (it does not mark it seen).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(5, |n: &i32, add: &i32| n + add);
+    /// let sub = store.subscribe(|n: &i32| n * 10);
+    /// assert_eq!(sub.current(), 50);
+    /// ```
+    #[must_use]
+    pub fn current(&self) -> T
+    where
+        T: Clone,
+    {
+        self.rx.borrow().clone()
+    }
+
+    /// Whether the selected value changed since it was last seen through
+    /// [`changed`](Self::changed) (a value given at subscription counts as seen).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let sub = store.subscribe(|n: &i32| *n > 0);
+    /// store.dispatch(0)?;
+    /// assert!(!sub.has_changed());
+    /// store.dispatch(1)?;
+    /// assert!(sub.has_changed());
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn has_changed(&self) -> bool {
+        self.rx.borrow().has_changed()
+    }
+
+    /// Waits until the selected value changes, marks it seen and returns it; `None` once
+    /// the subscription has ended (unsubscribed, or the store dropped) with nothing unseen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ractor_session::StoreError> {
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut sub = store.subscribe(|n: &i32| *n);
+    /// store.dispatch(2)?;
+    /// assert_eq!(sub.changed().await, Some(2));
+    /// drop(store);
+    /// assert_eq!(sub.changed().await, None);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn changed(&mut self) -> Option<T>
+    where
+        T: Clone,
+    {
+        self.rx.changed().await.ok()?;
+        Some(self.rx.borrow_and_update().clone())
+    }
+
+    /// The underlying `tokio::sync::watch` receiver, e.g. to turn into a stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(1, |n: &i32, add: &i32| n + add);
+    /// let rx = store.subscribe(|n: &i32| *n).into_receiver();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// ```
+    #[must_use]
+    pub fn into_receiver(self) -> watch::Receiver<T> {
+        self.rx
+    }
+}
+
+/// One subscriber, with its selected value's type erased.
+trait Subscriber<S>: Send + Sync {
+    /// Sends the newly selected value if it changed; `false` when nobody listens any more.
+    fn notify(&self, state: &S) -> bool;
+}
+
+struct Selected<F, T> {
+    select: F,
+    tx: watch::Sender<T>,
+}
+
+impl<S, T, F> Subscriber<S> for Selected<F, T>
+where
+    F: Fn(&S) -> T + Send + Sync,
+    T: PartialEq + Send + Sync,
+{
+    fn notify(&self, state: &S) -> bool {
+        if self.tx.is_closed() {
+            return false;
+        }
+        let value = (self.select)(state);
+        self.tx.send_if_modified(|held| {
+            if *held == value {
+                false
+            } else {
+                *held = value;
+                true
+            }
+        });
+        true
+    }
+}
+
+/// The subscribers of one store.
+pub(super) struct Subscribers<S> {
+    next_id: u64,
+    list: Vec<(SubscriptionId, Box<dyn Subscriber<S>>)>,
+}
+
+impl<S> Subscribers<S> {
+    pub(super) fn new() -> Self {
+        Self {
+            next_id: 0,
+            list: Vec::new(),
+        }
+    }
+
+    pub(super) fn add<T, F>(&mut self, state: &S, select: F) -> Subscription<T>
+    where
+        F: Fn(&S) -> T + Send + Sync + 'static,
+        T: PartialEq + Send + Sync + 'static,
+    {
+        let (tx, rx) = watch::channel(select(state));
+        self.next_id += 1;
+        let id = SubscriptionId(self.next_id);
+        self.list.push((id, Box::new(Selected { select, tx })));
+        Subscription { id, rx }
+    }
+
+    pub(super) fn remove(&mut self, id: SubscriptionId) -> bool {
+        let before = self.list.len();
+        self.list.retain(|(held, _)| *held != id);
+        self.list.len() != before
+    }
+
+    /// Tells every subscriber of the new state; forgets those nobody listens to.
+    pub(super) fn notify(&mut self, state: &S) {
+        self.list.retain(|(_, subscriber)| subscriber.notify(state));
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+impl<S, A> Store<S, A> {
+    /// Subscribes to the part of the state `select` picks out.
+    ///
+    /// The subscription holds the selected value at once; after each change of state
+    /// (dispatch, reset, restore) `select` runs again and the subscriber is told only if the
+    /// result differs. Selectors should be cheap and must not panic (a panic propagates to
+    /// the dispatcher; in a store session it crashes the session).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(vec![1, 2], |v: &Vec<i32>, x: &i32| {
+    ///     let mut v = v.clone();
+    ///     v.push(*x);
+    ///     v
+    /// });
+    /// let len = store.subscribe(|v: &Vec<i32>| v.len());
+    /// assert_eq!(len.current(), 2);
+    /// store.dispatch(3)?;
+    /// assert_eq!(len.current(), 3);
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    pub fn subscribe<T, F>(&mut self, select: F) -> Subscription<T>
+    where
+        F: Fn(&S) -> T + Send + Sync + 'static,
+        T: PartialEq + Send + Sync + 'static,
+    {
+        self.subscribers.add(&self.state, select)
+    }
+
+    /// Ends a subscription: its receivers get no further values and their
+    /// [`changed`](Subscription::changed) returns `None`. Returns whether it was live.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let sub = store.subscribe(|n: &i32| *n);
+    /// assert!(store.unsubscribe(sub.id()));
+    /// assert!(!store.unsubscribe(sub.id()));
+    /// store.dispatch(1)?;
+    /// assert!(!sub.has_changed());
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    pub fn unsubscribe(&mut self, id: SubscriptionId) -> bool {
+        self.subscribers.remove(id)
+    }
+
+    /// How many subscriptions are held. Subscriptions whose receivers were all dropped are
+    /// removed at the next change of state.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let sub = store.subscribe(|n: &i32| *n);
+    /// assert_eq!(store.subscriber_count(), 1);
+    /// drop(sub);
+    /// store.dispatch(1)?;
+    /// assert_eq!(store.subscriber_count(), 0);
+    /// # Ok::<(), ractor_session::StoreError>(())
+    /// ```
+    #[must_use]
+    pub fn subscriber_count(&self) -> usize {
+        self.subscribers.len()
+    }
+}
