@@ -1,1 +1,116 @@
-//! placeholder
+//! Axum adapter for [`ractor_session`]: one actor per web user session, identified by a
+//! signed cookie, with live websockets that know when their session ends.
+//!
+//! - [`SessionLayer`] — a tower layer that reads and writes the session cookie
+//!   (signed, `HttpOnly`, `SameSite=Lax`, `Secure`), never adopts an ID it did not issue or
+//!   that is not live, counts every request as session activity, and optionally starts a
+//!   session actor on first use.
+//! - Extractors — [`Session<M>`](Session) (a typed handle: `call`, `cast`, `rotate`,
+//!   `terminate`), [`CurrentSessionId`] and [`NewSession`]; all answer with a clear
+//!   [`SessionRejection`] (a 500 that says how to fix it when the layer is missing).
+//! - Live sockets — [`LiveUpgrade`] checks the session and the `Origin` before upgrading,
+//!   [`LiveSockets`] lists each session's sockets and pushes JSON events to them, and when a
+//!   session expires, rotates or shuts down its sockets are told so and closed with an
+//!   application code ([`LiveEnd`]: 4001, 4002, 4003).
+//!
+//! The guide `docs/axum.md` covers configuration, the security defaults and why, rotation,
+//! and the browser side of the live-socket protocol.
+//!
+//! # Examples
+//!
+//! A counter per visitor, a login that rotates the session ID, and a live socket that
+//! hears about every change:
+//!
+//! ```
+//! use axum::response::{IntoResponse, Response};
+//! use axum::{Router, extract::State, routing::{get, post}};
+//! use ractor_session::{KvMsg, SessionConfig, SessionManager};
+//! use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
+//! use serde_json::json;
+//!
+//! async fn count(
+//!     State(live): State<LiveSockets>,
+//!     session: Session,
+//! ) -> Result<String, SessionRejection> {
+//!     let n = session
+//!         .call(|reply| KvMsg::Get { key: "n".into(), reply })
+//!         .await?
+//!         .and_then(|v| v.as_u64())
+//!         .unwrap_or(0)
+//!         + 1;
+//!     session.cast(KvMsg::put("n", n))?;
+//!     let _ = live.push(session.id(), &json!({"event": "count", "n": n}));
+//!     Ok(n.to_string())
+//! }
+//!
+//! async fn log_in(mut session: Session) -> Result<&'static str, SessionRejection> {
+//!     session.rotate()?; // new ID, new cookie; the old ID is dead
+//!     Ok("signed in")
+//! }
+//!
+//! async fn live(upgrade: LiveUpgrade) -> Response {
+//!     upgrade.into_response() // push-only: browser messages are ignored
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let manager = SessionManager::spawn(SessionConfig::default()).await?;
+//! let layer = SessionLayer::builder(manager.clone())
+//!     .with_key_bytes(std::env::var("SESSION_KEY").unwrap_or_else(|_| "x".repeat(64)))
+//!     .with_auto_start()
+//!     .build()?;
+//! let app = Router::new()
+//!     .route("/count", get(count))
+//!     .route("/login", post(log_in))
+//!     .route("/live", get(live))
+//!     .with_state(LiveSockets::new())
+//!     .layer(layer);
+//! // axum::serve(tokio::net::TcpListener::bind("127.0.0.1:3000").await?, app).await?;
+//! # drop(app);
+//! # manager.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod cookie;
+mod extract;
+mod layer;
+mod live;
+mod rejection;
+mod request;
+mod telemetry;
+mod upgrade;
+
+pub use ::cookie::{Key, SameSite};
+pub use config::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use extract::{CurrentSessionId, NewSession, Session};
+pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use live::{
+    DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
+    LiveSocketsBuilder, SocketId,
+};
+pub use rejection::SessionRejection;
+pub use upgrade::{LiveEnd, LiveMessage, LiveRejection, LiveUpgrade};
+
+/// The code blocks of `docs/axum.md` compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/axum.md")]
+struct AxumGuide;
+
+// Layers, services, handles and extractors cross threads in every axum app.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<SessionLayer>();
+    send_sync::<SessionService<axum::Router>>();
+    send_sync::<Session>();
+    send_sync::<Session<String>>();
+    send_sync::<CurrentSessionId>();
+    send_sync::<NewSession>();
+    send_sync::<LiveSockets>();
+    send_sync::<LiveUpgrade>();
+    send_sync::<LiveMessage>();
+    send_sync::<SessionRejection>();
+    send_sync::<LiveRejection>();
+};

@@ -1,0 +1,476 @@
+//! Extractors: [`Session`], [`CurrentSessionId`] and [`NewSession`].
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use ractor::{Actor, ActorRef, Message, RpcReplyPort};
+use ractor_session::{KvMsg, KvSession, SessionError, SessionId, SessionManager, SessionWatch};
+
+use crate::rejection::SessionRejection;
+use crate::request::RequestSession;
+use crate::telemetry;
+
+/// A handle on this request's session actor, typed by its message type `M`.
+///
+/// Extracting it needs a live session: the one the request's cookie names, or — with
+/// [auto-start](crate::SessionLayerBuilder::with_auto_start) — one started now, whose
+/// cookie goes out with the response. Without a session (and no auto-start) extraction
+/// answers 401; use `Option<Session<M>>` to get `None` instead (that form never starts a
+/// session). A session of another type answers 500, as does a missing
+/// [`SessionLayer`](crate::SessionLayer), with a message saying how to fix it.
+///
+/// `call` and `cast` go through the [`SessionManager`], so they count as activity and
+/// obey its call timeout.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, routing::post};
+/// use ractor_session::KvMsg;
+/// use ractor_session_axum::{Session, SessionLayer, SessionRejection};
+///
+/// async fn set_theme(session: Session, theme: String) -> Result<(), SessionRejection> {
+///     session.cast(KvMsg::put("theme", theme))?;
+///     Ok(())
+/// }
+///
+/// async fn log_in(mut session: Session) -> Result<&'static str, SessionRejection> {
+///     // After a change of privilege, move the session to a new ID (OWASP);
+///     // the layer sends the new cookie, and the old one stops working.
+///     session.rotate()?;
+///     Ok("welcome")
+/// }
+///
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// let app: Router = Router::new()
+///     .route("/theme", post(set_theme))
+///     .route("/login", post(log_in))
+///     .layer(SessionLayer::builder(manager.clone()).with_dev_mode().with_auto_start().build()?);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct Session<M = KvMsg> {
+    id: SessionId,
+    request: Arc<RequestSession>,
+    _msg: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Session<M> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            request: Arc::clone(&self.request),
+            _msg: PhantomData,
+        }
+    }
+}
+
+impl<M> fmt::Debug for Session<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The ID is a bearer secret: show its hash only.
+        f.debug_struct("Session")
+            .field("id", &self.id.redacted())
+            .field("message_type", &std::any::type_name::<M>())
+            .finish()
+    }
+}
+
+impl<M: Message> Session<M> {
+    fn checked(request: Arc<RequestSession>, id: SessionId) -> Result<Self, SessionRejection> {
+        request.manager().lookup::<M>(&id)?;
+        Ok(Self {
+            id,
+            request,
+            _msg: PhantomData,
+        })
+    }
+
+    /// The session's ID (after [`rotate`](Self::rotate), the new one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::Session;
+    ///
+    /// async fn handler(session: Session) -> String {
+    ///     // Never show a session ID to anyone but its owner; log `redacted()` instead.
+    ///     session.id().redacted().to_string()
+    /// }
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> &SessionId {
+        &self.id
+    }
+
+    /// The manager the session lives in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::Session;
+    ///
+    /// async fn handler(session: Session) -> String {
+    ///     format!("{} sessions live", session.manager().count())
+    /// }
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &SessionManager {
+        self.request.manager()
+    }
+
+    /// The session's actor.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn handler(session: Session) -> Result<String, SessionRejection> {
+    ///     Ok(format!("{:?}", session.actor()?.get_id()))
+    /// }
+    /// ```
+    pub fn actor(&self) -> Result<ActorRef<M>, SessionError> {
+        self.manager().lookup(&self.id)
+    }
+
+    /// Sends a request built by `builder` to the session and waits for the reply, up to
+    /// the manager's call timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::call`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::KvMsg;
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn cart(session: Session) -> Result<String, SessionRejection> {
+    ///     let cart = session.call(|reply| KvMsg::Get { key: "cart".into(), reply }).await?;
+    ///     Ok(cart.map(|v| v.to_string()).unwrap_or_default())
+    /// }
+    /// ```
+    pub async fn call<R: Send + 'static>(
+        &self,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+    ) -> Result<R, SessionError> {
+        self.manager().call(&self.id, builder).await
+    }
+
+    /// As [`call`](Self::call), with an explicit timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::call_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ractor_session::KvMsg;
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn ping(session: Session) -> Result<&'static str, SessionRejection> {
+    ///     session.call_timeout(KvMsg::Ping, Duration::from_millis(200)).await?;
+    ///     Ok("pong")
+    /// }
+    /// ```
+    pub async fn call_timeout<R: Send + 'static>(
+        &self,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, SessionError> {
+        self.manager()
+            .call_timeout(&self.id, builder, timeout)
+            .await
+    }
+
+    /// Sends `message` to the session without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::cast`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::KvMsg;
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn clear(session: Session) -> Result<(), SessionRejection> {
+    ///     session.cast(KvMsg::Clear)?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn cast(&self, message: M) -> Result<(), SessionError> {
+        self.manager().cast(&self.id, message)
+    }
+
+    /// Moves the session to a fresh ID, atomically; the old ID stops working at once and
+    /// its live sockets are closed with `rotated`. The response carries the new cookie.
+    /// Do this after login and after any change of privilege.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn log_in(mut session: Session) -> Result<(), SessionRejection> {
+    ///     // ... check the credentials, then:
+    ///     session.rotate()?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn rotate(&mut self) -> Result<SessionId, SessionError> {
+        let new = self.manager().rotate(&self.id)?;
+        self.request.set_live(new.clone());
+        self.id = new.clone();
+        telemetry::rotated();
+        Ok(new)
+    }
+
+    /// Ends the session (its actor stops gracefully, its live sockets are told
+    /// `session_expired`); the response clears the cookie.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] if it had already ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn log_out(session: Session) -> Result<(), SessionRejection> {
+    ///     session.terminate().await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn terminate(self) -> Result<(), SessionError> {
+        self.request.set_ended(&self.id);
+        self.manager().terminate(&self.id).await
+    }
+
+    /// A future that resolves when the session ends or its ID is rotated away.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] if it has already ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{Session, SessionRejection};
+    ///
+    /// async fn handler(session: Session) -> Result<(), SessionRejection> {
+    ///     let ended = session.watch()?;
+    ///     tokio::spawn(async move { tracing::info!(reason = %ended.await, "session over") });
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn watch(&self) -> Result<SessionWatch, SessionError> {
+        self.manager().watch(&self.id)
+    }
+}
+
+impl<S, M> FromRequestParts<S> for Session<M>
+where
+    S: Send + Sync,
+    M: Message,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request = RequestSession::from_parts(parts)?;
+        let id = request.ensure_live().await?;
+        Self::checked(request, id)
+    }
+}
+
+impl<S, M> OptionalFromRequestParts<S> for Session<M>
+where
+    S: Send + Sync,
+    M: Message,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let request = RequestSession::from_parts(parts)?;
+        match request.live_now() {
+            Some(id) => Self::checked(request, id).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The ID of this request's live session.
+///
+/// Like [`Session`], it needs a live session (started now with auto-start, 401 without);
+/// `Option<CurrentSessionId>` gives `None` instead and never starts one.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::CurrentSessionId;
+///
+/// async fn whoami(CurrentSessionId(id): CurrentSessionId) -> String {
+///     format!("session {}", id.redacted())
+/// }
+///
+/// async fn maybe(id: Option<CurrentSessionId>) -> &'static str {
+///     if id.is_some() { "signed in" } else { "anonymous" }
+/// }
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct CurrentSessionId(pub SessionId);
+
+impl fmt::Debug for CurrentSessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CurrentSessionId")
+            .field(&self.0.redacted())
+            .finish()
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentSessionId {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let request = RequestSession::from_parts(parts)?;
+        request.ensure_live().await.map(Self)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSessionId {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(RequestSession::from_parts(parts)?.live_now().map(Self))
+    }
+}
+
+/// Starts a session for this request explicitly, e.g. at login when auto-start is off.
+///
+/// The session gets a fresh server-generated ID (never one the client chose) and the
+/// response carries its cookie. If the request already has a live session, starting
+/// fails with [`SessionError::AlreadyStarted`]: rotate that one instead.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, routing::post};
+/// use ractor_session::KvMsg;
+/// use ractor_session_axum::{NewSession, SessionLayer, SessionRejection};
+///
+/// async fn log_in(new: NewSession) -> Result<&'static str, SessionRejection> {
+///     let session = new.start().await?;
+///     session.cast(KvMsg::put("user", "alice"))?;
+///     Ok("welcome")
+/// }
+///
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// let app: Router = Router::new()
+///     .route("/login", post(log_in))
+///     .layer(SessionLayer::builder(manager.clone()).with_dev_mode().build()?);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct NewSession {
+    request: Arc<RequestSession>,
+}
+
+impl fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession").finish_non_exhaustive()
+    }
+}
+
+impl NewSession {
+    /// Starts the default [`KvSession`] for this request.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_with`](Self::start_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{NewSession, SessionRejection};
+    ///
+    /// async fn begin(new: NewSession) -> Result<(), SessionRejection> {
+    ///     new.start().await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn start(self) -> Result<Session<KvMsg>, SessionError> {
+        self.start_with(KvSession, Default::default()).await
+    }
+
+    /// Starts `actor` with `args` as this request's session.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::AlreadyStarted`] if the request already has a live session; the
+    /// manager's limits (`SessionLimitReached`, `RateLimitExceeded`); `StartFailed`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::KvSession;
+    /// use ractor_session_axum::{NewSession, SessionRejection};
+    ///
+    /// async fn begin(new: NewSession) -> Result<(), SessionRejection> {
+    ///     let session = new.start_with(KvSession, Default::default()).await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn start_with<A: Actor>(
+        self,
+        actor: A,
+        args: A::Arguments,
+    ) -> Result<Session<A::Msg>, SessionError> {
+        let id = self.request.id_for_start();
+        self.request.manager().start_with(&id, actor, args).await?;
+        self.request.set_live(id.clone());
+        Ok(Session {
+            id,
+            request: self.request,
+            _msg: PhantomData,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for NewSession {
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            request: RequestSession::from_parts(parts)?,
+        })
+    }
+}

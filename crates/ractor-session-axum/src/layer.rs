@@ -1,0 +1,296 @@
+//! [`SessionLayer`] and the service it wraps around a router.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::header::SET_COOKIE;
+use http::{Request, Response};
+use ractor_session::{SessionId, SessionManager};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::{LayerConfig, SessionLayerBuilder};
+use crate::request::RequestSession;
+use crate::telemetry;
+
+/// A tower layer that gives every request a session, identified by a signed cookie.
+///
+/// For each request it reads the session cookie and adopts it only if the signature is
+/// valid and the session it names is live; that request then counts as the session's
+/// activity (its idle timeout starts again). Anything else — a malformed value, a bad
+/// signature, an ID that is not live — is never adopted: the request proceeds without a
+/// session, a warning with a hashed ID and the metric
+/// `ractor_session_axum_cookies_refused_total` record it, and the client gets a fresh ID
+/// when a session is started for it. Handlers reach the session through the extractors
+/// [`Session`](crate::Session), [`CurrentSessionId`](crate::CurrentSessionId) and
+/// [`NewSession`](crate::NewSession); the layer sets or clears the cookie on the response
+/// when the session was started, rotated or ended during the request.
+///
+/// Build one with [`SessionLayer::builder`]; it is cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, routing::get};
+/// use ractor_session::{KvMsg, SessionManager};
+/// use ractor_session_axum::{Session, SessionLayer};
+///
+/// async fn visits(session: Session) -> Result<String, ractor_session_axum::SessionRejection> {
+///     let n = session
+///         .call(|reply| KvMsg::Get { key: "visits".into(), reply })
+///         .await?
+///         .and_then(|v| v.as_u64())
+///         .unwrap_or(0)
+///         + 1;
+///     session.cast(KvMsg::put("visits", n))?;
+///     Ok(format!("visit number {n}"))
+/// }
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// let app: Router = Router::new()
+///     .route("/", get(visits))
+///     .layer(
+///         SessionLayer::builder(manager.clone())
+///             .with_key_bytes([42u8; 64]) // a real secret, from configuration
+///             .with_auto_start()
+///             .build()?,
+///     );
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionLayer {
+    config: Arc<LayerConfig>,
+}
+
+impl SessionLayer {
+    /// Starts configuring a layer over `manager`'s sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session_axum::SessionLayer;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = SessionLayer::builder(manager.clone()).with_dev_mode().build()?;
+    /// assert_eq!(layer.cookie_name(), "session_id");
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn builder(manager: SessionManager) -> SessionLayerBuilder {
+        SessionLayerBuilder::new(manager)
+    }
+
+    pub(crate) fn from_config(config: LayerConfig) -> Self {
+        Self {
+            config: Arc::new(config),
+        }
+    }
+
+    /// The session manager this layer uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = ractor_session_axum::SessionLayer::builder(manager.clone()).with_dev_mode().build()?;
+    /// assert_eq!(layer.manager().count(), 0);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn manager(&self) -> &SessionManager {
+        &self.config.manager
+    }
+
+    /// The session cookie's name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = ractor_session_axum::SessionLayer::builder(manager.clone())
+    ///     .with_dev_mode()
+    ///     .with_cookie_name("sid")
+    ///     .build()?;
+    /// assert_eq!(layer.cookie_name(), "sid");
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn cookie_name(&self) -> &str {
+        self.config.cookie.name()
+    }
+
+    /// Whether the layer runs in insecure [dev mode](SessionLayerBuilder::with_dev_mode).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = ractor_session_axum::SessionLayer::builder(manager.clone()).with_dev_mode().build()?;
+    /// assert!(layer.is_dev_mode());
+    /// assert!(!layer.is_secure());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_dev_mode(&self) -> bool {
+        self.config.dev_mode
+    }
+
+    /// Whether the cookie carries the `Secure` attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = ractor_session_axum::SessionLayer::builder(manager.clone())
+    ///     .with_key_bytes([1u8; 64])
+    ///     .build()?;
+    /// assert!(layer.is_secure());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_secure(&self) -> bool {
+        self.config.cookie.secure()
+    }
+
+    /// Reads the request's cookies and decides its session: runs before the handler.
+    fn begin(&self, headers: &http::HeaderMap) -> RequestSession {
+        let scan = self.config.cookie.scan(headers);
+        let manager = &self.config.manager;
+        let mut presented: Option<SessionId> = None;
+        let mut unknown = Vec::new();
+        for id in scan.verified {
+            // `touch` is the liveness check and the activity stamp in one lookup.
+            if presented.is_none() && manager.touch(&id).is_ok() {
+                presented = Some(id);
+            } else if presented.as_ref() != Some(&id) {
+                unknown.push(id);
+            }
+        }
+        let adopted = presented.is_some();
+        for (why, shown) in &scan.rejected {
+            telemetry::cookie_refused(why.as_str(), shown, adopted);
+        }
+        for id in &unknown {
+            telemetry::cookie_refused(
+                crate::cookie::Rejection::Unknown.as_str(),
+                &id.redacted().to_string(),
+                adopted,
+            );
+        }
+        let refused = !scan.rejected.is_empty() || !unknown.is_empty();
+        RequestSession::new(Arc::clone(&self.config), presented, refused)
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around an inner service.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use tower_layer::Layer;
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// let layer = ractor_session_axum::SessionLayer::builder(manager.clone()).with_dev_mode().build()?;
+/// let service = layer.layer(axum::Router::<()>::new());
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionService<S> {
+    inner: S,
+    layer: SessionLayer,
+}
+
+impl<S, B, ResBody> Service<Request<B>> for SessionService<S>
+where
+    S: Service<Request<B>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let session = Arc::new(self.layer.begin(request.headers()));
+        request.extensions_mut().insert(Arc::clone(&session));
+        ResponseFuture {
+            inner: self.inner.call(request),
+            session: Some(session),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`SessionService`]: the inner future, then the cookie update.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // Named only as `SessionService`'s `Future` type; never built by hand.
+    /// type Fut = ractor_session_axum::ResponseFuture<std::future::Ready<()>>;
+    /// ```
+    #[derive(Debug)]
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        session: Option<Arc<RequestSession>>,
+    }
+}
+
+impl<F, ResBody, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.inner.poll(cx))?;
+        if let Some(session) = this.session.take() {
+            if let Some(cookie) = session.cookie_update() {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+        }
+        Poll::Ready(Ok(response))
+    }
+}

@@ -1,0 +1,644 @@
+//! [`LiveSockets`]: the websockets open per session, the Origin allow-list, and pushing.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use http::HeaderMap;
+use http::header::{HOST, ORIGIN};
+use ractor_session::SessionId;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::telemetry;
+
+/// How many events may wait for one socket before it counts as too slow and is closed.
+pub const DEFAULT_SOCKET_BUFFER: usize = 64;
+
+/// Identifies one live socket within a [`LiveSockets`].
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::{LiveSockets, SocketId};
+///
+/// fn ids(live: &LiveSockets, session: &ractor_session::SessionId) -> Vec<SocketId> {
+///     live.sockets(session).into_iter().map(|s| s.id).collect()
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SocketId(u64);
+
+impl fmt::Display for SocketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// One row of [`LiveSockets::sockets`].
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::LiveSockets;
+///
+/// fn oldest(live: &LiveSockets, session: &ractor_session::SessionId) -> Option<std::time::SystemTime> {
+///     live.sockets(session).iter().map(|s| s.connected_at).min()
+/// }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LiveSocketInfo {
+    /// The socket.
+    pub id: SocketId,
+    /// When it was opened.
+    pub connected_at: SystemTime,
+}
+
+/// Why an event could not be pushed or a reply sent.
+///
+/// # Examples
+///
+/// ```
+/// let err = ractor_session_axum::LiveError::SocketGone;
+/// assert_eq!(err.to_string(), "the live socket has closed");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// The event could not be serialized to JSON.
+    #[error("the live event could not be serialized: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// The socket has closed (or was closed for falling behind).
+    #[error("the live socket has closed")]
+    SocketGone,
+}
+
+/// Why a [`LiveSockets`] configuration was refused.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::{LiveConfigError, LiveSockets};
+///
+/// let err = LiveSockets::builder().with_allowed_origin("example.com").build().unwrap_err();
+/// assert!(matches!(err, LiveConfigError::InvalidOrigin { .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LiveConfigError {
+    /// An allowed origin is not `http(s)://host[:port]`.
+    #[error(
+        "invalid allowed origin {origin:?}: write it as the browser sends it, \
+         `scheme://host[:port]` with scheme http or https and no path (e.g. `https://example.com`)"
+    )]
+    InvalidOrigin {
+        /// The origin given.
+        origin: String,
+    },
+    /// A zero socket buffer.
+    #[error("the live socket buffer must hold at least one event")]
+    ZeroBuffer,
+}
+
+/// Outgoing frames queued for one socket.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    Text(Utf8Bytes),
+}
+
+#[derive(Debug)]
+struct SocketEntry {
+    id: SocketId,
+    tx: mpsc::Sender<Outbound>,
+    connected_at: SystemTime,
+}
+
+#[derive(Debug)]
+struct Inner {
+    sessions: DashMap<SessionId, Vec<SocketEntry>>,
+    next_id: AtomicU64,
+    total: AtomicUsize,
+    origins: OriginPolicy,
+    buffer: usize,
+}
+
+/// The live websockets of every session, and the rules for opening one.
+///
+/// Put it in the router's state (the [`LiveUpgrade`](crate::LiveUpgrade) extractor finds
+/// it through `FromRef`). Sockets register themselves when they open and leave when they
+/// close; when their session ends each is told why and closed (see
+/// [`LiveEnd`](crate::LiveEnd)). [`push`](Self::push) sends a JSON event to every socket of
+/// a session. Cloning is cheap; all clones share the same sockets.
+///
+/// Origins: with no allow-list (the default), a websocket is accepted only from the page's
+/// own origin (the `Origin` header's host and port equal the request's `Host`); with
+/// [`with_allowed_origin`](LiveSocketsBuilder::with_allowed_origin), only from the listed
+/// origins. A request without `Origin` (not a browser) is accepted unless
+/// [`with_require_origin`](LiveSocketsBuilder::with_require_origin) is set.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::LiveSockets;
+///
+/// let live = LiveSockets::builder()
+///     .with_allowed_origin("https://shop.example.com")
+///     .build()?;
+/// assert_eq!(live.total(), 0);
+/// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct LiveSockets {
+    inner: Arc<Inner>,
+}
+
+impl Default for LiveSockets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LiveSockets {
+    /// Live sockets accepting the page's own origin only, with the default buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::new();
+    /// assert_eq!(live.total(), 0);
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from_parts(OriginPolicy::default(), DEFAULT_SOCKET_BUFFER)
+    }
+
+    /// Configures origins and buffering.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::builder().with_require_origin(true).build()?;
+    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+    /// ```
+    pub fn builder() -> LiveSocketsBuilder {
+        LiveSocketsBuilder {
+            origins: Vec::new(),
+            require_origin: false,
+            buffer: DEFAULT_SOCKET_BUFFER,
+        }
+    }
+
+    fn from_parts(origins: OriginPolicy, buffer: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                sessions: DashMap::new(),
+                next_id: AtomicU64::new(1),
+                total: AtomicUsize::new(0),
+                origins,
+                buffer,
+            }),
+        }
+    }
+
+    /// How many live sockets `session` has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::new();
+    /// assert_eq!(live.count("no-such-session"), 0);
+    /// ```
+    #[must_use]
+    pub fn count(&self, session: impl AsRef<str>) -> usize {
+        self.inner
+            .sessions
+            .get(session.as_ref())
+            .map_or(0, |sockets| sockets.len())
+    }
+
+    /// The live sockets of `session`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::new();
+    /// assert!(live.sockets("no-such-session").is_empty());
+    /// ```
+    #[must_use]
+    pub fn sockets(&self, session: impl AsRef<str>) -> Vec<LiveSocketInfo> {
+        self.inner
+            .sessions
+            .get(session.as_ref())
+            .map(|sockets| {
+                sockets
+                    .iter()
+                    .map(|s| LiveSocketInfo {
+                        id: s.id,
+                        connected_at: s.connected_at,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Live sockets across all sessions.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveSockets::new().total(), 0);
+    /// ```
+    #[must_use]
+    pub fn total(&self) -> usize {
+        self.inner.total.load(Ordering::Relaxed)
+    }
+
+    /// Sends `event`, serialized to JSON text once, to every live socket of `session`;
+    /// returns how many sockets it was queued for. A socket whose queue is full is closed
+    /// (code 1013) rather than left to fall further behind.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveError::Serialize`] if `event` does not serialize.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use serde_json::json;
+    ///
+    /// let live = ractor_session_axum::LiveSockets::new();
+    /// let reached = live.push("some-session", &json!({"event": "cart", "items": ["apple"]}))?;
+    /// assert_eq!(reached, 0);
+    /// # Ok::<(), ractor_session_axum::LiveError>(())
+    /// ```
+    pub fn push<T: Serialize + ?Sized>(
+        &self,
+        session: impl AsRef<str>,
+        event: &T,
+    ) -> Result<usize, LiveError> {
+        let text = serde_json::to_string(event)?;
+        Ok(self.push_text(session, text))
+    }
+
+    /// Sends `text` as is to every live socket of `session`; returns how many it was
+    /// queued for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::new();
+    /// assert_eq!(live.push_text("some-session", r#"{"event":"ping"}"#), 0);
+    /// ```
+    pub fn push_text(&self, session: impl AsRef<str>, text: impl Into<String>) -> usize {
+        let Some(mut sockets) = self.inner.sessions.get_mut(session.as_ref()) else {
+            return 0;
+        };
+        let text = Utf8Bytes::from(text.into());
+        let mut reached = 0;
+        sockets.retain(
+            |socket| match socket.tx.try_send(Outbound::Text(text.clone())) {
+                Ok(()) => {
+                    reached += 1;
+                    true
+                }
+                // Dropping its only sender makes the socket close itself as too slow.
+                Err(mpsc::error::TrySendError::Full(_)) => false,
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            },
+        );
+        reached
+    }
+
+    /// Registers a new socket of `session`; it leaves when the guard drops.
+    pub(crate) fn register(&self, session: &SessionId) -> (Registration, mpsc::Receiver<Outbound>) {
+        let (tx, rx) = mpsc::channel(self.inner.buffer);
+        let id = SocketId(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let reply = tx.downgrade();
+        self.inner
+            .sessions
+            .entry(session.clone())
+            .or_default()
+            .push(SocketEntry {
+                id,
+                tx,
+                connected_at: SystemTime::now(),
+            });
+        self.inner.total.fetch_add(1, Ordering::Relaxed);
+        telemetry::live_opened();
+        let registration = Registration {
+            live: self.clone(),
+            session: session.clone(),
+            id,
+            reply,
+        };
+        (registration, rx)
+    }
+
+    pub(crate) fn origin_allowed(&self, headers: &HeaderMap, authority: Option<&str>) -> bool {
+        self.inner.origins.allows(headers, authority)
+    }
+}
+
+/// A socket's place in [`LiveSockets`]; dropping it takes the socket out.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    live: LiveSockets,
+    session: SessionId,
+    pub(crate) id: SocketId,
+    /// Lets the app answer this socket without keeping its queue open.
+    pub(crate) reply: mpsc::WeakSender<Outbound>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let sessions = &self.live.inner.sessions;
+        if let Some(mut sockets) = sessions.get_mut(&self.session) {
+            sockets.retain(|s| s.id != self.id);
+        }
+        // The shard guard above is gone: removing under the same shard is safe now.
+        sessions.remove_if(&self.session, |_, sockets| sockets.is_empty());
+        self.live.inner.total.fetch_sub(1, Ordering::Relaxed);
+        telemetry::live_left();
+    }
+}
+
+/// Configures [`LiveSockets`]; made by [`LiveSockets::builder`].
+///
+/// # Examples
+///
+/// ```
+/// let live = ractor_session_axum::LiveSockets::builder()
+///     .with_allowed_origin("http://127.0.0.1:3000")
+///     .with_allowed_origin("http://localhost:3000")
+///     .with_buffer(16)
+///     .build()?;
+/// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct LiveSocketsBuilder {
+    origins: Vec<String>,
+    require_origin: bool,
+    buffer: usize,
+}
+
+impl LiveSocketsBuilder {
+    /// Accepts websockets from `origin` (`scheme://host[:port]`). Once any origin is
+    /// listed, only listed origins are accepted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::builder()
+    ///     .with_allowed_origin("https://example.com")
+    ///     .build()?;
+    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+    /// ```
+    pub fn with_allowed_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origins.push(origin.into());
+        self
+    }
+
+    /// Refuses (403) websocket requests without an `Origin` header. Browsers always send
+    /// one; other clients can send any, so this mostly turns away non-browser clients.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::builder().with_require_origin(true).build()?;
+    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+    /// ```
+    pub fn with_require_origin(mut self, require: bool) -> Self {
+        self.require_origin = require;
+        self
+    }
+
+    /// How many events may wait for one socket (default 64) before it is closed as too slow.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = ractor_session_axum::LiveSockets::builder().with_buffer(0).build();
+    /// assert!(err.is_err());
+    /// ```
+    pub fn with_buffer(mut self, events: usize) -> Self {
+        self.buffer = events;
+        self
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveConfigError::InvalidOrigin`] for an origin that is not
+    /// `http(s)://host[:port]`; [`LiveConfigError::ZeroBuffer`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let live = ractor_session_axum::LiveSockets::builder().build()?;
+    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
+    /// ```
+    pub fn build(self) -> Result<LiveSockets, LiveConfigError> {
+        if self.buffer == 0 {
+            return Err(LiveConfigError::ZeroBuffer);
+        }
+        let allowed = self
+            .origins
+            .iter()
+            .map(|o| {
+                normalize_origin(o)
+                    .ok_or_else(|| LiveConfigError::InvalidOrigin { origin: o.clone() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LiveSockets::from_parts(
+            OriginPolicy {
+                allowed,
+                require: self.require_origin,
+            },
+            self.buffer,
+        ))
+    }
+}
+
+#[derive(Debug, Default)]
+struct OriginPolicy {
+    /// Normalized `scheme://host[:port]`; empty means "same host as the request".
+    allowed: Vec<String>,
+    require: bool,
+}
+
+impl OriginPolicy {
+    fn allows(&self, headers: &HeaderMap, authority: Option<&str>) -> bool {
+        let mut origins = headers.get_all(ORIGIN).iter();
+        let (Some(origin), None) = (origins.next(), origins.next()) else {
+            // No Origin: not a browser. Several: malformed.
+            return headers.get(ORIGIN).is_none() && !self.require;
+        };
+        let Some(origin) = origin.to_str().ok().and_then(normalize_origin) else {
+            return false; // "null", non-ASCII, or not http(s)
+        };
+        if !self.allowed.is_empty() {
+            return self.allowed.contains(&origin);
+        }
+        // Same-origin default: compare host and port with the request's own.
+        let host = authority.map(str::to_owned).or_else(|| {
+            headers
+                .get(HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_owned)
+        });
+        let Some(host) = host else {
+            return false;
+        };
+        let (scheme, origin_authority) = origin.split_once("://").unwrap_or(("", ""));
+        strip_default_port(scheme, &host.to_ascii_lowercase()) == origin_authority
+    }
+}
+
+/// `scheme://host[:port]` in lowercase with the scheme's default port dropped, or `None`.
+fn normalize_origin(origin: &str) -> Option<String> {
+    let origin = origin.trim().to_ascii_lowercase();
+    let origin = origin.strip_suffix('/').unwrap_or(&origin);
+    let (scheme, authority) = origin.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let valid = !authority.is_empty()
+        && authority.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        });
+    if !valid {
+        return None;
+    }
+    Some(format!(
+        "{scheme}://{}",
+        strip_default_port(scheme, authority)
+    ))
+}
+
+fn strip_default_port<'a>(scheme: &str, authority: &'a str) -> &'a str {
+    let default = match scheme {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return authority,
+    };
+    authority.strip_suffix(default).unwrap_or(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_str(host).unwrap());
+        if let Some(o) = origin {
+            h.insert(ORIGIN, HeaderValue::from_str(o).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_is_the_default() {
+        let p = OriginPolicy::default();
+        assert!(p.allows(
+            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            None
+        ));
+        assert!(p.allows(&headers(Some("HTTP://LocalHost"), "localhost:80"), None));
+        assert!(!p.allows(
+            &headers(Some("http://evil.example"), "127.0.0.1:3000"),
+            None
+        ));
+        assert!(!p.allows(
+            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
+            None
+        ));
+        assert!(!p.allows(&headers(Some("null"), "127.0.0.1:3000"), None));
+        assert!(p.allows(&headers(None, "127.0.0.1:3000"), None));
+    }
+
+    #[test]
+    fn an_allow_list_replaces_the_default() {
+        let live = LiveSockets::builder()
+            .with_allowed_origin("https://Example.com:443/")
+            .with_require_origin(true)
+            .build()
+            .unwrap();
+        let p = &live.inner.origins;
+        assert!(p.allows(&headers(Some("https://example.com"), "internal:8080"), None));
+        assert!(!p.allows(&headers(Some("http://example.com"), "example.com"), None));
+        assert!(!p.allows(&headers(None, "example.com"), None));
+    }
+
+    #[test]
+    fn duplicate_or_non_ascii_origins_are_refused() {
+        let p = OriginPolicy::default();
+        let mut h = headers(Some("http://a"), "a");
+        h.append(ORIGIN, HeaderValue::from_static("http://a"));
+        assert!(!p.allows(&h, None));
+        let mut h = headers(None, "a");
+        h.insert(ORIGIN, HeaderValue::from_bytes(b"http://\xffa").unwrap());
+        assert!(!p.allows(&h, None));
+    }
+
+    #[test]
+    fn bad_allowed_origins_are_typed_errors() {
+        for bad in [
+            "example.com",
+            "ftp://x",
+            "https://",
+            "https://a/b",
+            "https://a b",
+        ] {
+            assert!(
+                matches!(
+                    LiveSockets::builder().with_allowed_origin(bad).build(),
+                    Err(LiveConfigError::InvalidOrigin { .. })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn sockets_register_push_and_leave() {
+        let live = LiveSockets::new();
+        let a = SessionId::generate();
+        let b = SessionId::generate();
+        let (ra, mut rxa) = live.register(&a);
+        let (rb, mut rxb) = live.register(&b);
+        assert_eq!((live.count(&a), live.count(&b), live.total()), (1, 1, 2));
+        assert_eq!(live.push_text(&a, "hi"), 1);
+        let Some(Outbound::Text(text)) = rxa.recv().await else {
+            panic!("no event")
+        };
+        assert_eq!(text.as_str(), "hi");
+        assert!(rxb.try_recv().is_err());
+        drop(ra);
+        assert_eq!(live.count(&a), 0);
+        assert!(live.inner.sessions.get(&a).is_none());
+        drop(rb);
+        assert_eq!(live.total(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_socket_that_falls_behind_is_dropped() {
+        let live = LiveSockets::builder().with_buffer(2).build().unwrap();
+        let s = SessionId::generate();
+        let (_reg, mut rx) = live.register(&s);
+        assert_eq!(live.push_text(&s, "1"), 1);
+        assert_eq!(live.push_text(&s, "2"), 1);
+        assert_eq!(live.push_text(&s, "3"), 0);
+        assert_eq!(live.count(&s), 0);
+        assert!(rx.recv().await.is_some());
+        assert!(rx.recv().await.is_some());
+        assert!(rx.recv().await.is_none(), "the queue closes once drained");
+    }
+}

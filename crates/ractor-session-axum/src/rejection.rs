@@ -1,0 +1,160 @@
+//! [`SessionRejection`]: why a session extractor or session operation failed, as a response.
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use ractor_session::SessionError;
+
+/// The fix-it text of a missing [`SessionLayer`](crate::SessionLayer).
+pub(crate) const MISSING_LAYER: &str = "SessionLayer is not installed: add \
+`.layer(SessionLayer::builder(manager).with_key_bytes(secret).build()?)` to your Router \
+(`ractor_session_axum::SessionLayer`). A layer covers only the routes added before it, \
+so call `.layer(...)` after `.route(...)`.";
+
+/// Why a session extractor refused a request, or a session operation failed; a response.
+///
+/// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
+/// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
+/// otherwise). Response bodies never contain a session ID.
+///
+/// # Examples
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use http::StatusCode;
+/// use ractor_session::SessionError;
+/// use ractor_session_axum::SessionRejection;
+///
+/// let missing = SessionRejection::MissingLayer.into_response();
+/// assert_eq!(missing.status(), StatusCode::INTERNAL_SERVER_ERROR);
+///
+/// let busy = SessionRejection::from(SessionError::SessionLimitReached { max: 10 });
+/// assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionRejection {
+    /// No [`SessionLayer`](crate::SessionLayer) ran for this request: a setup bug (500).
+    #[error("{}", MISSING_LAYER)]
+    MissingLayer,
+    /// The request has no live session and the layer does not auto-start one (401).
+    #[error("no session: this request has no live session")]
+    NoSession,
+    /// A session could not be started or reached (status from the error).
+    #[error("{}", safe_message(.0))]
+    Session(#[source] SessionError),
+}
+
+impl SessionRejection {
+    /// The HTTP status this rejection answers with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use ractor_session_axum::SessionRejection;
+    /// assert_eq!(SessionRejection::NoSession.status(), StatusCode::UNAUTHORIZED);
+    /// ```
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NoSession => StatusCode::UNAUTHORIZED,
+            Self::Session(error) => match error {
+                SessionError::SessionLimitReached { .. }
+                | SessionError::RateLimitExceeded { .. }
+                | SessionError::ManagerShutdown => StatusCode::SERVICE_UNAVAILABLE,
+                SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
+                    StatusCode::UNAUTHORIZED
+                }
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+}
+
+impl From<SessionError> for SessionRejection {
+    fn from(error: SessionError) -> Self {
+        Self::Session(error)
+    }
+}
+
+impl IntoResponse for SessionRejection {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(target: "ractor_session_axum", %status, error = %self, "session request failed");
+        }
+        (status, self.to_string()).into_response()
+    }
+}
+
+/// The error's message without any session ID or presented value in it.
+pub(crate) fn safe_message(error: &SessionError) -> String {
+    match error {
+        SessionError::InvalidSessionId(_) => "invalid session ID".to_owned(),
+        SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
+            "no session: the session has ended".to_owned()
+        }
+        SessionError::AlreadyStarted { .. } => {
+            "a session is already live for this request".to_owned()
+        }
+        SessionError::WrongSessionType {
+            expected, actual, ..
+        } => format!(
+            "wrong session type: the session is a `{actual}`, but the handler asked for \
+             messages of type `{expected}`; make the extractor's message type match the \
+             session the layer starts"
+        ),
+        SessionError::StartFailed { .. } => "the session failed to start".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ractor_session::SessionId;
+
+    #[test]
+    fn messages_never_contain_the_session_id() {
+        let id = SessionId::generate();
+        let errors = [
+            SessionError::SessionNotFound { id: id.clone() },
+            SessionError::ProcessNotFound { id: id.clone() },
+            SessionError::WrongSessionType {
+                id: id.clone(),
+                expected: "a::Msg",
+                actual: "KvSession",
+            },
+            SessionError::from(SessionId::parse(&format!("{id}!")).unwrap_err()),
+        ];
+        for error in errors {
+            let text = SessionRejection::from(error).to_string();
+            assert!(!text.contains(id.as_str()), "{text}");
+        }
+    }
+
+    #[test]
+    fn statuses_fit_the_error() {
+        let id = SessionId::generate();
+        let cases = [
+            (SessionError::RateLimitExceeded { limit: 1 }, 503),
+            (SessionError::ManagerShutdown, 503),
+            (
+                SessionError::Timeout(std::time::Duration::from_millis(5)),
+                504,
+            ),
+            (SessionError::SessionNotFound { id }, 401),
+        ];
+        for (error, status) in cases {
+            assert_eq!(SessionRejection::from(error).status().as_u16(), status);
+        }
+        assert_eq!(SessionRejection::MissingLayer.status().as_u16(), 500);
+        assert!(
+            SessionRejection::MissingLayer
+                .to_string()
+                .contains(".layer(")
+        );
+    }
+}
