@@ -161,6 +161,7 @@ impl SessionManager {
     /// ```
     pub async fn spawn(config: SessionConfig) -> Result<Self, SessionError> {
         config.validate()?;
+        telemetry::describe();
         let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
             .await
             .map_err(|source| SessionError::StartFailed {
@@ -563,7 +564,7 @@ impl SessionManager {
         entry.touch(&self.shared.clock);
         let error = match result {
             Ok(CallResult::Success(reply)) => {
-                telemetry::call(entry.session_type, began.elapsed());
+                telemetry::call(|| entry.id().redacted(), entry.session_type, began.elapsed());
                 return Ok(reply);
             }
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
@@ -605,7 +606,7 @@ impl SessionManager {
         entry.touch(&self.shared.clock);
         match actor.cast(message) {
             Ok(()) => {
-                telemetry::cast(entry.session_type);
+                telemetry::cast(|| entry.id().redacted(), entry.session_type);
                 Ok(())
             }
             Err(source) => {

@@ -207,7 +207,8 @@ impl Entry {
         if self.ended.swap(true, Ordering::SeqCst) {
             return;
         }
-        if let Some(shared) = self.shared.upgrade() {
+        let shared = self.shared.upgrade();
+        if let Some(shared) = &shared {
             shared.deregister(self);
         }
         let (reason, watchers) = {
@@ -225,7 +226,13 @@ impl Entry {
             let _ = w.send(reason.clone());
         }
         if self.actor.get().is_some() {
-            let lived = self.started_at.elapsed().unwrap_or_default();
+            // The manager's monotonic clock, as for expiry: the wall clock can jump.
+            let lived = match &shared {
+                Some(shared) => {
+                    Duration::from_millis(shared.clock.now_ms().saturating_sub(self.started_ms))
+                }
+                None => self.started_at.elapsed().unwrap_or_default(),
+            };
             telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
         }
     }

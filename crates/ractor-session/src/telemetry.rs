@@ -4,6 +4,9 @@
 
 use std::time::Duration;
 
+use metrics::Unit;
+
+use crate::error::SessionError;
 use crate::id::RedactedId;
 use crate::watch::EndReason;
 
@@ -23,6 +26,43 @@ pub(crate) mod names {
 }
 
 const TARGET: &str = "ractor_session";
+
+/// Registers every metric's unit and description with the recorder in force, so exporters
+/// can say that durations are seconds. Called when a manager is spawned.
+pub(crate) fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(names::STARTED, Unit::Count, "Sessions started");
+    describe_counter!(
+        names::START_ERRORS,
+        Unit::Count,
+        "Session starts refused or failed, by error"
+    );
+    describe_counter!(names::STOPPED, Unit::Count, "Sessions ended, by reason");
+    describe_histogram!(names::LIFETIME, Unit::Seconds, "How long ended sessions lived");
+    describe_histogram!(
+        names::CALL_DURATION,
+        Unit::Seconds,
+        "Round trip of calls that got a reply"
+    );
+    describe_counter!(names::CASTS, Unit::Count, "Casts delivered");
+    describe_counter!(
+        names::COMMUNICATION_ERRORS,
+        Unit::Count,
+        "Calls that timed out or failed, and casts that could not be delivered"
+    );
+    describe_counter!(names::EXPIRED, Unit::Count, "Sessions expired (idle or absolute)");
+    describe_counter!(
+        names::CLEANUP_ERRORS,
+        Unit::Count,
+        "Sessions that could not be stopped cleanly"
+    );
+    describe_counter!(
+        names::RATE_LIMITED,
+        Unit::Count,
+        "Session starts refused by the rate limit"
+    );
+    describe_gauge!(names::LIVE, Unit::Count, "Live sessions");
+}
 
 pub(crate) fn started(session: RedactedId, session_type: &'static str, took: Duration) {
     metrics::counter!(names::STARTED, "session_type" => session_type).increment(1);
@@ -93,21 +133,42 @@ pub(crate) fn cleanup_error(session: RedactedId, session_type: &'static str, err
     tracing::warn!(target: TARGET, %session, session_type, error, "session cleanup failed");
 }
 
-pub(crate) fn call(session_type: &'static str, took: Duration) {
+/// A call got its reply. `session` is only evaluated when the event is enabled: hashing
+/// the ID is not paid on every call.
+pub(crate) fn call(
+    session: impl FnOnce() -> RedactedId,
+    session_type: &'static str,
+    took: Duration,
+) {
     metrics::histogram!(names::CALL_DURATION, "session_type" => session_type)
         .record(took.as_secs_f64());
+    tracing::trace!(
+        target: TARGET,
+        session = %session(),
+        session_type,
+        duration_s = took.as_secs_f64(),
+        "session call"
+    );
 }
 
-pub(crate) fn cast(session_type: &'static str) {
+/// A cast was delivered; `session` as for [`call`].
+pub(crate) fn cast(session: impl FnOnce() -> RedactedId, session_type: &'static str) {
     metrics::counter!(names::CASTS, "session_type" => session_type).increment(1);
+    tracing::trace!(target: TARGET, session = %session(), session_type, "session cast");
 }
 
 pub(crate) fn communication_error(
     session: RedactedId,
     session_type: &'static str,
     operation: &'static str,
-    error: &dyn std::fmt::Display,
+    error: &SessionError,
 ) {
+    // Some errors name the session in their message: say what happened without the ID.
+    let error: &dyn std::fmt::Display = match error {
+        SessionError::ProcessNotFound { .. } => &"the session's actor has stopped",
+        SessionError::SessionNotFound { .. } => &"session not found",
+        other => other,
+    };
     metrics::counter!(
         names::COMMUNICATION_ERRORS,
         "session_type" => session_type,
