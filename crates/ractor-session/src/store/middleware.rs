@@ -183,21 +183,21 @@ const TARGET: &str = "ractor_session::store";
 
 impl<S: fmt::Debug, A: fmt::Debug> Middleware<S, A> for Logging {
     fn before(&self, action: &A, state: &S) -> Step<S, A> {
-        let session = current_session_id().map(|id| id.redacted());
+        let session = current_session_id().map(|id| tracing::field::display(id.redacted()));
         if self.states {
-            tracing::debug!(target: TARGET, session = ?session, ?action, ?state, "dispatching action");
+            tracing::debug!(target: TARGET, session, ?action, ?state, "dispatching action");
         } else {
-            tracing::debug!(target: TARGET, session = ?session, ?action, "dispatching action");
+            tracing::debug!(target: TARGET, session, ?action, "dispatching action");
         }
         Step::Next
     }
 
     fn after(&self, action: &A, previous: &S, next: &S) {
-        let session = current_session_id().map(|id| id.redacted());
+        let session = current_session_id().map(|id| tracing::field::display(id.redacted()));
         if self.states {
-            tracing::debug!(target: TARGET, session = ?session, ?action, ?previous, ?next, "action applied");
+            tracing::debug!(target: TARGET, session, ?action, ?previous, ?next, "action applied");
         } else {
-            tracing::debug!(target: TARGET, session = ?session, ?action, "action applied");
+            tracing::debug!(target: TARGET, session, ?action, "action applied");
         }
     }
 }

@@ -1,0 +1,62 @@
+//! The built-in logging middleware logs every action of a store session with the session's
+//! redacted ID, never the raw one (session IDs are secrets).
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use ractor_session::{Logging, SessionId, SessionManager, Store, StoreSessions, Validate};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Add(u32),
+}
+
+// One thread: the session's actor runs on the thread whose default subscriber is set.
+#[tokio::test(flavor = "current_thread")]
+async fn store_session_actions_are_logged_with_the_redacted_id() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let raw = "raw-secret-session-id-0123456789";
+    let manager = SessionManager::spawn(Default::default()).await.unwrap();
+    let stores = StoreSessions::new(manager.clone());
+    let store = Store::new(0_u32, |n: &u32, Action::Add(k): &Action| n + k)
+        .with_middleware(Logging::new())
+        .with_middleware(Validate::new(|Action::Add(k): &Action, _: &u32| {
+            if *k > 100 { Err("too much") } else { Ok(()) }
+        }));
+    stores.start(raw, store).await.unwrap();
+    stores.dispatch(raw, Action::Add(7)).await.unwrap();
+    assert!(stores.dispatch(raw, Action::Add(700)).await.is_err());
+    manager.shutdown().await;
+
+    let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let redacted = SessionId::parse(raw).unwrap().redacted().to_string();
+    assert!(out.contains("dispatching action"), "{out}");
+    assert!(out.contains("action applied"), "{out}");
+    assert!(
+        out.contains("Add(700)"),
+        "rejected actions are logged too: {out}"
+    );
+    assert!(out.contains(&format!("session={redacted}")), "{out}");
+    assert!(!out.contains(raw), "the raw session ID leaked: {out}");
+}
