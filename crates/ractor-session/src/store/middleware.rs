@@ -58,7 +58,7 @@ impl<S, A> Step<S, A> {
 }
 
 /// Sees every action before the reducer, and may pass it on, transform it, short-circuit to
-/// a state or reject it; see the module order rules in [`Store::with_middleware`].
+/// a state or reject it; [`Store::with_middleware`] says in which order middleware runs.
 ///
 /// Any `Fn(&A, &S) -> Step<S, A>` closure is a middleware (with only a `before`).
 ///
@@ -67,12 +67,12 @@ impl<S, A> Step<S, A> {
 /// # Examples
 ///
 /// ```
+/// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// use ractor_session::{Middleware, Step, Store};
 ///
 /// /// Counts the actions that changed the state.
-/// #[derive(Default)]
-/// struct Changes(AtomicUsize);
+/// struct Changes(Arc<AtomicUsize>);
 ///
 /// impl Middleware<i32, i32> for Changes {
 ///     fn before(&self, _: &i32, _: &i32) -> Step<i32, i32> {
@@ -85,9 +85,12 @@ impl<S, A> Step<S, A> {
 ///     }
 /// }
 ///
-/// let mut store = Store::new(0, |n: &i32, add: &i32| n + add).with_middleware(Changes::default());
+/// let changes = Arc::new(AtomicUsize::new(0));
+/// let mut store = Store::new(0, |n: &i32, add: &i32| n + add)
+///     .with_middleware(Changes(Arc::clone(&changes)));
 /// store.dispatch(0)?;
 /// store.dispatch(1)?;
+/// assert_eq!(changes.load(Ordering::Relaxed), 1);
 /// # Ok::<(), ractor_session::StoreError>(())
 /// ```
 pub trait Middleware<S, A>: Send + Sync {
