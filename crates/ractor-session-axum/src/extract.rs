@@ -280,7 +280,10 @@ impl<M: Message> Session<M> {
     ///
     /// async fn handler(session: Session) -> Result<(), SessionRejection> {
     ///     let ended = session.watch()?;
-    ///     tokio::spawn(async move { tracing::info!(reason = %ended.await, "session over") });
+    ///     tokio::spawn(async move {
+    ///         let reason = ended.await;
+    ///         tracing::info!(%reason, "session over");
+    ///     });
     ///     Ok(())
     /// }
     /// ```

@@ -59,7 +59,7 @@
 //!     .with_key_bytes(std::env::var("SESSION_KEY").unwrap_or_else(|_| "x".repeat(64)))
 //!     .with_auto_start()
 //!     .build()?;
-//! let app = Router::new()
+//! let app: Router = Router::new()
 //!     .route("/count", get(count))
 //!     .route("/login", post(log_in))
 //!     .route("/live", get(live))

@@ -1,0 +1,102 @@
+//! A refused session cookie is recorded — a warning carrying a hashed ID (never the raw
+//! value) and the `ractor_session_axum_cookies_refused_total` counter by reason.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
+use common::*;
+use http::Request;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+use ractor_session::SessionId;
+use tower::ServiceExt;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _log_guard = tracing::subscriber::set_default(subscriber);
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let _metrics_guard = metrics::set_default_local_recorder(&recorder);
+
+    let manager = manager(Duration::from_secs(60)).await;
+    let app = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(layer(&manager));
+
+    let unknown = SessionId::generate();
+    let forged = format!("{}{}", "C".repeat(TAG_LEN), SessionId::generate());
+    let malformed = "malformed-secret-value";
+    for value in [sign(unknown.as_str()), forged.clone(), malformed.to_owned()] {
+        let request = Request::get("/")
+            .header("cookie", cookie_header(&value))
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("WARN") && l.contains("session cookie refused"))
+        .collect();
+    assert_eq!(warnings.len(), 3, "{text}");
+    assert!(warnings[0].contains("reason=\"unknown\"") || warnings[0].contains("reason=unknown"));
+    assert!(
+        warnings[0].contains(&unknown.redacted().to_string()),
+        "{}",
+        warnings[0]
+    );
+    for raw in [unknown.as_str(), &forged[TAG_LEN..], malformed] {
+        assert!(!text.contains(raw), "a raw value reached the logs: {text}");
+    }
+
+    let mut counted = std::collections::BTreeMap::new();
+    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
+        let key = key.key();
+        if key.name() == "ractor_session_axum_cookies_refused_total" {
+            let reason = key
+                .labels()
+                .find(|l| l.key() == "reason")
+                .map(|l| l.value().to_owned())
+                .unwrap();
+            let DebugValue::Counter(n) = value else {
+                panic!("not a counter")
+            };
+            counted.insert(reason, n);
+        }
+    }
+    let expected: std::collections::BTreeMap<String, u64> = [
+        ("bad_signature".to_owned(), 1),
+        ("malformed".to_owned(), 1),
+        ("unknown".to_owned(), 1),
+    ]
+    .into();
+    assert_eq!(counted, expected);
+    manager.shutdown().await;
+}

@@ -1,0 +1,117 @@
+//! Acceptance 5: after rotation the old cookie gets a fresh session and the new cookie
+//! reaches the same state; the old ID's live sockets are told `rotated` (4002).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+#[tokio::test]
+async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
+    let server = start(Duration::from_secs(60)).await;
+    let client = bare_client();
+    let old_value = new_session(&server, &client).await;
+    let old = id_of(&old_value);
+    for _ in 0..3 {
+        client
+            .post(server.url("/incr"))
+            .header("cookie", cookie_header(&old_value))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let rotated = client
+        .post(server.url("/login"))
+        .header("cookie", cookie_header(&old_value))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200);
+    let new_value = session_cookie(&rotated).expect("rotation sets the new cookie");
+    let new = id_of(&new_value);
+    assert_ne!(new, old);
+    assert!(
+        !server.manager.is_started(&old),
+        "the old ID stopped working at once"
+    );
+
+    let with_new = client
+        .get(server.url("/count"))
+        .header("cookie", cookie_header(&new_value))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session_cookie(&with_new), None);
+    assert_eq!(
+        json_body(with_new).await["count"],
+        3,
+        "same state under the new ID"
+    );
+
+    let with_old = client
+        .get(server.url("/count"))
+        .header("cookie", cookie_header(&old_value))
+        .send()
+        .await
+        .unwrap();
+    let fresh = id_of(&session_cookie(&with_old).expect("the old cookie is replaced"));
+    assert_ne!(fresh, old);
+    assert_ne!(fresh, new);
+    assert_eq!(
+        json_body(with_old).await["count"],
+        0,
+        "a fresh, empty session"
+    );
+    server.manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn live_sockets_of_the_old_id_are_told_rotated_with_4002() {
+    let server = start(Duration::from_secs(60)).await;
+    let value = new_session(&server, &bare_client()).await;
+    let mut ws = connect(
+        &server.ws_url("/live"),
+        Some(&value),
+        Some(&server.origin()),
+    )
+    .await
+    .unwrap();
+    let id = id_of(&value);
+    let live = server.live.clone();
+    eventually("the socket is registered", || {
+        let n = live.count(&id);
+        async move { n == 1 }
+    })
+    .await;
+
+    let rotated = bare_client()
+        .post(server.url("/login"))
+        .header("cookie", cookie_header(&value))
+        .send()
+        .await
+        .unwrap();
+    let new_value = session_cookie(&rotated).unwrap();
+    expect_end(&mut ws, "rotated", 4002).await;
+
+    // The browser reconnects with the new cookie, and is accepted.
+    let again = connect(
+        &server.ws_url("/live"),
+        Some(&new_value),
+        Some(&server.origin()),
+    )
+    .await;
+    assert!(again.is_ok());
+    // The old cookie can no longer open a socket.
+    assert_eq!(
+        refused_status(
+            &server.ws_url("/live"),
+            Some(&value),
+            Some(&server.origin())
+        )
+        .await,
+        401
+    );
+    server.manager.shutdown().await;
+}
