@@ -77,10 +77,12 @@ fn arm(queue: &mut DelayQueue<Arc<Entry>>, shared: &Shared, entry: Arc<Entry>) {
 
 fn expire(shared: &Shared, entry: &Arc<Entry>, now_ms: u64) {
     let idle = Duration::from_millis(now_ms.saturating_sub(entry.last_active_ms()));
-    entry.request_stop(EndReason::Expired);
     // Out of the registry at once, so no request reaches a session past its deadline;
-    // watchers hear `Expired` when the actor has run its `post_stop`.
-    shared.deregister(entry);
+    // watchers hear `Expired` when the actor has run its `post_stop`. If a `terminate`,
+    // a crash or a shutdown removed it first, the session is theirs to end, not ours.
+    if !shared.deregister_for(entry, EndReason::Expired) {
+        return;
+    }
     let id = entry.id().redacted();
     telemetry::expired(id, entry.session_type, idle);
     match entry.actor.get() {

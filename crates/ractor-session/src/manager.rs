@@ -362,7 +362,7 @@ impl SessionManager {
     ) -> Result<ActorRef<A::Msg>, SessionError> {
         let session_type = short_type_name(type_name::<A>());
         let gate = loop {
-            if self.shared.shutting_down.load(Ordering::Acquire) {
+            if self.shared.shutting_down.load(Ordering::SeqCst) {
                 return Err(SessionError::ManagerShutdown);
             }
             let existing = match self.shared.registry.entry(id.clone()) {
@@ -408,6 +408,14 @@ impl SessionManager {
                 }
             }
         };
+        // Checked again now that the `Starting` slot is in the registry: either `shutdown`
+        // (which sets the flag, then waits for every `Starting` slot) sees the slot and
+        // waits for this start to finish, or this sees the flag. Checking only before
+        // taking the slot let a session start after `shutdown` had stopped the others,
+        // never told `Shutdown` and possibly left running.
+        if self.shared.shutting_down.load(Ordering::SeqCst) {
+            return Err(SessionError::ManagerShutdown);
+        }
 
         let began = Instant::now();
         let entry = Entry::new(id.clone(), TypeId::of::<A::Msg>(), session_type, &self.shared);
@@ -421,11 +429,8 @@ impl SessionManager {
         match spawned {
             Ok((actor, _task)) => {
                 let _ = entry.actor.set(actor.get_cell());
-                self.shared
-                    .registry
-                    .insert(id.clone(), Slot::Live(Arc::clone(&entry)));
+                self.shared.register(&id, &entry);
                 gate.succeed();
-                entry.register(&self.shared);
                 let _ = self.shared.expiry.send(Command::Arm(entry));
                 telemetry::started(id.redacted(), session_type, began.elapsed());
                 telemetry::live(self.shared.slots.live());
@@ -674,8 +679,7 @@ impl SessionManager {
     /// ```
     pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         let entry = self.shared.lookup(id.as_ref())?;
-        entry.request_stop(EndReason::Terminated);
-        if !self.shared.deregister(&entry) {
+        if !self.shared.deregister_for(&entry, EndReason::Terminated) {
             // Someone else (expiry, a crash, another terminate) got there first.
             return Err(self.shared.not_found(id.as_ref()));
         }
@@ -895,7 +899,10 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn shutdown(&self) {
-        self.shared.shutting_down.store(true, Ordering::Release);
+        self.shared.shutting_down.store(true, Ordering::SeqCst);
+        // Starts already under way finish first (later ones see the flag and give up), so
+        // that the sessions they start are stopped below like every other.
+        self.wait_for_starts().await;
         let entries = self.live_entries();
         for entry in &entries {
             entry.request_stop(EndReason::Shutdown);
@@ -923,6 +930,27 @@ impl SessionManager {
             let _ = tasks.expiry.await;
         }
         telemetry::live(self.shared.slots.live());
+    }
+
+    async fn wait_for_starts(&self) {
+        loop {
+            let starting: Vec<watch::Receiver<()>> = self
+                .shared
+                .registry
+                .iter()
+                .filter_map(|item| match item.value() {
+                    Slot::Starting(rx) => Some(rx.clone()),
+                    Slot::Live(_) => None,
+                })
+                .collect();
+            if starting.is_empty() {
+                return;
+            }
+            for mut rx in starting {
+                // Resolves when the starter drops its gate: started, failed or cancelled.
+                let _ = rx.changed().await;
+            }
+        }
     }
 
     fn live_entries(&self) -> Vec<Arc<Entry>> {

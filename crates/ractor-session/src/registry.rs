@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::SystemTime;
 
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry as MapEntry;
 use ractor::ActorCell;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Duration, Instant};
@@ -50,6 +51,12 @@ impl Drop for Shared {
     fn drop(&mut self) {
         // The last handle went away without `shutdown`: stop the tree rather than leave
         // orphaned sessions running. (ractor kills the children of a stopped supervisor.)
+        // Their watchers are told `Shutdown`, as they would be by `shutdown`.
+        for slot in self.registry.iter() {
+            if let Slot::Live(entry) = slot.value() {
+                entry.request_stop(EndReason::Shutdown);
+            }
+        }
         self.supervisor.stop(None);
     }
 }
@@ -190,17 +197,6 @@ impl Entry {
         }
     }
 
-    /// Marks the entry live. If the actor already ended (it can stop between `spawn`
-    /// returning and this call), deregisters it again at once.
-    pub(crate) fn register(self: &Arc<Self>, shared: &Shared) {
-        self.registered.store(true, Ordering::SeqCst);
-        // Pairs with `finish`: it stores `ended` then swaps `registered`; we store
-        // `registered` then load `ended`. With SeqCst one of us sees the other.
-        if self.ended.load(Ordering::SeqCst) {
-            shared.deregister(self);
-        }
-    }
-
     /// The actor has stopped (or is about to, after an error): deregister, tell watchers,
     /// record telemetry. Runs once; later calls do nothing.
     pub(crate) fn finish(self: &Arc<Self>, fallback: EndReason) {
@@ -239,6 +235,33 @@ impl Entry {
 }
 
 impl Shared {
+    /// Puts `entry` in the registry under `id` (replacing its `Starting` slot) and marks it
+    /// live. If the actor already ended (it can stop between `spawn` returning and this
+    /// call), deregisters it again at once.
+    pub(crate) fn register(&self, id: &SessionId, entry: &Arc<Entry>) {
+        {
+            // `registered` is set under the shard's lock, together with the slot, so that
+            // nobody can find the entry in the registry and yet fail to deregister it
+            // (e.g. `terminate` answering `SessionNotFound` for a session it just found).
+            let live = Slot::Live(Arc::clone(entry));
+            match self.registry.entry(id.clone()) {
+                MapEntry::Occupied(mut slot) => {
+                    entry.registered.store(true, Ordering::SeqCst);
+                    slot.insert(live);
+                }
+                MapEntry::Vacant(slot) => {
+                    entry.registered.store(true, Ordering::SeqCst);
+                    slot.insert(live);
+                }
+            }
+        }
+        // Pairs with `finish`: it stores `ended` then swaps `registered`; we store
+        // `registered` then load `ended`. With SeqCst one of us sees the other.
+        if entry.ended.load(Ordering::SeqCst) {
+            self.deregister(entry);
+        }
+    }
+
     /// Validates `id` and finds its live entry.
     pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
         match self.registry.get(id).as_deref() {
@@ -271,6 +294,17 @@ impl Shared {
             .expiry
             .send(crate::expiry::Command::Disarm(Arc::clone(entry)));
         telemetry::live(self.slots.live());
+        true
+    }
+
+    /// Deregisters `entry` in order to stop it for `reason`. Only the caller that really
+    /// removes the entry gets `true` and has its reason recorded: a `terminate` racing an
+    /// expiry ends the session once, for the reason of whichever removed it.
+    pub(crate) fn deregister_for(&self, entry: &Arc<Entry>, reason: EndReason) -> bool {
+        if !self.deregister(entry) {
+            return false;
+        }
+        lock(&entry.lifecycle).requested = Some(reason);
         true
     }
 

@@ -313,10 +313,7 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         |name: &str, labels: &[(&str, &str)]| match find(MetricKind::Histogram, name, labels) {
             (unit, DebugValue::Histogram(values)) => (
                 unit,
-                values
-                    .iter()
-                    .map(|v| v.into_inner())
-                    .collect::<Vec<f64>>(),
+                values.iter().map(|v| v.into_inner()).collect::<Vec<f64>>(),
             ),
             other => panic!("{name}: {other:?}"),
         };

@@ -1,0 +1,247 @@
+//! Acceptance 18: shutdown stops every session gracefully (their `post_stop` runs),
+//! watchers are told `Shutdown`, the registry ends empty and no task is left running.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{Counter, config, wait_until};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor_session::{EndReason, SessionError, SessionManager};
+use tokio::runtime::Handle;
+use tokio::sync::Barrier;
+
+/// Counts `post_stop` runs; its handler can be made to take a while.
+struct Graceful {
+    stopped: Arc<AtomicUsize>,
+}
+
+enum GracefulMsg {
+    Work(Duration, RpcReplyPort<()>),
+}
+
+impl Actor for Graceful {
+    type Msg = GracefulMsg;
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<GracefulMsg>, (): ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<GracefulMsg>,
+        GracefulMsg::Work(time, reply): GracefulMsg,
+        (): &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        tokio::time::sleep(time).await;
+        let _ = reply.send(());
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<GracefulMsg>,
+        (): &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        self.stopped.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+fn alive_tasks() -> usize {
+    Handle::current().metrics().num_alive_tasks()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_stops_every_session_and_leaves_nothing_running() {
+    let baseline = alive_tasks();
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    let mut watches = Vec::new();
+    for i in 0..20 {
+        let id = format!("graceful-{i}");
+        let actor = Graceful {
+            stopped: Arc::clone(&stopped),
+        };
+        manager.start_with(&id, actor, ()).await.unwrap();
+        watches.push(manager.watch(&id).unwrap());
+    }
+    for i in 0..10 {
+        manager.start(format!("kv-{i}")).await.unwrap();
+        watches.push(manager.watch(format!("kv-{i}")).unwrap());
+        manager
+            .start_with(format!("counter-{i}"), Counter, 0)
+            .await
+            .unwrap();
+        watches.push(manager.watch(format!("counter-{i}")).unwrap());
+    }
+    // One session is busy with a message when shutdown begins: it finishes it first.
+    let busy = {
+        let manager = manager.clone();
+        tokio::spawn(async move {
+            manager
+                .call("graceful-0", |reply| {
+                    GracefulMsg::Work(Duration::from_millis(50), reply)
+                })
+                .await
+        })
+    };
+    wait_until("the busy call is in flight", || alive_tasks() > baseline).await;
+    assert!(alive_tasks() > baseline, "the manager runs tasks");
+
+    manager.shutdown().await;
+
+    assert_eq!(stopped.load(Ordering::SeqCst), 20, "every post_stop ran");
+    for watch in watches {
+        assert_eq!(watch.await, EndReason::Shutdown);
+    }
+    assert!(
+        busy.await.unwrap().is_ok(),
+        "the message in hand was finished"
+    );
+    assert_eq!(manager.count(), 0);
+    assert!(manager.list().is_empty());
+    let stats = manager.stats();
+    assert_eq!((stats.live, stats.starting), (0, 0));
+    assert!(manager.supervisor().get_children().is_empty());
+    assert_eq!(
+        manager.supervisor().get_status(),
+        ractor::ActorStatus::Stopped
+    );
+    wait_until("every task of the manager has exited", || {
+        alive_tasks() == baseline
+    })
+    .await;
+
+    // Nothing more is accepted, and a second shutdown is harmless.
+    assert!(matches!(
+        manager.start("late").await,
+        Err(SessionError::ManagerShutdown)
+    ));
+    assert!(matches!(
+        manager.get_or_start("late").await,
+        Err(SessionError::ManagerShutdown)
+    ));
+    manager.shutdown().await;
+    assert_eq!(stopped.load(Ordering::SeqCst), 20);
+}
+
+/// Never finishes `post_stop`: shutdown must kill it after `stop_timeout`.
+struct Stubborn;
+
+impl Actor for Stubborn {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn post_stop(&self, _: ActorRef<()>, (): &mut ()) -> Result<(), ActorProcessingErr> {
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_that_will_not_stop_is_killed_after_the_stop_timeout() {
+    let baseline = alive_tasks();
+    let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(2)))
+        .await
+        .unwrap();
+    manager.start_with("stubborn", Stubborn, ()).await.unwrap();
+    manager.start("fine").await.unwrap();
+    let stubborn = manager.watch("stubborn").unwrap();
+    let fine = manager.watch("fine").unwrap();
+    manager.shutdown().await;
+    assert_eq!(stubborn.await, EndReason::Shutdown);
+    assert_eq!(fine.await, EndReason::Shutdown);
+    assert_eq!(manager.count(), 0);
+    assert!(manager.list().is_empty());
+    wait_until("every task has exited", || alive_tasks() == baseline).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_racing_a_shutdown_are_either_refused_or_shut_down() {
+    for round in 0..20 {
+        let baseline = alive_tasks();
+        let stopped = Arc::new(AtomicUsize::new(0));
+        let manager = SessionManager::spawn(config()).await.unwrap();
+        let barrier = Arc::new(Barrier::new(17));
+        let starters: Vec<_> = (0..16)
+            .map(|i| {
+                let (manager, barrier) = (manager.clone(), Arc::clone(&barrier));
+                let stopped = Arc::clone(&stopped);
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    let mut started = Vec::new();
+                    for j in 0..20 {
+                        let id = format!("r{round}-t{i}-s{j}");
+                        match manager
+                            .start_with(
+                                &id,
+                                Graceful {
+                                    stopped: Arc::clone(&stopped),
+                                },
+                                (),
+                            )
+                            .await
+                        {
+                            // The watch may race the shutdown too; a missing session
+                            // has already ended.
+                            Ok(_) => started.push(manager.watch(&id).ok()),
+                            Err(SessionError::ManagerShutdown) => break,
+                            Err(other) => panic!("unexpected: {other}"),
+                        }
+                    }
+                    started
+                })
+            })
+            .collect();
+        barrier.wait().await;
+        tokio::task::yield_now().await;
+        manager.shutdown().await;
+        let mut started = 0;
+        for starter in starters {
+            for watch in starter.await.unwrap() {
+                started += 1;
+                if let Some(watch) = watch {
+                    assert_eq!(watch.await, EndReason::Shutdown, "round {round}");
+                }
+            }
+        }
+        assert_eq!(manager.count(), 0, "round {round}");
+        assert!(manager.list().is_empty(), "round {round}");
+        assert_eq!(manager.stats().starting, 0, "round {round}");
+        assert_eq!(
+            stopped.load(Ordering::SeqCst),
+            started,
+            "round {round}: every session that started ran post_stop"
+        );
+        wait_until("every task has exited", || alive_tasks() == baseline).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_every_handle_stops_the_sessions_as_a_shutdown() {
+    let baseline = alive_tasks();
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    let clone = manager.clone();
+    let mut watches = Vec::new();
+    for i in 0..10 {
+        manager.start(format!("s{i}")).await.unwrap();
+        watches.push(manager.watch(format!("s{i}")).unwrap());
+    }
+    drop(manager);
+    assert!(clone.is_started("s0"), "a clone keeps the manager alive");
+    drop(clone);
+    for watch in watches {
+        assert_eq!(watch.await, EndReason::Shutdown);
+    }
+    wait_until("every task has exited", || alive_tasks() == baseline).await;
+}
