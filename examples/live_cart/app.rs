@@ -1,0 +1,188 @@
+//! The demo's routes: the page, a JSON API, the live socket and `/metrics`.
+
+use std::time::Duration;
+
+use axum::extract::{FromRef, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
+use ractor_session::{SessionError, SessionManager};
+use ractor_session_axum::{LiveMessage, LiveSockets, LiveUpgrade, Session, SessionRejection};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::cart::{CartError, CartMsg, CartView};
+
+const INDEX_HTML: &str = include_str!("index.html");
+const APP_JS: &str = include_str!("app.js");
+
+/// What the handlers share.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) manager: SessionManager,
+    pub(crate) live: LiveSockets,
+    pub(crate) metrics: Option<PrometheusHandle>,
+    pub(crate) idle_ttl: Duration,
+}
+
+impl FromRef<AppState> for LiveSockets {
+    fn from_ref(state: &AppState) -> Self {
+        state.live.clone()
+    }
+}
+
+/// The routes; the caller adds the session layer.
+pub(crate) fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/app.js", get(app_js))
+        .route("/api/cart", get(view))
+        .route("/api/cart/items", post(add))
+        .route("/api/cart/items/{name}", delete(remove))
+        .route("/api/rotate", post(rotate))
+        .route("/api/logout", post(logout))
+        .route("/live", get(live))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// An API failure: a status and a JSON body `{"error": "..."}`.
+pub(crate) struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(error: SessionError) -> Self {
+        SessionRejection::from(error).into()
+    }
+}
+
+impl From<SessionRejection> for ApiError {
+    fn from(rejection: SessionRejection) -> Self {
+        Self(rejection.status(), rejection.to_string())
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(error: CartError) -> Self {
+        let status = match error {
+            CartError::NotInCart => StatusCode::NOT_FOUND,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Self(status, error.to_string())
+    }
+}
+
+/// The page. Taking the session here starts it, so the page arrives with its cookie and
+/// the live socket it opens next has a session to join.
+async fn index(session: Result<Session<CartMsg>, SessionRejection>) -> Response {
+    if let Err(rejection) = session {
+        return rejection.into_response();
+    }
+    ([(header::CACHE_CONTROL, "no-store")], Html(INDEX_HTML)).into_response()
+}
+
+async fn app_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        APP_JS,
+    )
+        .into_response()
+}
+
+async fn view(
+    State(state): State<AppState>,
+    session: Session<CartMsg>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let cart = session.call(CartMsg::View).await?;
+    Ok(Json(json!({
+        "cart": cart,
+        "idle_ttl_ms": state.idle_ttl.as_millis() as u64,
+        "tabs": state.live.count(session.id()),
+    })))
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    item: String,
+}
+
+async fn add(
+    session: Session<CartMsg>,
+    Json(new): Json<NewItem>,
+) -> Result<Json<CartView>, ApiError> {
+    let cart = session
+        .call(|reply| CartMsg::Add(new.item, reply))
+        .await??;
+    Ok(Json(cart))
+}
+
+async fn remove(
+    session: Session<CartMsg>,
+    Path(name): Path<String>,
+) -> Result<Json<CartView>, ApiError> {
+    let cart = session.call(|reply| CartMsg::Remove(name, reply)).await??;
+    Ok(Json(cart))
+}
+
+async fn rotate(mut session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {
+    session.rotate()?;
+    Ok(Json(json!({ "rotated": true })))
+}
+
+async fn logout(session: Session<CartMsg>) -> Result<StatusCode, ApiError> {
+    session.terminate().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What the page sends over its live socket.
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+enum Command {
+    Add { item: String },
+    Remove { item: String },
+}
+
+/// The live socket: commands from the page go to the cart actor, which pushes the new
+/// cart to every tab of the session; refusals go back to the sending tab only.
+async fn live(State(state): State<AppState>, upgrade: LiveUpgrade) -> Response {
+    let manager = state.manager;
+    upgrade.on_text(move |message: LiveMessage| {
+        let manager = manager.clone();
+        async move {
+            let outcome = match serde_json::from_str::<Command>(message.text()) {
+                Ok(Command::Add { item }) => manager
+                    .call(message.session_id(), |reply| CartMsg::Add(item, reply))
+                    .await
+                    .map_err(|e| ApiError::from(e).1)
+                    .and_then(|r| r.map_err(|e| e.to_string())),
+                Ok(Command::Remove { item }) => manager
+                    .call(message.session_id(), |reply| CartMsg::Remove(item, reply))
+                    .await
+                    .map_err(|e| ApiError::from(e).1)
+                    .and_then(|r| r.map_err(|e| e.to_string())),
+                Err(e) => Err(format!("bad command: {e}")),
+            };
+            if let Err(why) = outcome {
+                let _ = message.reply(&json!({ "event": "error", "message": why }));
+            }
+        }
+    })
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
+    }
+}
