@@ -753,7 +753,8 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn watch(&self, id: impl AsRef<str>) -> Result<SessionWatch, SessionError> {
-        Ok(self.shared.lookup(id.as_ref())?.watch())
+        let id = id.as_ref();
+        Ok(self.shared.lookup(id)?.watch(id))
     }
 
     /// Every live session.

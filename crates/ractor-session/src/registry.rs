@@ -52,10 +52,16 @@ impl Drop for Shared {
         // The last handle went away without `shutdown`: stop the tree rather than leave
         // orphaned sessions running. (ractor kills the children of a stopped supervisor.)
         // Their watchers are told `Shutdown`, as they would be by `shutdown`.
-        for slot in self.registry.iter() {
-            if let Slot::Live(entry) = slot.value() {
-                entry.request_stop(EndReason::Shutdown);
-            }
+        let live: Vec<Arc<Entry>> = self
+            .registry
+            .iter()
+            .filter_map(|slot| match slot.value() {
+                Slot::Live(entry) => Some(Arc::clone(entry)),
+                Slot::Starting(_) => None,
+            })
+            .collect();
+        for entry in live {
+            entry.request_stop(EndReason::Shutdown);
         }
         self.supervisor.stop(None);
     }
@@ -177,11 +183,17 @@ impl Entry {
         lock(&self.lifecycle).requested.get_or_insert(reason);
     }
 
-    /// A watch on this session's end (or on its ID being rotated away).
-    pub(crate) fn watch(&self) -> SessionWatch {
+    /// A watch on this session's end, or on `asked`, the ID it was found under, being
+    /// rotated away.
+    pub(crate) fn watch(&self, asked: &str) -> SessionWatch {
         let mut life = lock(&self.lifecycle);
         if let Some(reason) = &life.ended {
             return SessionWatch::ready(reason.clone());
+        }
+        // Rotated between the lookup and now: `notify_rotated` has run or is about to run
+        // (it takes this lock after changing the ID) and would miss this watcher.
+        if lock(&self.id).as_str() != asked {
+            return SessionWatch::ready(EndReason::Rotated);
         }
         let (tx, rx) = oneshot::channel();
         life.watchers.retain(|w| !w.is_closed());
@@ -316,7 +328,10 @@ impl Shared {
             // Holding the entry's ID lock serializes this with `deregister`, which reads
             // the ID under the same lock; no registry lock is held while taking it.
             let mut id = lock(&entry.id);
-            if !entry.is_registered() {
+            // A racing rotation of the same ID may have moved the entry since the lookup:
+            // then `old` no longer names it, and moving it again would leave the first new
+            // ID in the registry for good.
+            if !entry.is_registered() || id.as_str() != old {
                 return Err(self.not_found(old));
             }
             self.registry

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::{Counter, CounterMsg, config, wait_until};
-use ractor_session::{EndReason, SessionError, SessionManager};
+use ractor_session::{EndReason, KvMsg, SessionError, SessionManager};
 use tokio::runtime::Handle;
 
 /// Keeps the deliberate panics of these tests out of the output, and no other.
@@ -105,13 +105,10 @@ async fn a_session_found_started_can_always_be_terminated() {
 async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
     quiet_deliberate_panics();
     let baseline = Handle::current().metrics().num_alive_tasks();
-    let manager = SessionManager::spawn(
-        config()
-            .with_idle_timeout(Duration::from_millis(3))
-            .with_max_sessions(64),
-    )
-    .await
-    .unwrap();
+    // Rotated sessions live on under fresh IDs until they expire, hence the short TTL.
+    let manager = SessionManager::spawn(config().with_idle_timeout(Duration::from_millis(3)))
+        .await
+        .unwrap();
     let workers: Vec<_> = (0..4u64)
         .map(|worker| {
             let manager = manager.clone();
@@ -199,4 +196,78 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
         Handle::current().metrics().num_alive_tasks() == baseline
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_rotations_move_a_session_once() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    for round in 0..300 {
+        let actor = manager.start("before").await.unwrap();
+        // `rotate` never waits, so it is raced from plain threads to really overlap.
+        let barrier = std::sync::Barrier::new(4);
+        let results: Vec<_> = std::thread::scope(|scope| {
+            let rotations: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        barrier.wait();
+                        manager.rotate("before")
+                    })
+                })
+                .collect();
+            rotations.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let mut moved_to = Vec::new();
+        for result in results {
+            match result {
+                Ok(new_id) => moved_to.push(new_id),
+                Err(SessionError::SessionNotFound { .. }) => {}
+                Err(other) => panic!("rotate: {other}"),
+            }
+        }
+        assert_eq!(moved_to.len(), 1, "round {round}: one rotation wins");
+        let listed: Vec<_> = manager.list().into_iter().map(|info| info.id).collect();
+        assert_eq!(
+            listed, moved_to,
+            "round {round}: the session is under one ID only"
+        );
+        assert!(!manager.is_started("before"));
+        let found = manager.lookup::<KvMsg>(&moved_to[0]).unwrap();
+        assert_eq!(found.get_id(), actor.get_id());
+        manager.terminate(&moved_to[0]).await.unwrap();
+        assert!(
+            manager.list().is_empty(),
+            "round {round}: no entry outlives the session"
+        );
+    }
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_racing_a_rotation_is_told_rotated() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    for round in 0..500 {
+        manager.start("before").await.unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        let (rotated, watch) = std::thread::scope(|scope| {
+            let rotation = scope.spawn(|| {
+                barrier.wait();
+                manager.rotate("before").unwrap()
+            });
+            let watch = scope.spawn(|| {
+                barrier.wait();
+                manager.watch("before")
+            });
+            (rotation.join().unwrap(), watch.join().unwrap())
+        });
+        manager.terminate(&rotated).await.unwrap();
+        match watch {
+            // Watched before the rotation, or after it (no longer found): both fine. A
+            // watch of the old ID must never outlive the rotation and report the end of
+            // the session under its new ID.
+            Ok(watch) => assert_eq!(watch.await, EndReason::Rotated, "round {round}"),
+            Err(SessionError::SessionNotFound { .. }) => {}
+            Err(other) => panic!("watch: {other}"),
+        }
+    }
+    manager.shutdown().await;
 }
