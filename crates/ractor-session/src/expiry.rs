@@ -13,7 +13,7 @@ use std::sync::{Arc, Weak};
 
 use futures_util::StreamExt as _;
 use tokio::sync::mpsc;
-use tokio::time::Duration;
+use tokio::time::{Duration, Instant};
 use tokio_util::time::DelayQueue;
 
 use crate::registry::{Entry, Shared};
@@ -29,9 +29,21 @@ pub(crate) enum Command {
     Disarm(Arc<Entry>),
 }
 
+/// The furthest ahead a deadline is put in the queue. `DelayQueue` panics on a deadline
+/// more than ~2.2 years past its wheel's clock (which would kill this task and with it all
+/// expiry); a later deadline is met by re-arming when this one fires, since the recheck
+/// then finds the true deadline still ahead.
+const MAX_ARM_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// The wheel's clock only moves when a deadline fires, so it stands still while the queue
+/// is empty. An empty queue older than this is replaced before use, so that a deadline
+/// armed after a long quiet spell is never too far past the wheel's clock either.
+const MAX_IDLE_QUEUE_AGE: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Runs until every manager handle is gone (the command channel closes).
 pub(crate) async fn run(shared: Weak<Shared>, mut commands: mpsc::UnboundedReceiver<Command>) {
     let mut queue: DelayQueue<Arc<Entry>> = DelayQueue::new();
+    let mut queue_created = Instant::now();
     loop {
         tokio::select! {
             biased;
@@ -39,7 +51,13 @@ pub(crate) async fn run(shared: Weak<Shared>, mut commands: mpsc::UnboundedRecei
                 let Some(command) = command else { break };
                 let Some(shared) = shared.upgrade() else { break };
                 match command {
-                    Command::Arm(entry) => arm(&mut queue, &shared, entry),
+                    Command::Arm(entry) => {
+                        if queue.is_empty() && queue_created.elapsed() > MAX_IDLE_QUEUE_AGE {
+                            queue = DelayQueue::new();
+                            queue_created = Instant::now();
+                        }
+                        arm(&mut queue, &shared, entry);
+                    }
                     Command::Disarm(entry) => {
                         if let Some(key) = entry.expiry_key.lock().unwrap_or_else(|e| e.into_inner()).take() {
                             queue.try_remove(&key);
@@ -69,7 +87,10 @@ fn arm(queue: &mut DelayQueue<Arc<Entry>>, shared: &Shared, entry: Arc<Entry>) {
     if !entry.is_registered() {
         return;
     }
-    let when = shared.clock.instant(entry.deadline_ms(&shared.config));
+    let when = shared
+        .clock
+        .instant(entry.deadline_ms(&shared.config))
+        .min(Instant::now() + MAX_ARM_AHEAD);
     let slot = Arc::clone(&entry);
     let key = queue.insert_at(entry, when);
     *slot.expiry_key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key);

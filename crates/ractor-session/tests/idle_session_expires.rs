@@ -253,3 +253,59 @@ async fn expiry_works_on_the_real_clock() {
     assert!(!manager.is_started("s"));
     manager.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn timeouts_of_years_still_expire() {
+    // Beyond the ~2.2 years a timer wheel slot can hold: the deadline must still be met.
+    let year = Duration::from_secs(365 * 24 * 3600);
+    let manager = SessionManager::spawn(config().with_idle_timeout(year * 3))
+        .await
+        .unwrap();
+    manager.start("patient").await.unwrap();
+    let began = Instant::now();
+    let watch = manager.watch("patient").unwrap();
+    manager.start("other").await.unwrap();
+    let reason = tokio::time::timeout(year * 4, watch).await;
+    assert_eq!(reason, Ok(EndReason::Expired));
+    let lived = began.elapsed();
+    assert!(
+        lived >= year * 3 && lived <= year * 3 + slack(year * 3),
+        "lived {lived:?}"
+    );
+
+    let lifetime = SessionManager::spawn(
+        config()
+            .with_idle_timeout(year * 50)
+            .with_max_lifetime(Some(year * 10)),
+    )
+    .await
+    .unwrap();
+    lifetime.start("old").await.unwrap();
+    let began = Instant::now();
+    let watch = lifetime.watch("old").unwrap();
+    assert_eq!(
+        tokio::time::timeout(year * 11, watch).await,
+        Ok(EndReason::Expired)
+    );
+    assert!(began.elapsed() >= year * 10);
+    manager.shutdown().await;
+    lifetime.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn expiry_keeps_working_after_years_without_sessions() {
+    let manager = SessionManager::spawn(ttl_config()).await.unwrap();
+    manager.start("first").await.unwrap();
+    assert_eq!(manager.watch("first").unwrap().await, EndReason::Expired);
+    // Nothing to expire for three years, then a session again.
+    advance(Duration::from_secs(3 * 365 * 24 * 3600)).await;
+    manager.start("later").await.unwrap();
+    let began = Instant::now();
+    let watch = manager.watch("later").unwrap();
+    assert_eq!(
+        tokio::time::timeout(TTL * 2, watch).await,
+        Ok(EndReason::Expired)
+    );
+    assert!(began.elapsed() >= TTL);
+    manager.shutdown().await;
+}
