@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use ractor_session::SessionError;
+use ractor_session::{SessionError, StoreError};
 
 /// The fix-it text of a missing [`SessionLayer`](crate::SessionLayer).
 pub(crate) const MISSING_LAYER: &str = "SessionLayer is not installed: add \
@@ -14,14 +14,15 @@ so call `.layer(...)` after `.route(...)`.";
 ///
 /// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
 /// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
-/// otherwise). Response bodies never contain a session ID.
+/// otherwise), and `From<StoreError>` answers a store's refusal with 422. Response bodies
+/// never contain a session ID.
 ///
 /// # Examples
 ///
 /// ```
 /// use axum::response::IntoResponse;
 /// use http::StatusCode;
-/// use ractor_session::SessionError;
+/// use ractor_session::{SessionError, StoreError};
 /// use ractor_session_axum::SessionRejection;
 ///
 /// let missing = SessionRejection::MissingLayer.into_response();
@@ -42,6 +43,9 @@ pub enum SessionRejection {
     /// A session could not be started or reached (status from the error).
     #[error("{}", safe_message(.0))]
     Session(#[source] SessionError),
+    /// A store session refused an action (422), or could not be reached (as `Session`).
+    #[error("{}", store_message(.0))]
+    Store(#[source] StoreError),
 }
 
 impl SessionRejection {
@@ -57,19 +61,41 @@ impl SessionRejection {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Store(StoreError::Session(error)) => session_status(error),
+            Self::Store(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NoSession => StatusCode::UNAUTHORIZED,
-            Self::Session(error) => match error {
-                SessionError::SessionLimitReached { .. }
-                | SessionError::RateLimitExceeded { .. }
-                | SessionError::ManagerShutdown => StatusCode::SERVICE_UNAVAILABLE,
-                SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
-                SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
-                    StatusCode::UNAUTHORIZED
-                }
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            Self::Session(error) => session_status(error),
         }
+    }
+}
+
+fn session_status(error: &SessionError) -> StatusCode {
+    match error {
+        SessionError::SessionLimitReached { .. }
+        | SessionError::RateLimitExceeded { .. }
+        | SessionError::ManagerShutdown => StatusCode::SERVICE_UNAVAILABLE,
+        SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+        SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
+            StatusCode::UNAUTHORIZED
+        }
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<StoreError> for SessionRejection {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Session(error) => Self::Session(error),
+            other => Self::Store(other),
+        }
+    }
+}
+
+fn store_message(error: &StoreError) -> String {
+    match error {
+        StoreError::Session(error) => safe_message(error),
+        other => other.to_string(),
     }
 }
 
