@@ -902,13 +902,15 @@ impl SessionManager {
     pub async fn shutdown(&self) {
         self.shared.shutting_down.store(true, Ordering::SeqCst);
         // Starts already under way finish first (later ones see the flag and give up), so
-        // that the sessions they start are stopped below like every other.
-        self.wait_for_starts().await;
+        // that the sessions they start are stopped below like every other. A `pre_start`
+        // that takes longer than `stop_timeout` is not waited for: its actor then fails
+        // to link to the stopped supervisor and its start fails.
+        let timeout = self.shared.config.stop_timeout;
+        let _ = tokio::time::timeout(timeout, self.wait_for_starts()).await;
         let entries = self.live_entries();
         for entry in &entries {
             entry.request_stop(EndReason::Shutdown);
         }
-        let timeout = self.shared.config.stop_timeout;
         self.shared
             .supervisor
             .stop_children_and_wait(Some("shutdown".to_owned()), Some(timeout))

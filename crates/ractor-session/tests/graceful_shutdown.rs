@@ -245,3 +245,79 @@ async fn dropping_every_handle_stops_the_sessions_as_a_shutdown() {
     }
     wait_until("every task has exited", || alive_tasks() == baseline).await;
 }
+
+/// Never finishes starting.
+struct NeverStarts;
+
+impl Actor for NeverStarts {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
+    let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    manager.start("fine").await.unwrap();
+    let fine = manager.watch("fine").unwrap();
+    let stuck = {
+        let manager = manager.clone();
+        tokio::spawn(async move { manager.start_with("stuck", NeverStarts, ()).await })
+    };
+    wait_until("the stuck start is under way", || {
+        manager.stats().starting == 1
+    })
+    .await;
+    tokio::time::timeout(Duration::from_secs(60), manager.shutdown())
+        .await
+        .expect("shutdown finished");
+    assert_eq!(fine.await, EndReason::Shutdown);
+    assert!(!manager.is_started("stuck"));
+    stuck.abort();
+}
+
+/// Takes a minute to start.
+struct SlowStart;
+
+impl Actor for SlowStart {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_start_that_outlasts_the_shutdown_fails_and_leaves_nothing() {
+    let baseline = alive_tasks();
+    let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    let slow = {
+        let manager = manager.clone();
+        tokio::spawn(async move { manager.start_with("slow", SlowStart, ()).await })
+    };
+    wait_until("the slow start is under way", || {
+        manager.stats().starting == 1
+    })
+    .await;
+    manager.shutdown().await;
+    assert!(matches!(
+        slow.await.unwrap(),
+        Err(SessionError::StartFailed { .. } | SessionError::ManagerShutdown)
+    ));
+    assert_eq!(manager.count(), 0);
+    assert!(manager.list().is_empty());
+    assert_eq!(manager.stats().starting, 0);
+    wait_until("every task has exited", || alive_tasks() == baseline).await;
+}
