@@ -13,9 +13,21 @@ use crate::cookie::CookieCodec;
 use crate::layer::SessionLayer;
 
 /// The cookie name used unless [`SessionLayerBuilder::with_cookie_name`] says otherwise.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ractor_session_axum::DEFAULT_COOKIE_NAME, "session_id");
+/// ```
 pub const DEFAULT_COOKIE_NAME: &str = "session_id";
 
 /// The shortest secret [`SessionLayerBuilder::with_key_bytes`] accepts, in bytes.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ractor_session_axum::MIN_KEY_BYTES, 32);
+/// ```
 pub const MIN_KEY_BYTES: usize = 32;
 
 /// Why a [`SessionLayer`] could not be built.

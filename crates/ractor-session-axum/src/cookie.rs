@@ -155,7 +155,7 @@ impl CookieCodec {
         let Ok(text) = std::str::from_utf8(value) else {
             return Err(Rejection::Malformed);
         };
-        if !text.bytes().all(is_cookie_octet) || SessionId::parse(&text[TAG_LEN..]).is_err() {
+        if !text.bytes().all(is_cookie_octet) || !looks_like_id(&value[TAG_LEN..]) {
             return Err(Rejection::Malformed);
         }
         let jar = CookieJar::new();
@@ -206,6 +206,15 @@ fn header(cookie: &Cookie<'_>) -> HeaderValue {
     // Every part was validated at build time (token name, printable path and domain) and
     // the value is base64 plus an ID, so this always succeeds.
     HeaderValue::from_str(&cookie.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The shape of a session ID, checked without allocating (`SessionId::parse` decides).
+fn looks_like_id(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && bytes.len() <= ractor_session::MAX_SESSION_ID_LEN
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// RFC 6265 cookie-octet.

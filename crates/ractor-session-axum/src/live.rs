@@ -16,6 +16,12 @@ use tokio::sync::mpsc;
 use crate::telemetry;
 
 /// How many events may wait for one socket before it counts as too slow and is closed.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ractor_session_axum::DEFAULT_SOCKET_BUFFER, 64);
+/// ```
 pub const DEFAULT_SOCKET_BUFFER: usize = 64;
 
 /// Identifies one live socket within a [`LiveSockets`].

@@ -61,10 +61,28 @@ pub enum LiveEnd {
 
 impl LiveEnd {
     /// The close code of [`LiveEnd::Expired`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::EXPIRED_CODE, 4001);
+    /// ```
     pub const EXPIRED_CODE: u16 = 4001;
     /// The close code of [`LiveEnd::Rotated`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::ROTATED_CODE, 4002);
+    /// ```
     pub const ROTATED_CODE: u16 = 4002;
     /// The close code of [`LiveEnd::Shutdown`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::SHUTDOWN_CODE, 4003);
+    /// ```
     pub const SHUTDOWN_CODE: u16 = 4003;
 
     /// The websocket close code (4001, 4002 or 4003).
