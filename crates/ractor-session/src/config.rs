@@ -232,13 +232,22 @@ mod tests {
     #[test]
     fn bad_values_name_their_field() {
         let cases = [
-            (SessionConfig::default().with_max_sessions(0), "max_sessions"),
-            (SessionConfig::default().with_idle_timeout(Duration::ZERO), "idle_timeout"),
+            (
+                SessionConfig::default().with_max_sessions(0),
+                "max_sessions",
+            ),
+            (
+                SessionConfig::default().with_idle_timeout(Duration::ZERO),
+                "idle_timeout",
+            ),
             (
                 SessionConfig::default().with_max_lifetime(Some(Duration::ZERO)),
                 "max_lifetime",
             ),
-            (SessionConfig::default().with_call_timeout(Duration::ZERO), "call_timeout"),
+            (
+                SessionConfig::default().with_call_timeout(Duration::ZERO),
+                "call_timeout",
+            ),
             (
                 SessionConfig::default().with_idle_timeout(Duration::from_secs(u64::MAX)),
                 "idle_timeout",
@@ -255,14 +264,27 @@ mod tests {
     fn serde_round_trips_and_rejects_unknown_fields() {
         let config = SessionConfig::default().with_max_lifetime(Some(Duration::from_secs(90)));
         let text = serde_json::to_string(&config).unwrap();
-        assert_eq!(serde_json::from_str::<SessionConfig>(&text).unwrap(), config);
+        assert_eq!(
+            serde_json::from_str::<SessionConfig>(&text).unwrap(),
+            config
+        );
         assert!(serde_json::from_str::<SessionConfig>(r#"{"max_session": 3}"#).is_err());
         assert!(serde_json::from_str::<SessionConfig>(r#"{"idle_timeout": "soon"}"#).is_err());
     }
 
     #[test]
     fn zero_rate_limit_disables_it() {
-        assert_eq!(SessionConfig::default().with_rate_limit(Some(0)).effective_rate_limit(), None);
-        assert_eq!(SessionConfig::default().with_rate_limit(Some(7)).effective_rate_limit(), Some(7));
+        assert_eq!(
+            SessionConfig::default()
+                .with_rate_limit(Some(0))
+                .effective_rate_limit(),
+            None
+        );
+        assert_eq!(
+            SessionConfig::default()
+                .with_rate_limit(Some(7))
+                .effective_rate_limit(),
+            Some(7)
+        );
     }
 }

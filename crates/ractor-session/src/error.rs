@@ -161,7 +161,9 @@ impl SessionError {
     #[must_use]
     pub fn existing_actor<M: ractor::Message>(&self) -> Option<ActorRef<M>> {
         match self {
-            Self::AlreadyStarted { actor, .. } if actor.is_message_type_of::<M>() != Some(false) => {
+            Self::AlreadyStarted { actor, .. }
+                if actor.is_message_type_of::<M>() != Some(false) =>
+            {
                 Some(actor.clone().into())
             }
             _ => None,

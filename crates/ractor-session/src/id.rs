@@ -294,10 +294,21 @@ mod tests {
     #[test]
     fn rejects_every_malformed_value_and_quotes_it() {
         let long = "a".repeat(65);
-        for bad in ["", "invalid@session", "a b", "a.b", "a/b", long.as_str(), "abc\n"] {
+        for bad in [
+            "",
+            "invalid@session",
+            "a b",
+            "a.b",
+            "a/b",
+            long.as_str(),
+            "abc\n",
+        ] {
             let err = SessionId::parse(bad).expect_err(bad);
             let quoted = format!("{bad:?}");
-            assert_eq!(err.to_string(), format!("Invalid session ID format: {quoted}"));
+            assert_eq!(
+                err.to_string(),
+                format!("Invalid session ID format: {quoted}")
+            );
         }
     }
 
@@ -335,14 +346,20 @@ mod tests {
         let id: SessionId = serde_json::from_str("\"abc\"").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"abc\"");
         let err = serde_json::from_str::<SessionId>("\"a b\"").unwrap_err();
-        assert!(err.to_string().contains("Invalid session ID format"), "{err}");
+        assert!(
+            err.to_string().contains("Invalid session ID format"),
+            "{err}"
+        );
     }
 
     #[test]
     fn redaction_is_stable_and_hides_the_value() {
         let id = SessionId::parse("abcdef").unwrap();
         assert_eq!(id.redacted(), id.redacted());
-        assert_ne!(id.redacted(), SessionId::parse("abcdeg").unwrap().redacted());
+        assert_ne!(
+            id.redacted(),
+            SessionId::parse("abcdeg").unwrap().redacted()
+        );
         assert!(!id.redacted().to_string().contains("abcdef"));
     }
 }

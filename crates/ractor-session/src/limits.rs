@@ -131,7 +131,11 @@ mod tests {
         assert!(limiter.try_acquire(), "one token back after 60 s / 5");
         assert!(!limiter.try_acquire());
         tokio::time::advance(Duration::from_secs(600)).await;
-        assert_eq!((0..10).filter(|_| limiter.try_acquire()).count(), 5, "capped at 5");
+        assert_eq!(
+            (0..10).filter(|_| limiter.try_acquire()).count(),
+            5,
+            "capped at 5"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -399,7 +399,11 @@ impl SessionManager {
             match existing {
                 Slot::Live(entry) if or_get => return typed(&entry),
                 Slot::Live(entry) => {
-                    let actor = entry.actor.get().cloned().expect("live entries have an actor");
+                    let actor = entry
+                        .actor
+                        .get()
+                        .cloned()
+                        .expect("live entries have an actor");
                     return Err(SessionError::AlreadyStarted { id, actor });
                 }
                 // Another task is starting this ID: wait until it is done, then look again.
@@ -418,7 +422,12 @@ impl SessionManager {
         }
 
         let began = Instant::now();
-        let entry = Entry::new(id.clone(), TypeId::of::<A::Msg>(), session_type, &self.shared);
+        let entry = Entry::new(
+            id.clone(),
+            TypeId::of::<A::Msg>(),
+            session_type,
+            &self.shared,
+        );
         let (actor, args) = make();
         let session = Session {
             inner: actor,
@@ -569,7 +578,11 @@ impl SessionManager {
         entry.touch(&self.shared.clock);
         let error = match result {
             Ok(CallResult::Success(reply)) => {
-                telemetry::call(|| entry.id().redacted(), entry.session_type, began.elapsed());
+                telemetry::call(
+                    || entry.id().redacted(),
+                    entry.session_type,
+                    began.elapsed(),
+                );
                 return Ok(reply);
             }
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),

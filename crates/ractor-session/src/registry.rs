@@ -157,7 +157,8 @@ impl Entry {
     }
 
     pub(crate) fn touch(&self, clock: &Clock) {
-        self.last_active_ms.store(clock.stamp_ms(), Ordering::Relaxed);
+        self.last_active_ms
+            .store(clock.stamp_ms(), Ordering::Relaxed);
     }
 
     pub(crate) fn last_active_ms(&self) -> u64 {
@@ -298,8 +299,10 @@ impl Shared {
             // Held across the removal so a concurrent `rotate` cannot move the entry
             // between reading its ID and removing it (lock order: ID, then registry).
             let id = lock(&entry.id);
-            self.registry
-                .remove_if(&*id, |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, entry)));
+            self.registry.remove_if(
+                &*id,
+                |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, entry)),
+            );
         }
         self.slots.release();
         let _ = self
@@ -336,8 +339,10 @@ impl Shared {
             }
             self.registry
                 .insert(new.clone(), Slot::Live(Arc::clone(&entry)));
-            self.registry
-                .remove_if(old, |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, &entry)));
+            self.registry.remove_if(
+                old,
+                |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, &entry)),
+            );
             *id = new.clone();
         }
         entry.notify_rotated();

@@ -81,7 +81,10 @@ impl<A> Session<A> {
         callback: impl Future<Output = Result<T, ActorProcessingErr>>,
     ) -> Result<T, ActorProcessingErr> {
         let outcome = CURRENT
-            .scope(Arc::clone(&self.entry), AssertUnwindSafe(callback).catch_unwind())
+            .scope(
+                Arc::clone(&self.entry),
+                AssertUnwindSafe(callback).catch_unwind(),
+            )
             .await;
         let error: ActorProcessingErr = match outcome {
             Ok(Ok(value)) => return Ok(value),
@@ -145,7 +148,8 @@ impl<A: Actor> Actor for Session<A> {
         message: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        self.guarded(self.inner.handle(myself, message, state)).await
+        self.guarded(self.inner.handle(myself, message, state))
+            .await
     }
 
     async fn handle_supervisor_evt(

@@ -38,7 +38,11 @@ pub(crate) fn describe() {
         "Session starts refused or failed, by error"
     );
     describe_counter!(names::STOPPED, Unit::Count, "Sessions ended, by reason");
-    describe_histogram!(names::LIFETIME, Unit::Seconds, "How long ended sessions lived");
+    describe_histogram!(
+        names::LIFETIME,
+        Unit::Seconds,
+        "How long ended sessions lived"
+    );
     describe_histogram!(
         names::CALL_DURATION,
         Unit::Seconds,
@@ -50,7 +54,11 @@ pub(crate) fn describe() {
         Unit::Count,
         "Calls that timed out or failed, and casts that could not be delivered"
     );
-    describe_counter!(names::EXPIRED, Unit::Count, "Sessions expired (idle or absolute)");
+    describe_counter!(
+        names::EXPIRED,
+        Unit::Count,
+        "Sessions expired (idle or absolute)"
+    );
     describe_counter!(
         names::CLEANUP_ERRORS,
         Unit::Count,
