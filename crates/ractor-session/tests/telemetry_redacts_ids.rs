@@ -29,6 +29,8 @@ const CRASHER: &str = "RAWID-crasher-5e2b";
 const LINGERER: &str = "RAWID-lingerer-0d4c";
 const REFUSED: &str = "RAWID-refused-88aa";
 const ROTATED: &str = "RAWID-rotated-64f1";
+const RATED: &str = "RAWID-rated-2a9c";
+const RATE_LIMITED: &str = "RAWID-rate-limited-f00d";
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -178,6 +180,17 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     assert_eq!(alpha.await, EndReason::Expired);
     assert_eq!(gamma.await, EndReason::Expired);
     manager.shutdown().await;
+
+    // the rate limit
+    let limited = SessionManager::spawn(config().with_rate_limit(Some(1)))
+        .await
+        .unwrap();
+    limited.start(RATED).await.unwrap();
+    assert!(matches!(
+        limited.start(RATE_LIMITED).await,
+        Err(SessionError::RateLimitExceeded { .. })
+    ));
+    limited.shutdown().await;
 }
 
 fn drop_port() -> RpcReplyPort<()> {
@@ -215,6 +228,8 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
 
     // No raw ID anywhere: not in log lines, not in metric names or labels.
     let raw_ids = [
+        RATED,
+        RATE_LIMITED,
         ALPHA,
         BETA,
         GAMMA,
@@ -285,6 +300,10 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         &["session call", "session_type=\"Timed\"", "duration_s=1.5"],
         &["session cast", "session_type=\"Counter\""],
         &["session communication failed", "operation=\"call\""],
+        &["session cleanup failed", "session_type=\"Timed\""],
+        &["session creation rate limit reached", "limit=1"],
+        &["session start refused", "error=\"rate_limit\""],
+        &["session stopped", "reason=\"shutdown\""],
     ];
     for parts in events {
         assert!(has(parts), "no log line with {parts:?}:\n{logs}");
@@ -323,8 +342,8 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
             "ractor_session_started_total",
             &[("session_type", "KvSession")]
         ),
-        3,
-        "ALPHA and ROTATED twice"
+        4,
+        "ALPHA, ROTATED twice and RATED"
     );
     assert_eq!(
         counter(
@@ -401,6 +420,23 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
             &[("session_type", "Timed"), ("operation", "call")]
         ) >= 2,
         "the timeout and the call to a stopping actor"
+    );
+
+    assert_eq!(
+        counter(
+            "ractor_session_cleanup_errors_total",
+            &[("session_type", "Timed")]
+        ),
+        1,
+        "the lingering session was killed"
+    );
+    assert_eq!(counter("ractor_session_rate_limited_total", &[]), 1);
+    assert_eq!(
+        counter(
+            "ractor_session_start_errors_total",
+            &[("session_type", "KvSession"), ("error", "rate_limit")]
+        ),
+        1
     );
 
     // Durations are in seconds, and say so.
