@@ -20,7 +20,7 @@ use crate::id::SessionId;
 use crate::kv::KvSession;
 use crate::limits::{RateLimiter, SlotCounter};
 use crate::registry::{Clock, Entry, Shared, Slot};
-use crate::session::Session;
+use crate::session::{self, Session};
 use crate::supervisor::SessionSupervisor;
 use crate::telemetry::{self, short_type_name};
 use crate::watch::{EndReason, SessionWatch};
@@ -672,6 +672,10 @@ impl SessionManager {
     /// returns when it has. An actor that takes longer than
     /// [`stop_timeout`](SessionConfig::stop_timeout) is killed.
     ///
+    /// Called from inside the session's own actor (e.g. on a "log out" message), it does
+    /// not wait — the actor cannot stop while it is running the handler that waits — but
+    /// returns at once; the actor stops gracefully when that handler returns.
+    ///
     /// # Errors
     ///
     /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
@@ -695,6 +699,14 @@ impl SessionManager {
         if !self.shared.deregister_for(&entry, EndReason::Terminated) {
             // Someone else (expiry, a crash, another terminate) got there first.
             return Err(self.shared.not_found(id.as_ref()));
+        }
+        if session::is_current(&entry) {
+            // Waiting here would wait for ourselves until `stop_timeout`, then kill the
+            // actor mid-handler without `post_stop`. Its `post_stop` finishes the entry.
+            if let Some(actor) = entry.actor.get() {
+                actor.stop(None);
+            }
+            return Ok(());
         }
         self.stop_actor(&entry).await;
         entry.finish(EndReason::Terminated);

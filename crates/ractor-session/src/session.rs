@@ -68,6 +68,13 @@ pub fn current_session_id() -> Option<SessionId> {
     CURRENT.try_with(|entry| entry.id()).ok()
 }
 
+/// Whether this code runs inside the actor of the session `entry`.
+pub(crate) fn is_current(entry: &Arc<Entry>) -> bool {
+    CURRENT
+        .try_with(|current| Arc::ptr_eq(current, entry))
+        .unwrap_or(false)
+}
+
 /// Runs a user actor as a session.
 pub(crate) struct Session<A> {
     pub(crate) inner: A,

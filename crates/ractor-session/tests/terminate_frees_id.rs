@@ -83,3 +83,69 @@ async fn terminate_returns_after_post_stop_ran() {
     manager.shutdown().await;
     assert_eq!(stops.load(Ordering::SeqCst), 1, "post_stop ran once");
 }
+
+/// Ends its own session through the manager when told to log out.
+struct LogsOut {
+    manager: ractor_session::SessionManager,
+    stops: Arc<AtomicUsize>,
+}
+
+impl Actor for LogsOut {
+    type Msg = ractor::RpcReplyPort<Result<(), SessionError>>;
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, (): ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        reply: Self::Msg,
+        (): &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        let me = ractor_session::current_session_id().expect("inside a session");
+        let _ = reply.send(self.manager.terminate(&me).await);
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<Self::Msg>,
+        (): &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        self.stops.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_can_terminate_itself_through_the_manager() {
+    let stop_timeout = std::time::Duration::from_secs(5);
+    let manager = SessionManager::spawn(config().with_stop_timeout(stop_timeout))
+        .await
+        .unwrap();
+    let stops = Arc::new(AtomicUsize::new(0));
+    let actor = LogsOut {
+        manager: manager.clone(),
+        stops: Arc::clone(&stops),
+    };
+    manager.start_with("leaving", actor, ()).await.unwrap();
+    let watch = manager.watch("leaving").unwrap();
+    let began = tokio::time::Instant::now();
+    let result: Result<(), SessionError> = manager.call("leaving", |reply| reply).await.unwrap();
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(watch.await, EndReason::Terminated);
+    assert!(
+        began.elapsed() < stop_timeout,
+        "waited for its own stop until killed"
+    );
+    assert_eq!(
+        stops.load(Ordering::SeqCst),
+        1,
+        "post_stop ran: it was not killed"
+    );
+    assert!(!manager.is_started("leaving"));
+    manager.shutdown().await;
+}
