@@ -112,7 +112,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let shutdown = {
         let manager = manager.clone();
         async move {
-            let _ = tokio::signal::ctrl_c().await;
+            stop_signal().await;
             tracing::info!("shutting down: ending sessions (live tabs are told)");
             manager.shutdown().await;
         }
@@ -122,4 +122,20 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     manager.shutdown().await;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what service managers and `kill` send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -188,6 +188,33 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     assert!(names(&alice.cart(&demo).await["cart"]).is_empty());
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn stopping_the_demo_tells_live_tabs_shutdown_with_4003() {
+    let mut demo = Demo::start(&[]);
+    let visitor = Visitor::new();
+    visitor.get(&demo, "/").await;
+    let mut tab = visitor.socket(&demo).await;
+    // The socket is registered once the demo answers a push-triggering command on it.
+    tab.send(json!({"op": "add", "item": "tea"}).to_string().into())
+        .await
+        .unwrap();
+    assert_eq!(next_event(&mut tab).await.unwrap()["event"], "cart");
+
+    let stopper = tokio::task::spawn_blocking(move || {
+        let clean = demo.terminate();
+        (demo, clean)
+    });
+    let event = next_event(&mut tab).await.unwrap();
+    assert_eq!(event["event"], "shutdown");
+    assert_eq!(next_event(&mut tab).await, Err(Some(4003)));
+    let (_demo, clean) = stopper.await.unwrap();
+    assert!(
+        clean,
+        "the demo exits with success after a graceful shutdown"
+    );
+}
+
 #[tokio::test]
 async fn bad_input_is_refused_with_clear_errors() {
     let demo = Demo::start(&[]);

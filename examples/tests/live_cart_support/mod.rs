@@ -59,6 +59,28 @@ impl Demo {
         demo
     }
 
+    /// Sends SIGTERM and waits for the demo to exit; returns whether it exited cleanly.
+    #[cfg(unix)]
+    pub fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("`kill` runs");
+        assert!(sent.success(), "SIGTERM could not be sent");
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the demo's status") {
+                return status.success();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the demo did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn ws_url(&self, path: &str) -> String {
         format!("{}{path}", self.url.replacen("http://", "ws://", 1))
     }
