@@ -1,5 +1,5 @@
 //! Shared test fixtures: a counter session, an app around it on a real loopback server,
-//! and HTTP/websocket client helpers.
+//! and HTTP and websocket client functions.
 #![allow(dead_code, unreachable_pub)]
 
 use std::future::Future;
