@@ -99,6 +99,11 @@ pub use upgrade::{LiveEnd, LiveMessage, LiveRejection, LiveUpgrade};
 #[doc = include_str!("../../../docs/axum.md")]
 struct AxumGuide;
 
+/// The code blocks of the workspace README compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct Readme;
+
 // Layers, services, handles and extractors cross threads in every axum app.
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}

@@ -32,10 +32,8 @@ pub use watch::{EndReason, SessionWatch};
 /// ractor, re-exported so sessions can be written against the exact version in use.
 pub use ractor;
 
-// The workspace README and the guides in docs/ are compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+// The guides in docs/ are compiled and run as doctests (the workspace README is, by the
+// axum crate, whose dependencies its web example needs).
 
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/configuration.md")]
