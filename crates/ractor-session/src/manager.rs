@@ -574,7 +574,7 @@ impl SessionManager {
         let actor: ActorRef<M> = typed(&entry)?;
         entry.touch(&self.shared.clock);
         let began = Instant::now();
-        let result = actor.call(builder, Some(timeout)).await;
+        let result = call_until_stopped(&actor, builder, timeout).await;
         entry.touch(&self.shared.clock);
         let error = match result {
             Ok(CallResult::Success(reply)) => {
@@ -1010,6 +1010,35 @@ impl SessionManager {
     pub fn supervisor(&self) -> &ActorCell {
         &self.shared.supervisor
     }
+}
+
+/// ractor's `ActorRef::call`, except that the wait also ends when the actor stops.
+///
+/// A message sent just as its actor stops can land in the mailbox after the actor has
+/// drained it for the last time. It then stays there, reply port included, for as long as
+/// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
+/// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
+/// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
+async fn call_until_stopped<M: Message, R: Send + 'static>(
+    actor: &ActorRef<M>,
+    builder: impl FnOnce(RpcReplyPort<R>) -> M,
+    timeout: Duration,
+) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    actor.send_message(builder(tx.into()))?;
+    let reply = async {
+        tokio::select! {
+            // A reply sent before the actor stopped wins over the stop.
+            biased;
+            reply = rx => reply.ok(),
+            _ = actor.wait(None) => None,
+        }
+    };
+    Ok(match tokio::time::timeout(timeout, reply).await {
+        Ok(Some(reply)) => CallResult::Success(reply),
+        Ok(None) => CallResult::SenderError,
+        Err(_) => CallResult::Timeout,
+    })
 }
 
 fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {

@@ -19,7 +19,8 @@ struct Graceful {
 }
 
 enum GracefulMsg {
-    Work(Duration, RpcReplyPort<()>),
+    /// Tells `started` when it begins, then takes the given time.
+    Work(Duration, Arc<tokio::sync::Notify>, RpcReplyPort<()>),
 }
 
 impl Actor for Graceful {
@@ -34,9 +35,10 @@ impl Actor for Graceful {
     async fn handle(
         &self,
         _: ActorRef<GracefulMsg>,
-        GracefulMsg::Work(time, reply): GracefulMsg,
+        GracefulMsg::Work(time, started, reply): GracefulMsg,
         (): &mut (),
     ) -> Result<(), ActorProcessingErr> {
+        started.notify_one();
         tokio::time::sleep(time).await;
         let _ = reply.send(());
         Ok(())
@@ -80,17 +82,18 @@ async fn shutdown_stops_every_session_and_leaves_nothing_running() {
         watches.push(manager.watch(format!("counter-{i}")).unwrap());
     }
     // One session is busy with a message when shutdown begins: it finishes it first.
+    let started = Arc::new(tokio::sync::Notify::new());
     let busy = {
-        let manager = manager.clone();
+        let (manager, started) = (manager.clone(), Arc::clone(&started));
         tokio::spawn(async move {
             manager
                 .call("graceful-0", |reply| {
-                    GracefulMsg::Work(Duration::from_millis(50), reply)
+                    GracefulMsg::Work(Duration::from_millis(50), started, reply)
                 })
                 .await
         })
     };
-    wait_until("the busy call is in flight", || alive_tasks() > baseline).await;
+    started.notified().await;
     assert!(alive_tasks() > baseline, "the manager runs tasks");
 
     manager.shutdown().await;

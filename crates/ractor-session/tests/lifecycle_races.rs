@@ -178,12 +178,6 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
             && listed == manager.supervisor().get_children().len()
     })
     .await;
-    for info in manager.list() {
-        assert_eq!(
-            manager.lookup::<CounterMsg>(&info.id).unwrap().get_status(),
-            ractor::ActorStatus::Running
-        );
-    }
     // Whatever is left expires on its own, and leaves nothing behind.
     wait_until("every session has expired", || manager.count() == 0).await;
     assert!(manager.list().is_empty());
