@@ -1025,7 +1025,8 @@ async fn call_until_stopped<M: Message, R: Send + 'static>(
     timeout: Duration,
 ) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    actor.send_message(builder(tx.into()))?;
+    // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
+    actor.send_message(builder((tx, timeout).into()))?;
     let reply = async {
         tokio::select! {
             // A reply sent before the actor stopped wins over the stop.
