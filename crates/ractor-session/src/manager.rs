@@ -9,13 +9,13 @@ use std::time::SystemTime;
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
 use ractor::{Actor, ActorCell, ActorId, ActorRef, Message, RpcReplyPort, rpc::CallResult};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, Instant};
 
 use crate::config::SessionConfig;
 use crate::error::{ReplyDropped, SessionError};
-use crate::expiry::{self, Command};
+use crate::expiry::{self, Wheel};
 use crate::id::SessionId;
 use crate::kv::KvSession;
 use crate::limits::{RateLimiter, SlotCounter};
@@ -168,18 +168,20 @@ impl SessionManager {
                 id: SessionId::parse("supervisor").expect("a valid literal ID"),
                 source,
             })?;
-        let (expiry_tx, expiry_rx) = mpsc::unbounded_channel();
+        let wheel_wake = Arc::new(Notify::new());
         let shared = Arc::new(Shared {
             registry: DashMap::new(),
             slots: SlotCounter::new(config.max_sessions),
             rate: config.effective_rate_limit().map(RateLimiter::new),
             clock: Clock::new(),
-            expiry: expiry_tx,
+            wheel: Mutex::new(Wheel::new(&config)),
+            wheel_wake: Arc::clone(&wheel_wake),
+            start_done: Notify::new(),
             supervisor: supervisor.get_cell(),
             shutting_down: Default::default(),
             config,
         });
-        let expiry_task = tokio::spawn(expiry::run(Arc::downgrade(&shared), expiry_rx));
+        let expiry_task = tokio::spawn(expiry::run(Arc::downgrade(&shared), wheel_wake));
         Ok(Self {
             shared,
             tasks: Arc::new(Mutex::new(Some(BackgroundTasks {
@@ -365,6 +367,8 @@ impl SessionManager {
             if self.shared.shutting_down.load(Ordering::SeqCst) {
                 return Err(SessionError::ManagerShutdown);
             }
+            // Created before looking, so a start finishing in between is not missed.
+            let start_done = self.shared.start_done.notified();
             let existing = match self.shared.registry.entry(id.clone()) {
                 MapEntry::Occupied(occupied) => occupied.get().clone(),
                 MapEntry::Vacant(vacant) => {
@@ -386,13 +390,11 @@ impl SessionManager {
                             });
                         }
                     }
-                    let (tx, rx) = watch::channel(());
-                    vacant.insert(Slot::Starting(rx));
+                    vacant.insert(Slot::Starting);
                     break StartGate {
                         shared: &self.shared,
                         id: &id,
                         done: false,
-                        _tx: tx,
                     };
                 }
             };
@@ -407,9 +409,7 @@ impl SessionManager {
                     return Err(SessionError::AlreadyStarted { id, actor });
                 }
                 // Another task is starting this ID: wait until it is done, then look again.
-                Slot::Starting(mut rx) => {
-                    let _ = rx.changed().await;
-                }
+                Slot::Starting => start_done.await,
             }
         };
         // Checked again now that the `Starting` slot is in the registry: either `shutdown`
@@ -440,7 +440,7 @@ impl SessionManager {
                 let _ = entry.actor.set(actor.get_cell());
                 self.shared.register(&id, &entry);
                 gate.succeed();
-                let _ = self.shared.expiry.send(Command::Arm(entry));
+                expiry::arm_new(&self.shared, &entry);
                 telemetry::started(id.redacted(), session_type, began.elapsed());
                 telemetry::live(self.shared.slots.live());
                 Ok(actor)
@@ -470,10 +470,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn is_started(&self, id: impl AsRef<str>) -> bool {
-        matches!(
-            self.shared.registry.get(id.as_ref()).as_deref(),
-            Some(Slot::Live(_))
-        )
+        self.shared.with_live(id.as_ref(), |_, _| ()).is_some()
     }
 
     /// The live session's actor, typed by its message type `M`.
@@ -498,8 +495,10 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
-        let entry = self.shared.lookup(id.as_ref())?;
-        typed(&entry)
+        let id = id.as_ref();
+        self.shared
+            .with_live(id, |entry, _| typed(entry))
+            .unwrap_or_else(|| Err(self.shared.not_found(id)))
     }
 
     /// Sends a request built by `builder` and waits for the reply, up to the configured
@@ -570,18 +569,20 @@ impl SessionManager {
         M: Message,
         R: Send + 'static,
     {
-        let entry = self.shared.lookup(id.as_ref())?;
+        let (entry, began) = self.shared.lookup_at(id.as_ref())?;
         let actor: ActorRef<M> = typed(&entry)?;
-        entry.touch(&self.shared.clock);
-        let began = Instant::now();
+        entry.touch_at(&self.shared.clock, began);
         let result = call_until_stopped(&actor, builder, timeout).await;
-        entry.touch(&self.shared.clock);
+        let ended = Instant::now();
+        // Touched again on return, so a call longer than the idle timeout doesn't expire
+        // its session the moment it returns.
+        entry.touch_at(&self.shared.clock, ended);
         let error = match result {
             Ok(CallResult::Success(reply)) => {
                 telemetry::call(
                     || entry.id().redacted(),
                     entry.session_type,
-                    began.elapsed(),
+                    ended.saturating_duration_since(began),
                 );
                 return Ok(reply);
             }
@@ -619,9 +620,9 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn cast<M: Message>(&self, id: impl AsRef<str>, message: M) -> Result<(), SessionError> {
-        let entry = self.shared.lookup(id.as_ref())?;
+        let (entry, now) = self.shared.lookup_at(id.as_ref())?;
         let actor: ActorRef<M> = typed(&entry)?;
-        entry.touch(&self.shared.clock);
+        entry.touch_at(&self.shared.clock, now);
         match actor.cast(message) {
             Ok(()) => {
                 telemetry::cast(|| entry.id().redacted(), entry.session_type);
@@ -663,8 +664,11 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
-        self.shared.lookup(id.as_ref())?.touch(&self.shared.clock);
-        Ok(())
+        let id = id.as_ref();
+        let clock = &self.shared.clock;
+        self.shared
+            .with_live(id, |entry, now| entry.touch_at(clock, now))
+            .ok_or_else(|| self.shared.not_found(id))
     }
 
     /// Stops the session gracefully: it leaves the registry at once (its slot is free
@@ -890,7 +894,7 @@ impl SessionManager {
                     live += 1;
                     *by_type.entry(entry.session_type).or_insert(0) += 1;
                 }
-                Slot::Starting(_) => starting += 1,
+                Slot::Starting => starting += 1,
             }
         }
         SessionStats {
@@ -962,22 +966,18 @@ impl SessionManager {
 
     async fn wait_for_starts(&self) {
         loop {
-            let starting: Vec<watch::Receiver<()>> = self
+            // Created before looking, so a start finishing in between is not missed.
+            let start_done = self.shared.start_done.notified();
+            let starting = self
                 .shared
                 .registry
                 .iter()
-                .filter_map(|item| match item.value() {
-                    Slot::Starting(rx) => Some(rx.clone()),
-                    Slot::Live(_) => None,
-                })
-                .collect();
-            if starting.is_empty() {
+                .any(|item| matches!(item.value(), Slot::Starting));
+            if !starting {
                 return;
             }
-            for mut rx in starting {
-                // Resolves when the starter drops its gate: started, failed or cancelled.
-                let _ = rx.changed().await;
-            }
+            // Resolves when some starter is done: started, failed or cancelled.
+            start_done.await;
         }
     }
 
@@ -987,7 +987,7 @@ impl SessionManager {
             .iter()
             .filter_map(|item| match item.value() {
                 Slot::Live(entry) => Some(Arc::clone(entry)),
-                Slot::Starting(_) => None,
+                Slot::Starting => None,
             })
             .collect()
     }
@@ -1063,7 +1063,6 @@ struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
     done: bool,
-    _tx: watch::Sender<()>,
 }
 
 impl StartGate<'_> {
@@ -1074,15 +1073,15 @@ impl StartGate<'_> {
 
 impl Drop for StartGate<'_> {
     fn drop(&mut self) {
-        if self.done {
-            return;
+        if !self.done {
+            self.shared
+                .registry
+                .remove_if(self.id, |_, slot| matches!(slot, Slot::Starting));
+            self.shared.slots.release();
+            if let Some(rate) = &self.shared.rate {
+                rate.refund();
+            }
         }
-        self.shared
-            .registry
-            .remove_if(self.id, |_, slot| matches!(slot, Slot::Starting(_)));
-        self.shared.slots.release();
-        if let Some(rate) = &self.shared.rate {
-            rate.refund();
-        }
+        self.shared.start_done.notify_waiters();
     }
 }

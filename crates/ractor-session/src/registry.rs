@@ -13,12 +13,12 @@ use std::time::SystemTime;
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
 use ractor::ActorCell;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, oneshot};
 use tokio::time::{Duration, Instant};
-use tokio_util::time::delay_queue;
 
 use crate::config::SessionConfig;
 use crate::error::SessionError;
+use crate::expiry::{Wheel, WheelSlot};
 use crate::id::SessionId;
 use crate::limits::{RateLimiter, SlotCounter};
 use crate::telemetry;
@@ -27,9 +27,9 @@ use crate::watch::{EndReason, SessionWatch};
 /// What the registry holds under an ID.
 #[derive(Debug, Clone)]
 pub(crate) enum Slot {
-    /// An actor is being spawned for this ID; racing starts wait on the receiver, which
-    /// closes when the starter is done (successfully or not).
-    Starting(watch::Receiver<()>),
+    /// An actor is being spawned for this ID; racing starts wait on `Shared::start_done`,
+    /// which is notified when the starter is done (successfully or not).
+    Starting,
     /// A live session.
     Live(Arc<Entry>),
 }
@@ -42,7 +42,11 @@ pub(crate) struct Shared {
     pub(crate) slots: SlotCounter,
     pub(crate) rate: Option<RateLimiter>,
     pub(crate) clock: Clock,
-    pub(crate) expiry: mpsc::UnboundedSender<crate::expiry::Command>,
+    pub(crate) wheel: Mutex<Wheel>,
+    /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
+    pub(crate) wheel_wake: Arc<Notify>,
+    /// Notified whenever a start finishes (succeeded, failed or was cancelled).
+    pub(crate) start_done: Notify,
     pub(crate) supervisor: ActorCell,
     pub(crate) shutting_down: AtomicBool,
 }
@@ -57,7 +61,7 @@ impl Drop for Shared {
             .iter()
             .filter_map(|slot| match slot.value() {
                 Slot::Live(entry) => Some(Arc::clone(entry)),
-                Slot::Starting(_) => None,
+                Slot::Starting => None,
             })
             .collect();
         for entry in live {
@@ -82,13 +86,23 @@ impl Clock {
 
     /// Now, rounded down to the millisecond: for asking whether a deadline has passed.
     pub(crate) fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64
+        self.ms_at(Instant::now())
+    }
+
+    /// `at`, rounded down to the millisecond.
+    pub(crate) fn ms_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
     /// Now, rounded up to the millisecond: for stamping a start or an activity, so that a
     /// deadline computed from the stamp is never earlier than the true one.
     pub(crate) fn stamp_ms(&self) -> u64 {
-        let elapsed = self.epoch.elapsed();
+        self.stamp_at(Instant::now())
+    }
+
+    /// `at`, rounded up to the millisecond.
+    pub(crate) fn stamp_at(&self, at: Instant) -> u64 {
+        let elapsed = at.saturating_duration_since(self.epoch);
         elapsed.as_millis() as u64 + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
     }
 
@@ -97,7 +111,7 @@ impl Clock {
     }
 }
 
-/// One session's bookkeeping, shared by the registry, the expiry queue and the actor.
+/// One session's bookkeeping, shared by the registry, the expiry wheel and the actor.
 #[derive(Debug)]
 pub(crate) struct Entry {
     id: Mutex<SessionId>,
@@ -109,7 +123,7 @@ pub(crate) struct Entry {
     last_active_ms: AtomicU64,
     registered: AtomicBool,
     ended: AtomicBool,
-    pub(crate) expiry_key: Mutex<Option<delay_queue::Key>>,
+    pub(crate) wheel_slot: WheelSlot,
     lifecycle: Mutex<Lifecycle>,
     shared: Weak<Shared>,
 }
@@ -146,7 +160,7 @@ impl Entry {
             last_active_ms: AtomicU64::new(now),
             registered: AtomicBool::new(false),
             ended: AtomicBool::new(false),
-            expiry_key: Mutex::new(None),
+            wheel_slot: WheelSlot::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
             shared: Arc::downgrade(shared),
         })
@@ -156,9 +170,10 @@ impl Entry {
         lock(&self.id).clone()
     }
 
-    pub(crate) fn touch(&self, clock: &Clock) {
+    /// Records activity at `at` (an instant the caller already read).
+    pub(crate) fn touch_at(&self, clock: &Clock, at: Instant) {
         self.last_active_ms
-            .store(clock.stamp_ms(), Ordering::Relaxed);
+            .store(clock.stamp_at(at), Ordering::Relaxed);
     }
 
     pub(crate) fn last_active_ms(&self) -> u64 {
@@ -275,12 +290,48 @@ impl Shared {
         }
     }
 
-    /// Validates `id` and finds its live entry.
-    pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
-        match self.registry.get(id).as_deref() {
-            Some(Slot::Live(entry)) => Ok(Arc::clone(entry)),
-            _ => Err(self.not_found(id)),
+    /// Finds the live entry of `id`, expiring it on the spot if its deadline has passed (so
+    /// no request reaches a session past its deadline, however late the expiry task runs).
+    /// Returns the entry with the instant it was checked at.
+    pub(crate) fn lookup_at(&self, id: &str) -> Result<(Arc<Entry>, Instant), SessionError> {
+        let now = Instant::now();
+        let entry = match self.registry.get(id).as_deref() {
+            Some(Slot::Live(entry)) => Arc::clone(entry),
+            _ => return Err(self.not_found(id)),
+        };
+        let now_ms = self.clock.ms_at(now);
+        if entry.deadline_ms(&self.config) <= now_ms {
+            crate::expiry::expire(self, &entry, now_ms);
+            return Err(self.not_found(id));
         }
+        Ok((entry, now))
+    }
+
+    /// As [`Shared::lookup_at`], without the instant.
+    pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
+        self.lookup_at(id).map(|(entry, _)| entry)
+    }
+
+    /// Runs `f` on the live, unexpired entry of `id` (with the instant it was checked at),
+    /// without taking a reference to it: the cheapest way to read or touch a session.
+    pub(crate) fn with_live<R>(&self, id: &str, f: impl FnOnce(&Entry, Instant) -> R) -> Option<R> {
+        let now = Instant::now();
+        let now_ms = self.clock.ms_at(now);
+        let guard = self.registry.get(id)?;
+        let Slot::Live(entry) = &*guard else {
+            return None;
+        };
+        if entry.deadline_ms(&self.config) > now_ms {
+            return Some(f(entry, now));
+        }
+        let entry = Arc::clone(entry);
+        drop(guard);
+        crate::expiry::expire(self, &entry, now_ms);
+        None
+    }
+
+    pub(crate) fn lock_wheel(&self) -> MutexGuard<'_, Wheel> {
+        lock(&self.wheel)
     }
 
     pub(crate) fn not_found(&self, id: &str) -> SessionError {
@@ -305,9 +356,7 @@ impl Shared {
             );
         }
         self.slots.release();
-        let _ = self
-            .expiry
-            .send(crate::expiry::Command::Disarm(Arc::clone(entry)));
+        self.lock_wheel().disarm(entry);
         telemetry::live(self.slots.live());
         true
     }

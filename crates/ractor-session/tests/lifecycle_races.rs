@@ -35,10 +35,20 @@ async fn terminate_racing_expiry_ends_each_session_once_for_one_reason() {
         .await
         .unwrap();
     let mut tasks = Vec::new();
+    let mut expired_before_watched = 0;
     for i in 0..300 {
         let id = format!("s{i}");
         manager.start(&id).await.unwrap();
-        let watch = manager.watch(&id).unwrap();
+        // On a loaded machine the 5 ms can pass before the watch: the session is then
+        // already expired (every lookup checks the deadline) and there is no race to run.
+        let watch = match manager.watch(&id) {
+            Ok(watch) => watch,
+            Err(SessionError::SessionNotFound { .. }) => {
+                expired_before_watched += 1;
+                continue;
+            }
+            Err(other) => panic!("unexpected: {other}"),
+        };
         let manager = manager.clone();
         tasks.push(tokio::spawn(async move {
             // Wake up around the session's deadline, when the expiry task does.
@@ -47,7 +57,7 @@ async fn terminate_racing_expiry_ends_each_session_once_for_one_reason() {
             (terminated, watch.await)
         }));
     }
-    let (mut by_terminate, mut by_expiry) = (0, 0);
+    let (mut by_terminate, mut by_expiry) = (0, expired_before_watched);
     for task in tasks {
         match task.await.unwrap() {
             (Ok(()), EndReason::Terminated) => by_terminate += 1,

@@ -101,15 +101,20 @@ async fn sixty_four_racing_get_or_starts_share_one_actor() {
 }
 
 /// Fails its start after a moment, so racing starters wait on a start that fails.
+/// Fails its start when told to, so the test controls how long the start is under way.
 struct SlowFailure;
 
 impl Actor for SlowFailure {
     type Msg = ();
     type State = ();
-    type Arguments = ();
+    type Arguments = tokio::sync::oneshot::Receiver<()>;
 
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    async fn pre_start(
+        &self,
+        _: ActorRef<()>,
+        fail: Self::Arguments,
+    ) -> Result<(), ActorProcessingErr> {
+        let _ = fail.await;
         Err("refused".into())
     }
 }
@@ -117,16 +122,24 @@ impl Actor for SlowFailure {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starters_waiting_on_a_failed_start_try_again() {
     let manager = SessionManager::spawn(config()).await.unwrap();
+    let (fail, failing) = tokio::sync::oneshot::channel();
     let first = {
         let manager = manager.clone();
-        tokio::spawn(async move { manager.start_with("s", SlowFailure, ()).await })
+        tokio::spawn(async move { manager.start_with("s", SlowFailure, failing).await })
     };
     // Let the failing start take the ID first.
     common::wait_until("the first start is under way", || {
         manager.stats().starting == 1
     })
     .await;
-    let second = manager.get_or_start("s").await;
+    let second = {
+        let manager = manager.clone();
+        tokio::spawn(async move { manager.get_or_start("s").await })
+    };
+    // Give the second start time to find the first under way and wait for it.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    fail.send(()).unwrap();
+    let second = second.await.unwrap();
     assert!(matches!(
         first.await.unwrap(),
         Err(SessionError::StartFailed { .. })
