@@ -129,7 +129,7 @@ impl Wheel {
 pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
     let wake = {
         let mut wheel = shared.lock_wheel();
-        entry.is_registered() && wheel.arm(entry, entry.deadline_ms(&shared.config))
+        entry.is_registered() && wheel.arm(entry, entry.deadline_ms(shared.idle_ms))
     };
     if wake {
         shared.wheel_wake.notify_one();
@@ -168,7 +168,7 @@ fn sweep(shared: &Shared, now_ms: u64) {
         if !entry.is_registered() {
             continue;
         }
-        let deadline = entry.deadline_ms(&shared.config);
+        let deadline = entry.deadline_ms(shared.idle_ms);
         if deadline > now_ms {
             later.push((entry, deadline));
         } else {

@@ -177,6 +177,8 @@ impl SessionManager {
             wheel: Mutex::new(Wheel::new(&config)),
             wheel_wake: Arc::clone(&wheel_wake),
             start_done: Notify::new(),
+            idle_ms: config.idle_timeout.as_millis() as u64,
+            lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
             supervisor: supervisor.get_cell(),
             shutting_down: Default::default(),
             config,
@@ -455,6 +457,11 @@ impl SessionManager {
 
     /// Whether a session with this ID is live. A malformed ID is simply not live.
     ///
+    /// As cheap as a map read: it does not read the clock, so a session whose idle
+    /// deadline has just passed reads as started until the expiry task removes it, at
+    /// most one tick (a thousandth of the timeout) later. `call`, `cast`, `touch` and
+    /// `watch` check the deadline themselves.
+    ///
     /// # Examples
     ///
     /// ```
@@ -470,10 +477,14 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn is_started(&self, id: impl AsRef<str>) -> bool {
-        self.shared.with_live(id.as_ref(), |_, _| ()).is_some()
+        self.shared.peek(id.as_ref(), |_| ()).is_some()
     }
 
     /// The live session's actor, typed by its message type `M`.
+    ///
+    /// Like [`is_started`](Self::is_started) it does not read the clock; and messages sent
+    /// straight to the returned `ActorRef` do not count as activity (use
+    /// [`touch`](Self::touch), or go through [`call`](Self::call) and [`cast`](Self::cast)).
     ///
     /// # Errors
     ///
@@ -497,7 +508,7 @@ impl SessionManager {
     pub fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
         let id = id.as_ref();
         self.shared
-            .with_live(id, |entry, _| typed(entry))
+            .peek(id, typed)
             .unwrap_or_else(|| Err(self.shared.not_found(id)))
     }
 

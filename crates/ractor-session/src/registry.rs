@@ -49,6 +49,9 @@ pub(crate) struct Shared {
     pub(crate) start_done: Notify,
     pub(crate) supervisor: ActorCell,
     pub(crate) shutting_down: AtomicBool,
+    /// `config.idle_timeout` and `config.max_lifetime` in milliseconds, read on every lookup.
+    pub(crate) idle_ms: u64,
+    pub(crate) lifetime_ms: Option<u64>,
 }
 
 impl Drop for Shared {
@@ -91,7 +94,9 @@ impl Clock {
 
     /// `at`, rounded down to the millisecond.
     pub(crate) fn ms_at(&self, at: Instant) -> u64 {
-        at.saturating_duration_since(self.epoch).as_millis() as u64
+        let elapsed = at.saturating_duration_since(self.epoch);
+        // Not `as_millis`: a u128 division, on every call, cast and touch.
+        elapsed.as_secs() * 1000 + u64::from(elapsed.subsec_millis())
     }
 
     /// Now, rounded up to the millisecond: for stamping a start or an activity, so that a
@@ -103,7 +108,8 @@ impl Clock {
     /// `at`, rounded up to the millisecond.
     pub(crate) fn stamp_at(&self, at: Instant) -> u64 {
         let elapsed = at.saturating_duration_since(self.epoch);
-        elapsed.as_millis() as u64 + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
+        let ms = elapsed.as_secs() * 1000 + u64::from(elapsed.subsec_millis());
+        ms + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
     }
 
     pub(crate) fn instant(&self, ms: u64) -> Instant {
@@ -121,6 +127,8 @@ pub(crate) struct Entry {
     pub(crate) started_at: SystemTime,
     pub(crate) started_ms: u64,
     last_active_ms: AtomicU64,
+    /// The end of its absolute lifetime (`u64::MAX` without one), in clock milliseconds.
+    hard_deadline_ms: u64,
     registered: AtomicBool,
     ended: AtomicBool,
     pub(crate) wheel_slot: WheelSlot,
@@ -158,6 +166,9 @@ impl Entry {
             started_at: SystemTime::now(),
             started_ms: now,
             last_active_ms: AtomicU64::new(now),
+            hard_deadline_ms: shared
+                .lifetime_ms
+                .map_or(u64::MAX, |max| now.saturating_add(max)),
             registered: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             wheel_slot: WheelSlot::default(),
@@ -186,12 +197,10 @@ impl Entry {
 
     /// When this session expires if nothing else happens: the earlier of its idle deadline
     /// and its absolute one, in clock milliseconds.
-    pub(crate) fn deadline_ms(&self, config: &SessionConfig) -> u64 {
-        let idle = self.last_active_ms() + config.idle_timeout.as_millis() as u64;
-        match config.max_lifetime {
-            Some(max) => idle.min(self.started_ms + max.as_millis() as u64),
-            None => idle,
-        }
+    pub(crate) fn deadline_ms(&self, idle_ms: u64) -> u64 {
+        self.last_active_ms()
+            .saturating_add(idle_ms)
+            .min(self.hard_deadline_ms)
     }
 
     /// Records why the actor is being stopped, unless a reason is already recorded.
@@ -300,7 +309,7 @@ impl Shared {
             _ => return Err(self.not_found(id)),
         };
         let now_ms = self.clock.ms_at(now);
-        if entry.deadline_ms(&self.config) <= now_ms {
+        if entry.deadline_ms(self.idle_ms) <= now_ms {
             crate::expiry::expire(self, &entry, now_ms);
             return Err(self.not_found(id));
         }
@@ -312,6 +321,17 @@ impl Shared {
         self.lookup_at(id).map(|(entry, _)| entry)
     }
 
+    /// Runs `f` on the live entry of `id`, without reading the clock: a session past its
+    /// deadline stays visible here until the expiry task's next tick (a thousandth of the
+    /// timeout at most). For `is_started` and typed lookups, which must be as cheap as a
+    /// map read.
+    pub(crate) fn peek<R>(&self, id: &str, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        match self.registry.get(id).as_deref() {
+            Some(Slot::Live(entry)) => Some(f(entry)),
+            _ => None,
+        }
+    }
+
     /// Runs `f` on the live, unexpired entry of `id` (with the instant it was checked at),
     /// without taking a reference to it: the cheapest way to read or touch a session.
     pub(crate) fn with_live<R>(&self, id: &str, f: impl FnOnce(&Entry, Instant) -> R) -> Option<R> {
@@ -321,7 +341,7 @@ impl Shared {
         let Slot::Live(entry) = &*guard else {
             return None;
         };
-        if entry.deadline_ms(&self.config) > now_ms {
+        if entry.deadline_ms(self.idle_ms) > now_ms {
             return Some(f(entry, now));
         }
         let entry = Arc::clone(entry);
