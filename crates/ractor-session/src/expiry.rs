@@ -76,7 +76,10 @@ impl Wheel {
         debug_assert_eq!(entry.wheel_slot.bucket.load(Ordering::Relaxed), 0);
         let bucket = deadline_ms.div_ceil(self.tick_ms);
         let entries = self.buckets.entry(bucket).or_default();
-        entry.wheel_slot.pos.store(entries.len() as u64, Ordering::Relaxed);
+        entry
+            .wheel_slot
+            .pos
+            .store(entries.len() as u64, Ordering::Relaxed);
         entry.wheel_slot.bucket.store(bucket + 1, Ordering::Relaxed);
         entries.push(Arc::clone(entry));
         bucket < self.sleeping_until
@@ -140,7 +143,9 @@ pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
 pub(crate) async fn run(shared: Weak<Shared>, wake: Arc<Notify>) {
     loop {
         let next_due = {
-            let Some(shared) = shared.upgrade() else { break };
+            let Some(shared) = shared.upgrade() else {
+                break;
+            };
             let now = shared.clock.now_ms();
             sweep(&shared, now);
             let mut wheel = shared.lock_wheel();
