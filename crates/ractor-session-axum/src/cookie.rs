@@ -2,18 +2,31 @@
 //!
 //! Cookie headers are scanned as bytes, so a non-UTF-8 or garbled cookie elsewhere in the
 //! header cannot hide or break the session cookie. Only values of a plausible length are
-//! verified (HMAC-SHA256 via the `cookie` crate); the rest are rejected unread.
+//! verified; the rest are rejected unread.
+//!
+//! The signed value is the `cookie` crate's format — the standard base64 of the
+//! HMAC-SHA256 of the ID under the key's signing half, then the ID — computed here with
+//! the same `hmac` and `sha2` crates, so that the keyed HMAC state is made once per layer
+//! rather than once per request (two of the four SHA-256 blocks of a verification) and a
+//! verification allocates nothing but the verified ID.
 
 use std::fmt;
 use std::hash::BuildHasher;
 use std::sync::OnceLock;
 
-use cookie::{Cookie, CookieJar, Key, SameSite};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use cookie::{Cookie, Key, SameSite};
+use hmac::{Hmac, Mac as _};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use ractor_session::SessionId;
+use sha2::Sha256;
 
 /// Length of the base64 HMAC-SHA256 tag the `cookie` crate puts before a signed value.
 const TAG_LEN: usize = 44;
+
+/// Room for a decoded tag: base64's conservative estimate for [`TAG_LEN`] characters.
+const TAG_BYTES_ROOM: usize = TAG_LEN / 4 * 3;
 
 /// The longest cookie value worth verifying: the tag plus the longest session ID.
 const MAX_VALUE_LEN: usize = TAG_LEN + ractor_session::MAX_SESSION_ID_LEN;
@@ -64,15 +77,46 @@ impl fmt::Display for Fingerprint {
 #[derive(Debug, Default)]
 pub(crate) struct Scan {
     /// Verified IDs, in the order presented.
-    pub(crate) verified: Vec<SessionId>,
+    pub(crate) verified: VerifiedIds,
     /// Values that failed, with a loggable fingerprint each.
     pub(crate) rejected: Vec<(Rejection, String)>,
 }
 
+/// Verified IDs in the order presented: nearly always one, kept without a heap allocation.
+#[derive(Debug, Default)]
+pub(crate) struct VerifiedIds {
+    first: Option<SessionId>,
+    more: Vec<SessionId>,
+}
+
+impl VerifiedIds {
+    fn push(&mut self, id: SessionId) {
+        if self.first.is_none() {
+            self.first = Some(id);
+        } else {
+            self.more.push(id);
+        }
+    }
+}
+
+impl IntoIterator for VerifiedIds {
+    type Item = SessionId;
+    type IntoIter =
+        std::iter::Chain<std::option::IntoIter<SessionId>, std::vec::IntoIter<SessionId>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.into_iter().chain(self.more)
+    }
+}
+
+/// HMAC-SHA256 keyed with the signing half of a [`Key`].
+type KeyedMac = Hmac<Sha256>;
+
 /// The session cookie's settings and key.
 pub(crate) struct CookieCodec {
     name: String,
-    key: Key,
+    /// Keyed once; cloned (a copy of two SHA-256 states) for each signature or check.
+    mac: KeyedMac,
     path: String,
     domain: Option<String>,
     secure: bool,
@@ -101,9 +145,12 @@ impl CookieCodec {
         secure: bool,
         same_site: SameSite,
     ) -> Self {
+        // HMAC takes keys of any length (longer ones are hashed first); the signing half
+        // of a `Key` is 32 bytes.
+        let mac = KeyedMac::new_from_slice(key.signing()).expect("HMAC accepts any key length");
         Self {
             name,
-            key,
+            mac,
             path,
             domain,
             secure,
@@ -151,29 +198,33 @@ impl CookieCodec {
         if value.len() <= TAG_LEN || value.len() > MAX_VALUE_LEN {
             return Err(Rejection::Malformed);
         }
-        // Every byte must be a cookie-octet; this also makes the value ASCII (valid UTF-8).
-        let Ok(text) = std::str::from_utf8(value) else {
-            return Err(Rejection::Malformed);
-        };
-        if !text.bytes().all(is_cookie_octet) || !looks_like_id(&value[TAG_LEN..]) {
+        // Every byte must be a cookie-octet (an ID byte is one), which also makes the
+        // value ASCII.
+        let (tag, id) = value.split_at(TAG_LEN);
+        if !tag.iter().all(|&b| is_cookie_octet(b)) || !looks_like_id(id) {
             return Err(Rejection::Malformed);
         }
-        let jar = CookieJar::new();
-        let verified = jar
-            .signed(&self.key)
-            .verify(Cookie::new(self.name.clone(), text.to_owned()))
-            .ok_or(Rejection::BadSignature)?;
-        SessionId::parse(verified.value()).map_err(|_| Rejection::Malformed)
+        let mut digest = [0u8; TAG_BYTES_ROOM];
+        let Ok(digest_len) = BASE64.decode_slice(tag, &mut digest) else {
+            return Err(Rejection::BadSignature);
+        };
+        let mut mac = self.mac.clone();
+        mac.update(id);
+        // Constant-time comparison; a digest of the wrong length fails too.
+        mac.verify_slice(&digest[..digest_len])
+            .map_err(|_| Rejection::BadSignature)?;
+        let id = std::str::from_utf8(id).map_err(|_| Rejection::Malformed)?;
+        SessionId::parse(id).map_err(|_| Rejection::Malformed)
     }
 
     /// The signed cookie value for `id`.
     pub(crate) fn sign(&self, id: &SessionId) -> String {
-        let mut jar = CookieJar::new();
-        jar.signed_mut(&self.key)
-            .add(Cookie::new(self.name.clone(), id.as_str().to_owned()));
-        jar.get(&self.name)
-            .map(|c| c.value().to_owned())
-            .unwrap_or_default()
+        let mut mac = self.mac.clone();
+        mac.update(id.as_str().as_bytes());
+        let mut value = String::with_capacity(TAG_LEN + id.as_str().len());
+        BASE64.encode_string(mac.finalize().into_bytes(), &mut value);
+        value.push_str(id.as_str());
+        value
     }
 
     fn base(&self, value: String) -> Cookie<'static> {
@@ -214,13 +265,35 @@ fn looks_like_id(bytes: &[u8]) -> bool {
         && bytes.len() <= ractor_session::MAX_SESSION_ID_LEN
         && bytes
             .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            .all(|&b| BYTE_CLASSES[usize::from(b)] & ID_BYTE != 0)
 }
 
 /// RFC 6265 cookie-octet.
 fn is_cookie_octet(b: u8) -> bool {
-    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
+    BYTE_CLASSES[usize::from(b)] & COOKIE_OCTET != 0
 }
+
+/// [`BYTE_CLASSES`] bit: an RFC 6265 cookie-octet.
+const COOKIE_OCTET: u8 = 1;
+/// [`BYTE_CLASSES`] bit: a session-ID byte, `[A-Za-z0-9_-]` (all are cookie-octets).
+const ID_BYTE: u8 = 2;
+
+/// The class bits of every byte: one load per byte instead of a chain of range checks.
+static BYTE_CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if matches!(byte, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E) {
+            classes[b] |= COOKIE_OCTET;
+        }
+        if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' {
+            classes[b] |= ID_BYTE;
+        }
+        b += 1;
+    }
+    classes
+};
 
 /// A loggable stand-in for a presented value: the core's redaction when the ID part is a
 /// valid session ID, so it matches the core crate's log lines; a keyed hash otherwise.
@@ -239,14 +312,11 @@ mod tests {
     use super::*;
 
     fn codec() -> CookieCodec {
-        CookieCodec::new(
-            "sid".into(),
-            Key::generate(),
-            "/".into(),
-            None,
-            true,
-            SameSite::Lax,
-        )
+        codec_with(Key::generate())
+    }
+
+    fn codec_with(key: Key) -> CookieCodec {
+        CookieCodec::new("sid".into(), key, "/".into(), None, true, SameSite::Lax)
     }
 
     fn headers(values: &[&[u8]]) -> HeaderMap {
@@ -263,8 +333,72 @@ mod tests {
         let id = SessionId::generate();
         let value = c.sign(&id);
         let scan = c.scan(&headers(&[format!("sid={value}").as_bytes()]));
-        assert_eq!(scan.verified, [id]);
+        assert_eq!(scan.verified.into_iter().collect::<Vec<_>>(), [id]);
         assert!(scan.rejected.is_empty());
+    }
+
+    #[test]
+    fn values_are_those_of_the_cookie_crates_signed_jar() {
+        let key = Key::generate();
+        let c = codec_with(key.clone());
+        let id = SessionId::generate();
+
+        let mut jar = cookie::CookieJar::new();
+        jar.signed_mut(&key)
+            .add(Cookie::new("sid", id.as_str().to_owned()));
+        let theirs = jar.get("sid").unwrap().value().to_owned();
+        assert_eq!(c.sign(&id), theirs);
+
+        let verified = cookie::CookieJar::new()
+            .signed(&key)
+            .verify(Cookie::new("sid", c.sign(&id)))
+            .unwrap();
+        assert_eq!(verified.value(), id.as_str());
+        let scan = c.scan(&headers(&[format!("sid={theirs}").as_bytes()]));
+        assert_eq!(scan.verified.into_iter().collect::<Vec<_>>(), [id]);
+    }
+
+    #[test]
+    fn a_tag_that_is_not_base64_or_not_32_bytes_is_a_bad_signature() {
+        let c = codec();
+        let id = SessionId::generate();
+        let signed = c.sign(&id);
+        // '*' is a cookie-octet but not base64.
+        let not_base64 = format!("*{}", &signed[1..]);
+        // 44 base64 characters without padding decode to 33 bytes.
+        let too_long = format!("{}{id}", "A".repeat(TAG_LEN));
+        for value in [not_base64, too_long] {
+            let scan = c.scan(&headers(&[format!("sid={value}").as_bytes()]));
+            assert_eq!(scan.verified.into_iter().count(), 0, "{value}");
+            assert_eq!(scan.rejected[0].0, Rejection::BadSignature, "{value}");
+        }
+    }
+
+    #[test]
+    fn byte_classes_are_rfc_6265_cookie_octets_and_id_bytes() {
+        for b in 0..=255u8 {
+            let octet = matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E);
+            assert_eq!(is_cookie_octet(b), octet, "{b:#04x}");
+            let id = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+            assert_eq!(looks_like_id(&[b]), id, "{b:#04x}");
+            assert!(!id || octet, "{b:#04x}: an ID byte must be a cookie-octet");
+        }
+        for excluded in [b' ', b'"', b',', b';', b'\\', 0x7F, 0x80, 0xFF] {
+            assert!(!is_cookie_octet(excluded), "{excluded:#04x}");
+        }
+    }
+
+    #[test]
+    fn a_second_verified_cookie_is_kept_in_order() {
+        let c = codec();
+        let (a, b) = (SessionId::generate(), SessionId::generate());
+        let scan = c.scan(&headers(&[format!(
+            "sid={}; sid={}",
+            c.sign(&a),
+            c.sign(&b)
+        )
+        .as_bytes()]));
+        assert_eq!(scan.verified.into_iter().collect::<Vec<_>>(), [a, b]);
     }
 
     #[test]
@@ -272,7 +406,7 @@ mod tests {
         let id = SessionId::generate();
         let value = codec().sign(&id);
         let scan = codec().scan(&headers(&[format!("sid={value}").as_bytes()]));
-        assert!(scan.verified.is_empty());
+        assert_eq!(scan.verified.into_iter().count(), 0);
         assert_eq!(scan.rejected[0].0, Rejection::BadSignature);
     }
 
@@ -281,7 +415,7 @@ mod tests {
         let c = codec();
         let id = SessionId::generate();
         let scan = c.scan(&headers(&[format!("sid={id}").as_bytes()]));
-        assert!(scan.verified.is_empty());
+        assert_eq!(scan.verified.into_iter().count(), 0);
         assert_eq!(scan.rejected[0].0, Rejection::Malformed);
     }
 
@@ -295,7 +429,7 @@ mod tests {
             long.as_bytes(),
             b"sid=\"quoted\"",
         ]));
-        assert!(scan.verified.is_empty());
+        assert_eq!(scan.verified.into_iter().count(), 0);
         assert_eq!(scan.rejected.len(), 4);
         assert!(
             scan.rejected
@@ -313,7 +447,7 @@ mod tests {
             b"theme=dark; broken; =x; \xff\xfe=1",
             format!("other=1;  sid={value} ;x=y").as_bytes(),
         ]));
-        assert_eq!(scan.verified, [id]);
+        assert_eq!(scan.verified.into_iter().collect::<Vec<_>>(), [id]);
         assert!(scan.rejected.is_empty());
     }
 
@@ -325,7 +459,7 @@ mod tests {
             "SID={value}; sidx={value}; xsid={value}"
         )
         .as_bytes()]));
-        assert!(scan.verified.is_empty());
+        assert_eq!(scan.verified.into_iter().count(), 0);
         assert!(scan.rejected.is_empty());
     }
 

@@ -406,8 +406,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
-        let id = request.ensure_live().await?;
-        Self::checked(request, id)
+        let id = request.ensure_live_as::<M>().await?;
+        Ok(Self {
+            id,
+            request,
+            _msg: PhantomData,
+        })
     }
 }
 

@@ -8,14 +8,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::HeaderValue;
 use http::request::Parts;
-use ractor_session::{SessionId, SessionManager};
+use ractor::Message;
+use ractor_session::{SessionError, SessionId, SessionManager};
 
 use crate::config::LayerConfig;
 use crate::rejection::SessionRejection;
 
 #[derive(Debug)]
 struct Current {
-    id: SessionId,
+    /// The presented ID, or the fresh one a session would start under: drawn only when a
+    /// start needs it, so a request that never starts a session costs no random ID.
+    id: Option<SessionId>,
     /// This ID has belonged to a live session: if that session is gone, the ID must not be
     /// used again, and a fresh one is drawn.
     burnt: bool,
@@ -38,15 +41,9 @@ impl RequestSession {
         presented: Option<SessionId>,
         refused: bool,
     ) -> Self {
-        let current = match &presented {
-            Some(id) => Current {
-                id: id.clone(),
-                burnt: true,
-            },
-            None => Current {
-                id: SessionId::generate(),
-                burnt: false,
-            },
+        let current = Current {
+            id: presented.clone(),
+            burnt: presented.is_some(),
         };
         Self {
             config,
@@ -74,14 +71,14 @@ impl RequestSession {
         &self.config.manager
     }
 
-    /// The ID this request's session has now (after any rotation).
-    pub(crate) fn current(&self) -> SessionId {
+    /// The ID this request's session has now (after any rotation), if it has one yet.
+    fn current(&self) -> Option<SessionId> {
         self.lock().id.clone()
     }
 
     /// The live session's ID, without starting one.
     pub(crate) fn live_now(&self) -> Option<SessionId> {
-        let id = self.current();
+        let id = self.current()?;
         self.manager().is_started(&id).then_some(id)
     }
 
@@ -89,22 +86,31 @@ impl RequestSession {
     /// a new fresh one if the current ID has already been used by a session now gone.
     pub(crate) fn id_for_start(&self) -> SessionId {
         let mut current = self.lock();
-        if current.burnt && !self.manager().is_started(&current.id) {
-            current.id = SessionId::generate();
-            current.burnt = false;
+        match &current.id {
+            Some(id) if !current.burnt || self.manager().is_started(id) => id.clone(),
+            _ => {
+                let id = SessionId::generate();
+                *current = Current {
+                    id: Some(id.clone()),
+                    burnt: false,
+                };
+                id
+            }
         }
-        current.id.clone()
     }
 
     /// Records that `id` now holds a live session (started or rotated to).
     pub(crate) fn set_live(&self, id: SessionId) {
-        *self.lock() = Current { id, burnt: true };
+        *self.lock() = Current {
+            id: Some(id),
+            burnt: true,
+        };
     }
 
     /// Records that the session `ended` is gone; a later start gets a fresh ID.
     pub(crate) fn set_ended(&self, ended: &SessionId) {
         let mut current = self.lock();
-        if current.id == *ended {
+        if current.id.as_ref() == Some(ended) {
             current.burnt = true;
         }
     }
@@ -114,6 +120,27 @@ impl RequestSession {
         if let Some(id) = self.live_now() {
             return Ok(id);
         }
+        self.auto_start().await
+    }
+
+    /// As [`ensure_live`](Self::ensure_live), for a session that must take messages `M`:
+    /// the liveness check and the type check are one registry lookup.
+    pub(crate) async fn ensure_live_as<M: Message>(&self) -> Result<SessionId, SessionRejection> {
+        if let Some(id) = self.current() {
+            match self.manager().lookup::<M>(&id) {
+                Ok(_) => return Ok(id),
+                // Not live (gone): start one, as `ensure_live` would.
+                Err(SessionError::SessionNotFound { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let id = self.auto_start().await?;
+        self.manager().lookup::<M>(&id)?;
+        Ok(id)
+    }
+
+    /// Starts this request's session when auto-start is on.
+    async fn auto_start(&self) -> Result<SessionId, SessionRejection> {
         let Some(auto) = &self.config.auto_start else {
             return Err(SessionRejection::NoSession);
         };
@@ -127,18 +154,22 @@ impl RequestSession {
 
     /// The `Set-Cookie` header the response needs, if any.
     pub(crate) fn cookie_update(&self) -> Option<HeaderValue> {
-        let id = self.current();
-        let live = self.manager().is_started(&id);
+        // The handler has answered: nothing else takes this lock any more.
+        let current = self.lock();
+        let live = current
+            .id
+            .as_ref()
+            .filter(|id| self.manager().is_started(id));
         let codec = &self.config.cookie;
         match (&self.presented, live) {
             // Came with it, still has it: nothing to say.
-            (Some(presented), true) if *presented == id => None,
+            (Some(presented), Some(id)) if presented == id => None,
             // Started during this request, or rotated to a new ID.
-            (_, true) => Some(codec.set_cookie(&id)),
+            (_, Some(id)) => Some(codec.set_cookie(id)),
             // Its session ended during this request (logout, terminate).
-            (Some(_), false) => Some(codec.removal()),
+            (Some(_), None) => Some(codec.removal()),
             // A refused cookie and nothing started: stop the browser sending it.
-            (None, false) => self.refused.then(|| codec.removal()),
+            (None, None) => self.refused.then(|| codec.removal()),
         }
     }
 }
