@@ -4,8 +4,9 @@
 //! like this library's) — driven over loopback by a load generator in which every virtual
 //! client keeps its own session cookie. Prints two markdown tables: requests/s, p50 and p99
 //! latency and lost updates (each session's final counter against the requests it made);
-//! then where the CPU went (the server's CPU time per request, how busy the server and the
-//! load generator were, and how long they waited for a core).
+//! then where the CPU went: the server's CPU time per request (and the ratio of requests
+//! per CPU-second, which a shared machine's scheduling does not distort), how busy the
+//! server and the load generator were, and how long they waited for a core.
 //!
 //! ```text
 //! cargo run --release -p ractor-session-benches --bin http -- [--quick] [--seconds N]
@@ -224,16 +225,35 @@ fn main() -> ExitCode {
 
     println!();
     println!(
-        "| scenario | server | server CPU per request | server busy (of one core) | server waiting for a core | load generator busy | load generator waiting for a core |"
+        "| scenario | server | server CPU per request | vs tower-sessions signed | vs tower-sessions unsigned | server busy (of one core) | server waiting for a core | load generator busy | load generator waiting for a core |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (_, scenario, outcomes) in &results {
+        let cpu = |s: Server| {
+            let at = Server::ALL
+                .iter()
+                .position(|&x| x == s)
+                .expect("a contender");
+            outcomes[at].server_cpu_per_request().as_secs_f64()
+        };
         for (server, o) in Server::ALL.iter().zip(outcomes) {
+            let ours = cpu(Server::Adapter);
+            // Requests per CPU-second, ours against theirs: immune to how long the server
+            // waited for a core on a shared machine.
+            let ratio = |theirs: Server| {
+                if *server == Server::Adapter {
+                    format!("{:.2}×", cpu(theirs) / ours)
+                } else {
+                    String::new()
+                }
+            };
             println!(
-                "| {} | {} | {:.1} µs | {} | {} | {} | {} |",
+                "| {} | {} | {:.1} µs | {} | {} | {} | {} | {} | {} |",
                 scenario.name,
                 server.name(),
                 o.server_cpu_per_request().as_secs_f64() * 1e6,
+                ratio(Server::Tower { signed: true }),
+                ratio(Server::Tower { signed: false }),
                 percent(o.server_cpu.on_cpu, o.took),
                 percent(o.server_cpu.waiting, o.took),
                 percent(o.load_cpu.on_cpu, o.took),
