@@ -277,7 +277,8 @@ pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) ->
         senders.push(setup.await.expect("set-up completes"));
     }
 
-    // The timed phase.
+    // The timed phase. The markers on stderr let a profiler count only this phase.
+    eprintln!("[http] timed phase begins");
     let server_before = CpuTimes::of_threads(crate::servers::THREAD_NAME);
     let load_before = CpuTimes::of_threads(THREAD_NAME);
     let began = Instant::now();
@@ -312,6 +313,11 @@ pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) ->
         senders.push(sender);
     }
     let took = began.elapsed();
+    eprintln!(
+        "[http] timed phase ends: {} requests in {:.2} s",
+        latencies.len(),
+        took.as_secs_f64()
+    );
     let server_cpu = CpuTimes::of_threads(crate::servers::THREAD_NAME).since(server_before);
     let load_cpu = CpuTimes::of_threads(THREAD_NAME).since(load_before);
 

@@ -19,7 +19,8 @@
 //! the time, the contenders in the order A B C, then C B A, each against a fresh server, so
 //! that a drift in the machine's load falls on all of them alike. `--quick` runs each case
 //! for one second. `--server adapter|tower|tower-signed` and `--scenario 1|2|3` run one
-//! contender or one scenario alone (for profiling).
+//! contender (in one round) or one scenario alone, for profiling; `--sessions N` changes the number of
+//! sessions of the scenarios run (for a sweep over session counts).
 
 mod cpu;
 mod load;
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
     let mut seconds = 10.0;
     let mut only_server: Option<Server> = None;
     let mut only_scenario: Option<usize> = None;
+    let mut sessions: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -103,6 +105,13 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             },
+            "--sessions" => match args.next().and_then(|s| s.parse::<usize>().ok()) {
+                Some(n) if n > 0 => sessions = Some(n),
+                _ => {
+                    eprintln!("--sessions takes a positive number");
+                    return ExitCode::from(2);
+                }
+            },
             "--scenario" => match args.next().and_then(|s| s.parse::<usize>().ok()) {
                 Some(n @ 1..=3) => only_scenario = Some(n - 1),
                 _ => {
@@ -112,7 +121,7 @@ fn main() -> ExitCode {
             },
             _ => {
                 eprintln!(
-                    "usage: http [--quick] [--seconds N] [--server adapter|tower|tower-signed] [--scenario 1|2|3]"
+                    "usage: http [--quick] [--seconds N] [--server adapter|tower|tower-signed] [--scenario 1|2|3] [--sessions N]"
                 );
                 return ExitCode::from(2);
             }
@@ -120,12 +129,17 @@ fn main() -> ExitCode {
     }
 
     let mut results = Vec::new();
-    for (n, scenario) in SCENARIOS.into_iter().enumerate() {
+    for (n, mut scenario) in SCENARIOS.into_iter().enumerate() {
         if only_scenario.is_some_and(|only| only != n) {
             continue;
         }
+        if let Some(sessions) = sessions {
+            scenario.sessions = sessions;
+        }
         let mut outcomes: Vec<Outcome> = Server::ALL.iter().map(|_| Outcome::default()).collect();
-        for round in 0..ROUNDS {
+        // One contender alone (profiling) runs in one round.
+        let rounds = if only_server.is_some() { 1 } else { ROUNDS };
+        for round in 0..rounds {
             let order: Vec<usize> = if round % 2 == 0 {
                 (0..Server::ALL.len()).collect()
             } else {
@@ -135,7 +149,7 @@ fn main() -> ExitCode {
                 if only_server.is_some_and(|only| only != Server::ALL[i]) {
                     continue;
                 }
-                let outcome = run(Server::ALL[i], scenario, seconds / ROUNDS as f64);
+                let outcome = run(Server::ALL[i], scenario, seconds / rounds as f64);
                 outcomes[i].merge(outcome);
             }
         }
@@ -208,7 +222,7 @@ fn main() -> ExitCode {
             };
             println!(
                 "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {lost}{excess} | {} | {} | {} | {} | {} |",
-                scenario.name,
+                label(scenario, sessions.is_some()),
                 server.name(),
                 o.requests_per_s(),
                 f64::from(p50) / 1e3,
@@ -249,7 +263,7 @@ fn main() -> ExitCode {
             };
             println!(
                 "| {} | {} | {:.1} µs | {} | {} | {} | {} | {} | {} |",
-                scenario.name,
+                label(scenario, sessions.is_some()),
                 server.name(),
                 o.server_cpu_per_request().as_secs_f64() * 1e6,
                 ratio(Server::Tower { signed: true }),
@@ -262,6 +276,18 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The scenario's name, with its session count when `--sessions` changed it.
+fn label(scenario: &Scenario, overridden: bool) -> String {
+    if overridden {
+        format!(
+            "{} [run with {} sessions]",
+            scenario.name, scenario.sessions
+        )
+    } else {
+        scenario.name.to_owned()
+    }
 }
 
 fn yes_no(met: bool) -> &'static str {
