@@ -86,15 +86,6 @@ impl<M> fmt::Debug for Session<M> {
 }
 
 impl<M: Message> Session<M> {
-    fn checked(request: Arc<RequestSession>, id: SessionId) -> Result<Self, SessionRejection> {
-        request.manager().lookup::<M>(&id)?;
-        Ok(Self {
-            id,
-            request,
-            _msg: PhantomData,
-        })
-    }
-
     /// The session's ID (after [`rotate`](Self::rotate), the new one).
     ///
     /// # Examples
@@ -427,10 +418,11 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
-        match request.live_now() {
-            Some(id) => Self::checked(request, id).map(Some),
-            None => Ok(None),
-        }
+        Ok(request.live_now_as::<M>()?.map(|id| Self {
+            id,
+            request,
+            _msg: PhantomData,
+        }))
     }
 }
 

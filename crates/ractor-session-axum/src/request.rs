@@ -123,16 +123,23 @@ impl RequestSession {
         self.auto_start().await
     }
 
-    /// As [`ensure_live`](Self::ensure_live), for a session that must take messages `M`:
-    /// the liveness check and the type check are one registry lookup.
+    /// The live session's ID if it takes messages `M`, without starting one: the liveness
+    /// check and the type check are one registry lookup.
+    pub(crate) fn live_now_as<M: Message>(&self) -> Result<Option<SessionId>, SessionRejection> {
+        let Some(id) = self.current() else {
+            return Ok(None);
+        };
+        match self.manager().lookup::<M>(&id) {
+            Ok(_) => Ok(Some(id)),
+            Err(SessionError::SessionNotFound { .. }) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// As [`ensure_live`](Self::ensure_live), for a session that must take messages `M`.
     pub(crate) async fn ensure_live_as<M: Message>(&self) -> Result<SessionId, SessionRejection> {
-        if let Some(id) = self.current() {
-            match self.manager().lookup::<M>(&id) {
-                Ok(_) => return Ok(id),
-                // Not live (gone): start one, as `ensure_live` would.
-                Err(SessionError::SessionNotFound { .. }) => {}
-                Err(other) => return Err(other.into()),
-            }
+        if let Some(id) = self.live_now_as::<M>()? {
+            return Ok(id);
         }
         let id = self.auto_start().await?;
         self.manager().lookup::<M>(&id)?;
