@@ -71,6 +71,8 @@ impl Drop for Shared {
             entry.request_stop(EndReason::Shutdown);
         }
         self.supervisor.stop(None);
+        // The expiry task may be asleep until a far deadline: wake it to find us gone.
+        self.wheel_wake.notify_one();
     }
 }
 
