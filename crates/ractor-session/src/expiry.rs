@@ -147,7 +147,7 @@ pub(crate) async fn run(shared: Weak<Shared>, wake: Arc<Notify>) {
                 break;
             };
             let now = shared.clock.now_ms();
-            sweep(&shared, now);
+            sweep(&shared, now).await;
             let mut wheel = shared.lock_wheel();
             let next = wheel.next_due_ms();
             wheel.sleeping_until = next.map_or(u64::MAX, |ms| ms / wheel.tick_ms);
@@ -162,14 +162,21 @@ pub(crate) async fn run(shared: Weak<Shared>, wake: Arc<Notify>) {
     }
 }
 
+/// How many due entries the expiry task handles before letting other tasks run.
+const SWEEP_CHUNK: usize = 256;
+
 /// Expires or re-arms every entry due at `now_ms`.
-fn sweep(shared: &Shared, now_ms: u64) {
+async fn sweep(shared: &Shared, now_ms: u64) {
     let due = shared.lock_wheel().take_due(now_ms);
     if due.is_empty() {
         return;
     }
     let mut later = Vec::new();
-    for entry in due {
+    for (i, entry) in due.into_iter().enumerate() {
+        // A bucket can hold a million sessions: don't hold a worker thread for all of them.
+        if i % SWEEP_CHUNK == SWEEP_CHUNK - 1 {
+            tokio::task::yield_now().await;
+        }
         if !entry.is_registered() {
             continue;
         }
