@@ -440,10 +440,18 @@ impl SessionManager {
         match spawned {
             Ok((actor, _task)) => {
                 let _ = entry.actor.set(actor.get_cell());
+                // The idle timeout runs from the moment the session is live, not from when
+                // its start began: a slow `pre_start` must not eat into it.
+                let live_at = Instant::now();
+                entry.touch_at(&self.shared.clock, live_at);
                 self.shared.register(&id, &entry);
                 gate.succeed();
                 expiry::arm_new(&self.shared, &entry);
-                telemetry::started(id.redacted(), session_type, began.elapsed());
+                telemetry::started(
+                    id.redacted(),
+                    session_type,
+                    live_at.saturating_duration_since(began),
+                );
                 telemetry::live(self.shared.slots.live());
                 Ok(actor)
             }
