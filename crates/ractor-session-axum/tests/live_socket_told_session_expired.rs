@@ -8,25 +8,6 @@ use std::time::Duration;
 
 use common::*;
 
-async fn open_socket(server: &Server) -> (String, Ws) {
-    let value = new_session(server, &bare_client()).await;
-    let ws = connect(
-        &server.ws_url("/live"),
-        Some(&value),
-        Some(&server.origin()),
-    )
-    .await
-    .unwrap();
-    let id = id_of(&value);
-    let live = server.live.clone();
-    eventually("the socket is registered", || {
-        let n = live.count(&id);
-        async move { n == 1 }
-    })
-    .await;
-    (value, ws)
-}
-
 #[tokio::test]
 async fn after_terminate_the_socket_gets_session_expired_then_4001() {
     let server = start(Duration::from_secs(60)).await;

@@ -70,21 +70,7 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
 #[tokio::test]
 async fn live_sockets_of_the_old_id_are_told_rotated_with_4002() {
     let server = start(Duration::from_secs(60)).await;
-    let value = new_session(&server, &bare_client()).await;
-    let mut ws = connect(
-        &server.ws_url("/live"),
-        Some(&value),
-        Some(&server.origin()),
-    )
-    .await
-    .unwrap();
-    let id = id_of(&value);
-    let live = server.live.clone();
-    eventually("the socket is registered", || {
-        let n = live.count(&id);
-        async move { n == 1 }
-    })
-    .await;
+    let (value, mut ws) = open_socket(&server).await;
 
     let rotated = bare_client()
         .post(server.url("/login"))

@@ -346,3 +346,24 @@ pub async fn json_body(response: reqwest::Response) -> Value {
     let text = response.text().await.expect("body");
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
 }
+
+/// A new session with one live socket on `/live`, registered before this returns: the
+/// session cookie value and the socket.
+pub async fn open_socket(server: &Server) -> (String, Ws) {
+    let value = new_session(server, &bare_client()).await;
+    let ws = connect(
+        &server.ws_url("/live"),
+        Some(&value),
+        Some(&server.origin()),
+    )
+    .await
+    .unwrap();
+    let id = id_of(&value);
+    let live = server.live.clone();
+    eventually("the socket is registered", || {
+        let n = live.count(&id);
+        async move { n == 1 }
+    })
+    .await;
+    (value, ws)
+}
