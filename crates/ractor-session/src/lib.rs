@@ -5,6 +5,7 @@ mod agent;
 mod config;
 mod error;
 mod expiry;
+mod handle;
 mod id;
 mod kv;
 mod limits;
@@ -14,11 +15,14 @@ mod session;
 mod store;
 mod supervisor;
 mod telemetry;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod watch;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
 pub use error::{BoxError, ReplyDropped, SessionError};
+pub use handle::SessionHandle;
 pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};

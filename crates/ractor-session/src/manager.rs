@@ -8,14 +8,15 @@ use std::time::SystemTime;
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
-use ractor::{Actor, ActorCell, ActorId, ActorRef, Message, RpcReplyPort, rpc::CallResult};
+use ractor::{Actor, ActorCell, ActorId, ActorRef, Message, RpcReplyPort};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{Duration, Instant};
 
 use crate::config::SessionConfig;
-use crate::error::{ReplyDropped, SessionError};
+use crate::error::SessionError;
 use crate::expiry::{self, Wheel};
+use crate::handle::{SessionHandle, typed};
 use crate::id::SessionId;
 use crate::kv::KvSession;
 use crate::limits::{RateLimiter, SlotCounter};
@@ -520,6 +521,34 @@ impl SessionManager {
             .unwrap_or_else(|| Err(self.shared.not_found(id)))
     }
 
+    /// A handle on the live session `id`, found by one registry lookup: its calls, casts,
+    /// touches and watches then reach the session without looking it up again.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] (or `InvalidSessionId`) when no live session has
+    /// this ID, or when its deadline has passed (it is expired on the spot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, Pong};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// assert_eq!(session.call(KvMsg::Ping).await?, Pong);
+    /// assert!(manager.session("missing").is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn session(&self, id: impl AsRef<str>) -> Result<SessionHandle, SessionError> {
+        let (entry, _) = self.shared.lookup_at(id.as_ref())?;
+        Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
+    }
+
     /// Sends a request built by `builder` and waits for the reply, up to the configured
     /// [`call_timeout`](SessionConfig::call_timeout). Counts as activity.
     ///
@@ -588,32 +617,7 @@ impl SessionManager {
         M: Message,
         R: Send + 'static,
     {
-        let (entry, began) = self.shared.lookup_at(id.as_ref())?;
-        let actor: ActorRef<M> = typed(&entry)?;
-        entry.touch_at(&self.shared.clock, began);
-        let result = call_until_stopped(&actor, builder, timeout).await;
-        let ended = Instant::now();
-        // Touched again on return, so a call longer than the idle timeout doesn't expire
-        // its session the moment it returns.
-        entry.touch_at(&self.shared.clock, ended);
-        let error = match result {
-            Ok(CallResult::Success(reply)) => {
-                telemetry::call(
-                    || entry.id().redacted(),
-                    entry.session_type,
-                    ended.saturating_duration_since(began),
-                );
-                return Ok(reply);
-            }
-            Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
-            Ok(CallResult::SenderError) => SessionError::CallFailed {
-                session_type: entry.session_type,
-                source: Box::new(ReplyDropped),
-            },
-            Err(_) => SessionError::ProcessNotFound { id: entry.id() },
-        };
-        telemetry::communication_error(entry.id().redacted(), entry.session_type, "call", &error);
-        Err(error)
+        self.session(id)?.call_timeout(builder, timeout).await
     }
 
     /// Sends `message` without waiting. Counts as activity.
@@ -639,28 +643,7 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn cast<M: Message>(&self, id: impl AsRef<str>, message: M) -> Result<(), SessionError> {
-        let (entry, now) = self.shared.lookup_at(id.as_ref())?;
-        let actor: ActorRef<M> = typed(&entry)?;
-        entry.touch_at(&self.shared.clock, now);
-        match actor.cast(message) {
-            Ok(()) => {
-                telemetry::cast(|| entry.id().redacted(), entry.session_type);
-                Ok(())
-            }
-            Err(source) => {
-                let error = SessionError::CastFailed {
-                    session_type: entry.session_type,
-                    source: Box::new(source),
-                };
-                telemetry::communication_error(
-                    entry.id().redacted(),
-                    entry.session_type,
-                    "cast",
-                    &error,
-                );
-                Err(error)
-            }
-        }
+        self.session(id)?.cast(message)
     }
 
     /// Records activity without sending anything: postpones idle expiry.
@@ -1029,50 +1012,6 @@ impl SessionManager {
     pub fn supervisor(&self) -> &ActorCell {
         &self.shared.supervisor
     }
-}
-
-/// ractor's `ActorRef::call`, except that the wait also ends when the actor stops.
-///
-/// A message sent just as its actor stops can land in the mailbox after the actor has
-/// drained it for the last time. It then stays there, reply port included, for as long as
-/// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
-/// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
-/// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
-async fn call_until_stopped<M: Message, R: Send + 'static>(
-    actor: &ActorRef<M>,
-    builder: impl FnOnce(RpcReplyPort<R>) -> M,
-    timeout: Duration,
-) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
-    actor.send_message(builder((tx, timeout).into()))?;
-    let reply = async {
-        tokio::select! {
-            // A reply sent before the actor stopped wins over the stop.
-            biased;
-            reply = rx => reply.ok(),
-            _ = actor.wait(None) => None,
-        }
-    };
-    Ok(match tokio::time::timeout(timeout, reply).await {
-        Ok(Some(reply)) => CallResult::Success(reply),
-        Ok(None) => CallResult::SenderError,
-        Err(_) => CallResult::Timeout,
-    })
-}
-
-fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
-    let Some(actor) = entry.actor.get() else {
-        return Err(SessionError::ProcessNotFound { id: entry.id() });
-    };
-    if entry.type_id != TypeId::of::<M>() {
-        return Err(SessionError::WrongSessionType {
-            id: entry.id(),
-            expected: type_name::<M>(),
-            actual: entry.session_type,
-        });
-    }
-    Ok(actor.clone().into())
 }
 
 /// Holds an ID's `Starting` slot, its `max_sessions` slot and its rate-limit token while

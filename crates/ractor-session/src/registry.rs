@@ -305,17 +305,33 @@ impl Shared {
     /// no request reaches a session past its deadline, however late the expiry task runs).
     /// Returns the entry with the instant it was checked at.
     pub(crate) fn lookup_at(&self, id: &str) -> Result<(Arc<Entry>, Instant), SessionError> {
-        let now = Instant::now();
-        let entry = match self.registry.get(id).as_deref() {
+        let entry = match self.get(id).as_deref() {
             Some(Slot::Live(entry)) => Arc::clone(entry),
             _ => return Err(self.not_found(id)),
         };
+        match self.check_deadline(&entry) {
+            Some(now) => Ok((entry, now)),
+            None => Err(self.not_found(id)),
+        }
+    }
+
+    /// The instant of the check if `entry` is within its deadlines; otherwise expires it
+    /// on the spot and returns `None`.
+    pub(crate) fn check_deadline(&self, entry: &Arc<Entry>) -> Option<Instant> {
+        let now = Instant::now();
         let now_ms = self.clock.ms_at(now);
         if entry.deadline_ms(self.idle_ms) <= now_ms {
-            crate::expiry::expire(self, &entry, now_ms);
-            return Err(self.not_found(id));
+            crate::expiry::expire(self, entry, now_ms);
+            return None;
         }
-        Ok((entry, now))
+        Some(now)
+    }
+
+    /// A registry read, counted for tests when the `test-util` feature is on.
+    fn get(&self, id: &str) -> Option<dashmap::mapref::one::Ref<'_, SessionId, Slot>> {
+        #[cfg(feature = "test-util")]
+        crate::test_util::count_lookup();
+        self.registry.get(id)
     }
 
     /// As [`Shared::lookup_at`], without the instant.
@@ -328,7 +344,7 @@ impl Shared {
     /// timeout at most). For `is_started` and typed lookups, which must be as cheap as a
     /// map read.
     pub(crate) fn peek<R>(&self, id: &str, f: impl FnOnce(&Entry) -> R) -> Option<R> {
-        match self.registry.get(id).as_deref() {
+        match self.get(id).as_deref() {
             Some(Slot::Live(entry)) => Some(f(entry)),
             _ => None,
         }
@@ -339,7 +355,7 @@ impl Shared {
     pub(crate) fn with_live<R>(&self, id: &str, f: impl FnOnce(&Entry, Instant) -> R) -> Option<R> {
         let now = Instant::now();
         let now_ms = self.clock.ms_at(now);
-        let guard = self.registry.get(id)?;
+        let guard = self.get(id)?;
         let Slot::Live(entry) = &*guard else {
             return None;
         };

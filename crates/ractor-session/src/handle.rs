@@ -1,0 +1,415 @@
+//! [`SessionHandle`]: a session found by one registry lookup, then reached directly.
+
+use std::any::{TypeId, type_name};
+use std::fmt;
+use std::sync::Arc;
+
+use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
+use tokio::time::{Duration, Instant};
+
+use crate::error::{ReplyDropped, SessionError};
+use crate::id::SessionId;
+use crate::registry::{Entry, Shared};
+use crate::telemetry;
+use crate::watch::SessionWatch;
+
+/// A session found once, then called, cast to, touched and watched without looking it up
+/// again.
+///
+/// [`SessionManager::session`](crate::SessionManager::session) finds the session in the
+/// registry; every operation on the handle then goes straight to the session, checking
+/// only that it is still live and within its deadlines (an atomic load and a clock read).
+/// This is what a web request does: one lookup when the cookie is read, then as many calls
+/// as the handler makes. `call`, `cast` and `touch` count as activity, as through the
+/// manager.
+///
+/// The handle follows its session, not an ID: after a
+/// [rotation](crate::SessionManager::rotate) it reaches the same session under its new ID.
+/// Once the session has ended, every operation fails with
+/// [`SessionError::SessionNotFound`]; a handle never reaches a later session started
+/// under the same ID. A handle keeps its manager's bookkeeping alive, as a
+/// [`SessionManager`](crate::SessionManager) clone does.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{KvMsg, SessionManager};
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// manager.start("s1").await?;
+///
+/// let session = manager.session("s1")?;
+/// session.cast(KvMsg::put("theme", "dark"))?;
+/// let theme = session.call(|reply| KvMsg::Get { key: "theme".into(), reply }).await?;
+/// assert_eq!(theme, Some("dark".into()));
+///
+/// manager.terminate("s1").await?;
+/// assert!(!session.is_live());
+/// assert!(session.touch().is_err());
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SessionHandle {
+    shared: Arc<Shared>,
+    entry: Arc<Entry>,
+}
+
+impl fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The ID is a bearer secret: show its hash only.
+        f.debug_struct("SessionHandle")
+            .field("id", &self.entry.id().redacted())
+            .field("session_type", &self.entry.session_type)
+            .field("live", &self.is_live())
+            .finish()
+    }
+}
+
+impl SessionHandle {
+    pub(crate) fn new(shared: Arc<Shared>, entry: Arc<Entry>) -> Self {
+        Self { shared, entry }
+    }
+
+    /// The session's ID: after a rotation, the new one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("before").await?;
+    /// let session = manager.session("before")?;
+    /// let after = manager.rotate("before")?;
+    /// assert_eq!(session.id(), after);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> SessionId {
+        self.entry.id()
+    }
+
+    /// The session actor's type name, without its module path (as in
+    /// [`SessionInfo::session_type`](crate::SessionInfo::session_type)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.session("s1")?.session_type(), "KvSession");
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn session_type(&self) -> &'static str {
+        self.entry.session_type
+    }
+
+    /// Whether the session is still live: one atomic load, no clock read (as
+    /// [`SessionManager::is_started`](crate::SessionManager::is_started)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// assert!(session.is_live());
+    /// manager.terminate("s1").await?;
+    /// assert!(!session.is_live());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_live(&self) -> bool {
+        self.entry.is_registered()
+    }
+
+    /// The session's actor, typed by its message type `M`. Messages sent straight to it
+    /// do not count as activity.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] once the session has ended;
+    /// [`SessionError::WrongSessionType`] when it takes other messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, SessionError};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// assert!(session.actor::<KvMsg>().is_ok());
+    /// assert!(matches!(session.actor::<String>(), Err(SessionError::WrongSessionType { .. })));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn actor<M: Message>(&self) -> Result<ActorRef<M>, SessionError> {
+        if !self.entry.is_registered() {
+            return Err(self.not_found());
+        }
+        typed(&self.entry)
+    }
+
+    /// Records activity: postpones idle expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] once the session has ended or passed its deadline.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.session("s1")?.touch()?;
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn touch(&self) -> Result<(), SessionError> {
+        let now = self.check_live()?;
+        self.entry.touch_at(&self.shared.clock, now);
+        Ok(())
+    }
+
+    /// Sends a request built by `builder` and waits for the reply, up to the manager's
+    /// [`call_timeout`](crate::SessionConfig::call_timeout). Counts as activity.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::call_timeout`](crate::SessionManager::call_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, Pong};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.session("s1")?.call(KvMsg::Ping).await?, Pong);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call<M, R>(
+        &self,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
+        self.call_timeout(builder, self.shared.config.call_timeout)
+            .await
+    }
+
+    /// As [`call`](Self::call), with an explicit timeout.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::call_timeout`](crate::SessionManager::call_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use ractor_session::KvMsg;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// let all = session.call_timeout(KvMsg::GetAll, Duration::from_millis(500)).await?;
+    /// assert!(all.is_empty());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call_timeout<M, R>(
+        &self,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
+        let began = self.check_live()?;
+        let actor: ActorRef<M> = typed(&self.entry)?;
+        let entry = &self.entry;
+        entry.touch_at(&self.shared.clock, began);
+        let result = call_until_stopped(&actor, builder, timeout).await;
+        let ended = Instant::now();
+        // Touched again on return, so a call longer than the idle timeout doesn't expire
+        // its session the moment it returns.
+        entry.touch_at(&self.shared.clock, ended);
+        let error = match result {
+            Ok(CallResult::Success(reply)) => {
+                telemetry::call(
+                    || entry.id().redacted(),
+                    entry.session_type,
+                    ended.saturating_duration_since(began),
+                );
+                return Ok(reply);
+            }
+            Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
+            Ok(CallResult::SenderError) => SessionError::CallFailed {
+                session_type: entry.session_type,
+                source: Box::new(ReplyDropped),
+            },
+            Err(_) => SessionError::ProcessNotFound { id: entry.id() },
+        };
+        telemetry::communication_error(entry.id().redacted(), entry.session_type, "call", &error);
+        Err(error)
+    }
+
+    /// Sends `message` without waiting. Counts as activity.
+    ///
+    /// # Errors
+    ///
+    /// As [`SessionManager::cast`](crate::SessionManager::cast).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvMsg;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.session("s1")?.cast(KvMsg::put("a", 1))?;
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cast<M: Message>(&self, message: M) -> Result<(), SessionError> {
+        let now = self.check_live()?;
+        let entry = &self.entry;
+        let actor: ActorRef<M> = typed(entry)?;
+        entry.touch_at(&self.shared.clock, now);
+        match actor.cast(message) {
+            Ok(()) => {
+                telemetry::cast(|| entry.id().redacted(), entry.session_type);
+                Ok(())
+            }
+            Err(source) => {
+                let error = SessionError::CastFailed {
+                    session_type: entry.session_type,
+                    source: Box::new(source),
+                };
+                telemetry::communication_error(
+                    entry.id().redacted(),
+                    entry.session_type,
+                    "cast",
+                    &error,
+                );
+                Err(error)
+            }
+        }
+    }
+
+    /// A future that resolves with the [`EndReason`](crate::EndReason) when the session
+    /// ends, or when its current ID is rotated away.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::EndReason;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let ended = manager.session("s1")?.watch();
+    /// manager.terminate("s1").await?;
+    /// assert_eq!(ended.await, EndReason::Terminated);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn watch(&self) -> SessionWatch {
+        self.entry.watch(self.entry.id().as_str())
+    }
+
+    /// The instant of the check, if the session is live and within its deadlines; a
+    /// session past its deadline is expired on the spot.
+    fn check_live(&self) -> Result<Instant, SessionError> {
+        if !self.entry.is_registered() {
+            return Err(self.not_found());
+        }
+        self.shared
+            .check_deadline(&self.entry)
+            .ok_or_else(|| self.not_found())
+    }
+
+    fn not_found(&self) -> SessionError {
+        SessionError::SessionNotFound {
+            id: self.entry.id(),
+        }
+    }
+}
+
+/// The session's actor, typed by its message type `M`.
+pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
+    let Some(actor) = entry.actor.get() else {
+        return Err(SessionError::ProcessNotFound { id: entry.id() });
+    };
+    if entry.type_id != TypeId::of::<M>() {
+        return Err(SessionError::WrongSessionType {
+            id: entry.id(),
+            expected: type_name::<M>(),
+            actual: entry.session_type,
+        });
+    }
+    Ok(actor.clone().into())
+}
+
+/// ractor's `ActorRef::call`, except that the wait also ends when the actor stops.
+///
+/// A message sent just as its actor stops can land in the mailbox after the actor has
+/// drained it for the last time. It then stays there, reply port included, for as long as
+/// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
+/// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
+/// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
+async fn call_until_stopped<M: Message, R: Send + 'static>(
+    actor: &ActorRef<M>,
+    builder: impl FnOnce(RpcReplyPort<R>) -> M,
+    timeout: Duration,
+) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
+    actor.send_message(builder((tx, timeout).into()))?;
+    let reply = async {
+        tokio::select! {
+            // A reply sent before the actor stopped wins over the stop.
+            biased;
+            reply = rx => reply.ok(),
+            _ = actor.wait(None) => None,
+        }
+    };
+    Ok(match tokio::time::timeout(timeout, reply).await {
+        Ok(Some(reply)) => CallResult::Success(reply),
+        Ok(None) => CallResult::SenderError,
+        Err(_) => CallResult::Timeout,
+    })
+}
