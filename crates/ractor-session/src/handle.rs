@@ -74,6 +74,10 @@ impl SessionHandle {
         Self { shared, entry }
     }
 
+    pub(crate) fn entry(&self) -> &Entry {
+        &self.entry
+    }
+
     /// The session's ID: after a rotation, the new one.
     ///
     /// # Examples

@@ -295,7 +295,8 @@ impl SessionManager {
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
         let id = SessionId::parse(id.as_ref())?;
-        self.start_entry(id, move || (actor, args), false).await
+        let entry = self.start_entry(id, move || (actor, args), false).await?;
+        typed(&entry)
     }
 
     /// Returns the live default session `id`, or starts it.
@@ -352,11 +353,45 @@ impl SessionManager {
         make: impl FnOnce() -> (A, A::Arguments),
     ) -> Result<ActorRef<A::Msg>, SessionError> {
         let id = id.as_ref();
-        if let Ok(entry) = self.shared.lookup(id) {
-            return typed(&entry);
-        }
-        let id = SessionId::parse(id)?;
-        self.start_entry(id, make, true).await
+        typed(self.get_or_start_session_with(id, make).await?.entry())
+    }
+
+    /// As [`get_or_start_with`](Self::get_or_start_with), returning a [`SessionHandle`]
+    /// instead of the actor: what a web request does when it must have a session.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_with`](Self::get_or_start_with), except that a live session of
+    /// another type is returned, not refused (the handle's `call` and `cast` check the
+    /// type).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, KvSession, Pong};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let session = manager.get_or_start_session_with("s1", || (KvSession, Default::default())).await?;
+    /// assert_eq!(session.call(KvMsg::Ping).await?, Pong);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_session_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+    ) -> Result<SessionHandle, SessionError> {
+        let id = id.as_ref();
+        let entry = match self.shared.lookup(id) {
+            Ok(entry) => entry,
+            Err(_) => {
+                let id = SessionId::parse(id)?;
+                self.start_entry(id, make, true).await?
+            }
+        };
+        Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 
     async fn start_entry<A: Actor>(
@@ -364,7 +399,7 @@ impl SessionManager {
         id: SessionId,
         make: impl FnOnce() -> (A, A::Arguments),
         or_get: bool,
-    ) -> Result<ActorRef<A::Msg>, SessionError> {
+    ) -> Result<Arc<Entry>, SessionError> {
         let session_type = short_type_name(type_name::<A>());
         let gate = loop {
             if self.shared.shutting_down.load(Ordering::SeqCst) {
@@ -402,7 +437,7 @@ impl SessionManager {
                 }
             };
             match existing {
-                Slot::Live(entry) if or_get => return typed(&entry),
+                Slot::Live(entry) if or_get => return Ok(entry),
                 Slot::Live(entry) => {
                     let actor = entry
                         .actor
@@ -454,7 +489,7 @@ impl SessionManager {
                     live_at.saturating_duration_since(began),
                 );
                 telemetry::live(self.shared.slots.live());
-                Ok(actor)
+                Ok(entry)
             }
             Err(source) => {
                 telemetry::start_error(id.redacted(), session_type, "start_failed");
