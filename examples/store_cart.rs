@@ -5,9 +5,8 @@
 //!
 //! Run with `cargo run -p ractor-session-examples --example store_cart`.
 
-use ractor_session::{
-    Logging, SessionId, SessionManager, Step, Store, StoreError, StoreSessions, Validate,
-};
+use ractor_session::store::{Logging, Step, Store, StoreError, StoreSessions, Validate};
+use ractor_session::{SessionId, SessionManager};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -90,9 +89,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let id = SessionId::generate();
     carts.start(&id, cart_store()).await?;
 
+    // Later, e.g. in a request handler that has the session ID:
+    let cart = carts.get(&id)?;
+
     // A live view of the total, as a websocket handler would keep one: it wakes only when
-    // the total changes, and ends when the session does.
-    let mut total = carts.subscribe(&id, Cart::total).await?;
+    // the total changes, and ends when the session does. Anything a store can do runs in
+    // the session with `run`.
+    let mut total = cart.run(|store| store.subscribe(Cart::total)).await?;
     println!("total at first: {} cents", total.current());
     let live_view = tokio::spawn(async move {
         while let Some(cents) = total.changed().await {
@@ -101,19 +104,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  [live] the session ended");
     });
 
-    carts.dispatch(&id, add("APPLE", 120)).await?;
-    carts.dispatch(&id, add("pear", 90)).await?;
-    carts.dispatch(&id, add("plum", 60)).await?;
-    carts
-        .dispatch(&id, CartAction::Remove { sku: "pear".into() })
+    cart.dispatch(add("APPLE", 120)).await?;
+    cart.dispatch(add("pear", 90)).await?;
+    cart.cast(add("plum", 60))?;
+    cart.dispatch(CartAction::Remove { sku: "pear".into() })
         .await?;
-    match carts.dispatch(&id, add("ghost", 0)).await {
+    match cart.dispatch(add("ghost", 0)).await {
         Err(StoreError::Rejected { reason }) => println!("rejected: {reason}"),
         other => println!("unexpected: {other:?}"),
     }
 
     println!("\nhistory, newest first:");
-    for entry in carts.history(&id).await? {
+    let history: Vec<_> = cart
+        .run(|store| store.history().iter().cloned().collect())
+        .await?;
+    for entry in history {
         println!(
             "  #{} {:?}: {} -> {} cents",
             entry.seq(),
@@ -122,7 +127,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             entry.state().total()
         );
     }
-    let after_two = carts.state_at(&id, 2).await?;
+    let after_two = cart.run(|store| store.state_at(2)).await??;
     println!(
         "time travel: after action 2 the cart held {:?}",
         after_two.items
@@ -130,22 +135,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Persist the cart (state and history), then bring it back in a fresh session, as after
     // a restart or a login that rotates the session.
-    let saved = serde_json::to_string(&carts.snapshot(&id).await?)?;
+    let saved = serde_json::to_string(&cart.run(|store| store.snapshot()).await?)?;
     println!("\nsnapshot: {} bytes of JSON", saved.len());
     manager.terminate(&id).await?;
     live_view.await?;
 
-    let restored_id = SessionId::generate();
-    carts.start(&restored_id, cart_store()).await?;
-    carts
-        .restore(&restored_id, serde_json::from_str(&saved)?)
-        .await?;
-    let cart = carts.state(&restored_id).await?;
+    let restored = carts.start(SessionId::generate(), cart_store()).await?;
+    let snapshot = serde_json::from_str(&saved)?;
+    restored.run(|store| store.restore(snapshot)).await??;
+    let state = restored.state().await?;
     println!(
         "restored: {:?}, {} cents, {} actions in its history",
-        cart.items,
-        cart.total(),
-        carts.history(&restored_id).await?.len()
+        state.items,
+        state.total(),
+        restored.run(|store| store.history().len()).await?
     );
 
     manager.shutdown().await;

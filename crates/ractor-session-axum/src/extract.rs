@@ -8,10 +8,8 @@ use std::time::Duration;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use ractor::{Actor, ActorRef, Message, RpcReplyPort};
-use ractor_session::{
-    KvMsg, KvSession, SessionError, SessionId, SessionManager, SessionWatch, StoreError, StoreMsg,
-    StoreSessions,
-};
+use ractor_session::store::{StoreHandle, StoreMsg};
+use ractor_session::{KvMsg, KvSession, SessionError, SessionId, SessionManager, SessionWatch};
 
 use crate::rejection::SessionRejection;
 use crate::request::RequestSession;
@@ -286,38 +284,19 @@ impl<M: Message> Session<M> {
     }
 }
 
-/// Store sessions ([`ractor_session::StoreSession`]): dispatch actions to this request's
-/// Redux-style store.
+/// Store sessions ([`ractor_session::store::StoreSession`]): this request's Redux-style
+/// store.
 impl<S, A> Session<StoreMsg<S, A>>
 where
     S: Send + Sync + 'static,
     A: Send + 'static,
 {
-    /// The typed store handle, for everything beyond [`dispatch`](Self::dispatch),
-    /// [`send`](Self::send) and [`state`](Self::state): selectors, subscriptions, history,
-    /// snapshots.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ractor_session::{StoreError, StoreMsg};
-    /// use ractor_session_axum::Session;
-    ///
-    /// async fn is_big(session: Session<StoreMsg<u64, u64>>) -> Result<String, StoreError> {
-    ///     let big = session.store().select(session.id(), |n: &u64| *n > 100).await?;
-    ///     Ok(big.to_string())
-    /// }
-    /// ```
-    #[must_use]
-    pub fn store(&self) -> StoreSessions<S, A> {
-        StoreSessions::new(self.manager().clone())
-    }
-
-    /// Dispatches `action` to this session's store and returns the new state.
+    /// The [`StoreHandle`] of this request's store session: `dispatch`, `cast`, `state`,
+    /// and `run` for anything else a store can do.
     ///
     /// # Errors
     ///
-    /// As [`StoreSessions::dispatch`]: a middleware's refusal, or a session error.
+    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile.
     ///
     /// # Examples
     ///
@@ -325,12 +304,12 @@ where
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use axum::{Router, routing::post};
-    /// use ractor_session::{Store, StoreMsg, StoreSession};
+    /// use ractor_session::store::{Store, StoreMsg, StoreSession};
     /// use ractor_session_axum::{Session, SessionLayer, SessionRejection};
     ///
     /// async fn add(session: Session<StoreMsg<u64, u64>>, body: String) -> Result<String, SessionRejection> {
     ///     let n: u64 = body.trim().parse().unwrap_or(1);
-    ///     Ok(session.dispatch(n).await?.to_string())
+    ///     Ok(session.store()?.dispatch(n).await?.to_string())
     /// }
     ///
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
@@ -343,48 +322,8 @@ where
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn dispatch(&self, action: A) -> Result<Arc<S>, StoreError> {
-        self.store().dispatch(&self.id, action).await
-    }
-
-    /// Dispatches `action` without waiting for the new state.
-    ///
-    /// # Errors
-    ///
-    /// As [`StoreSessions::send`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ractor_session::{StoreError, StoreMsg};
-    /// use ractor_session_axum::Session;
-    ///
-    /// async fn bump(session: Session<StoreMsg<u64, u64>>) -> Result<(), StoreError> {
-    ///     session.send(1)
-    /// }
-    /// ```
-    pub fn send(&self, action: A) -> Result<(), StoreError> {
-        self.store().send(&self.id, action)
-    }
-
-    /// The store's current state.
-    ///
-    /// # Errors
-    ///
-    /// As [`StoreSessions::state`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ractor_session::{StoreError, StoreMsg};
-    /// use ractor_session_axum::Session;
-    ///
-    /// async fn show(session: Session<StoreMsg<u64, u64>>) -> Result<String, StoreError> {
-    ///     Ok(session.state().await?.to_string())
-    /// }
-    /// ```
-    pub async fn state(&self) -> Result<Arc<S>, StoreError> {
-        self.store().state(&self.id).await
+    pub fn store(&self) -> Result<StoreHandle<S, A>, SessionError> {
+        self.manager().session(&self.id).map(StoreHandle::new)
     }
 }
 

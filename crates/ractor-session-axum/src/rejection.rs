@@ -2,7 +2,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use ractor_session::{SessionError, StoreError};
+use ractor_session::{SessionError, store::StoreError};
 
 /// The fix-it text of a missing [`SessionLayer`](crate::SessionLayer).
 pub(crate) const MISSING_LAYER: &str = "SessionLayer is not installed: add \
@@ -22,7 +22,7 @@ so call `.layer(...)` after `.route(...)`.";
 /// ```
 /// use axum::response::IntoResponse;
 /// use http::StatusCode;
-/// use ractor_session::{SessionError, StoreError};
+/// use ractor_session::{SessionError, store::StoreError};
 /// use ractor_session_axum::SessionRejection;
 ///
 /// let missing = SessionRejection::MissingLayer.into_response();

@@ -1,5 +1,5 @@
-//! A store session behind the layer: `Session<StoreMsg<S, A>>` dispatches actions to
-//! this request's store; a middleware's refusal answers 422 and leaves the state alone.
+//! A store session behind the layer: `Session<StoreMsg<S, A>>` gives the handle of this
+//! request's store; a middleware's refusal answers 422 and leaves the state alone.
 
 mod common;
 
@@ -8,18 +8,18 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{get, post};
 use common::*;
-use ractor_session::{Store, StoreMsg, StoreSession, Validate};
+use ractor_session::store::{Store, StoreMsg, StoreSession, Validate};
 use ractor_session_axum::{Session, SessionLayer, SessionRejection};
 
 type Counter = Session<StoreMsg<u64, u64>>;
 
 async fn add(session: Counter, body: String) -> Result<String, SessionRejection> {
     let amount: u64 = body.trim().parse().unwrap_or(1);
-    Ok(session.dispatch(amount).await?.to_string())
+    Ok(session.store()?.dispatch(amount).await?.to_string())
 }
 
 async fn show(session: Counter) -> Result<String, SessionRejection> {
-    Ok(session.state().await?.to_string())
+    Ok(session.store()?.state().await?.to_string())
 }
 
 #[tokio::test]

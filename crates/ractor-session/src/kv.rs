@@ -7,8 +7,10 @@ use serde_json::{Map, Value};
 /// The default session type: a map of string keys to JSON values, one per session.
 ///
 /// Started by [`SessionManager::start`](crate::SessionManager::start). Talk to it with
-/// [`KvMsg`], typed, or with [`KvMsg::Request`], a JSON command that is checked at run
-/// time: a malformed command gets an error reply and the session carries on.
+/// [`KvMsg`], typed, or with [`KvMsg::Request`], a JSON command (see [`KvRequest`] for the
+/// commands) that is checked at run time: a malformed command — including one with an
+/// unknown or misspelled field — gets an error reply, changes nothing, and the session
+/// carries on.
 ///
 /// # Examples
 ///
@@ -111,20 +113,41 @@ impl KvMsg {
 
 /// The JSON commands [`KvMsg::Request`] accepts, tagged by `op`.
 ///
+/// | `op` | other fields | reply |
+/// |---|---|---|
+/// | `"ping"` | none | `"pong"` |
+/// | `"put"` | `key` (a string), `value` (any JSON) | `null` |
+/// | `"get"` | `key` | the value, or `null` |
+/// | `"delete"` | `key` | `null` |
+/// | `"take"` | `key` | the value it removed, or `null` |
+/// | `"get_all"` | none | the whole map, as an object |
+/// | `"clear"` | none | `null` |
+///
+/// A command must have exactly these fields: a missing, ill-typed, unknown or misspelled
+/// field (`{"op": "clear", "key": "cart"}`, a likely typo for `delete`), or an unknown `op`,
+/// gets [`KvError::BadRequest`] and changes nothing.
+///
 /// # Examples
 ///
 /// ```
 /// use ractor_session::KvRequest;
-/// let request: KvRequest = serde_json::from_value(serde_json::json!({"op": "get", "key": "a"}))?;
+/// use serde_json::{from_value, json};
+///
+/// let request: KvRequest = from_value(json!({"op": "get", "key": "a"}))?;
 /// assert_eq!(request, KvRequest::Get { key: "a".into() });
+/// assert_eq!(from_value::<KvRequest>(json!({"op": "clear"}))?, KvRequest::Clear {});
+/// assert!(from_value::<KvRequest>(json!({"op": "clear", "key": "a"})).is_err());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
+// The field-less commands are empty struct variants, not unit variants: serde applies
+// `deny_unknown_fields` to the struct variants of an internally tagged enum, but lets a
+// unit variant ignore any other field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 #[non_exhaustive]
 pub enum KvRequest {
     /// Replies `"pong"`.
-    Ping,
+    Ping {},
     /// Sets a key; replies `null`.
     Put {
         /// The key.
@@ -148,9 +171,9 @@ pub enum KvRequest {
         key: String,
     },
     /// Replies with the whole map.
-    GetAll,
+    GetAll {},
     /// Removes every key; replies `null`.
-    Clear,
+    Clear {},
 }
 
 /// Why a [`KvMsg::Request`] was refused.
@@ -172,7 +195,7 @@ pub enum KvError {
 impl KvSession {
     fn apply(map: &mut Map<String, Value>, request: KvRequest) -> Value {
         match request {
-            KvRequest::Ping => Value::from("pong"),
+            KvRequest::Ping {} => Value::from("pong"),
             KvRequest::Put { key, value } => {
                 map.insert(key, value);
                 Value::Null
@@ -183,8 +206,8 @@ impl KvSession {
                 Value::Null
             }
             KvRequest::Take { key } => map.remove(&key).unwrap_or(Value::Null),
-            KvRequest::GetAll => Value::Object(map.clone()),
-            KvRequest::Clear => {
+            KvRequest::GetAll {} => Value::Object(map.clone()),
+            KvRequest::Clear {} => {
                 map.clear();
                 Value::Null
             }
@@ -240,5 +263,24 @@ impl Actor for KvSession {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn field_less_commands_are_written_as_the_op_alone_and_read_back() {
+        for (request, wire) in [
+            (KvRequest::Ping {}, json!({"op": "ping"})),
+            (KvRequest::GetAll {}, json!({"op": "get_all"})),
+            (KvRequest::Clear {}, json!({"op": "clear"})),
+        ] {
+            assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+            assert_eq!(serde_json::from_value::<KvRequest>(wire).unwrap(), request);
+        }
     }
 }

@@ -12,7 +12,7 @@ mod limits;
 mod manager;
 mod registry;
 mod session;
-mod store;
+pub mod store;
 mod supervisor;
 mod telemetry;
 #[cfg(feature = "test-util")]
@@ -27,10 +27,6 @@ pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
 pub use session::current_session_id;
-pub use store::{
-    History, HistoryEntry, Logging, Middleware, Origin, Step, Store, StoreError, StoreMsg,
-    StoreSession, StoreSessions, StoreSnapshot, StoreTask, Subscription, SubscriptionId, Validate,
-};
 pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.

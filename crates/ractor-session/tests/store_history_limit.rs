@@ -1,9 +1,9 @@
-//! Acceptance 1: five dispatches with a history limit of 3 leave the last three in the
+//! Five dispatches with a history limit of 3 leave the last three in the
 //! history, newest first, each with its action, previous state, new state and timestamp.
 
 use std::time::SystemTime;
 
-use ractor_session::{Origin, Store};
+use ractor_session::store::{Origin, Store};
 
 fn append_store(limit: usize) -> Store<String, char> {
     Store::new(String::new(), |s: &String, c: &char| format!("{s}{c}")).with_history_limit(limit)

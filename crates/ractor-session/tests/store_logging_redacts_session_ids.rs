@@ -4,7 +4,8 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use ractor_session::{Logging, SessionId, SessionManager, Store, StoreSessions, Validate};
+use ractor_session::store::{Logging, Store, StoreSessions, Validate};
+use ractor_session::{SessionId, SessionManager};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -44,9 +45,9 @@ async fn store_session_actions_are_logged_with_the_redacted_id() {
         .with_middleware(Validate::new(|Action::Add(k): &Action, _: &u32| {
             if *k > 100 { Err("too much") } else { Ok(()) }
         }));
-    stores.start(raw, store).await.unwrap();
-    stores.dispatch(raw, Action::Add(7)).await.unwrap();
-    assert!(stores.dispatch(raw, Action::Add(700)).await.is_err());
+    let counter = stores.start(raw, store).await.unwrap();
+    counter.dispatch(Action::Add(7)).await.unwrap();
+    assert!(counter.dispatch(Action::Add(700)).await.is_err());
     manager.shutdown().await;
 
     let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -1,10 +1,10 @@
-//! Acceptance 3: a middleware that doubles an action, one that short-circuits to a fixed
+//! A middleware that doubles an action, one that short-circuits to a fixed
 //! state, and a validation that rejects an invalid action (state and history unchanged);
 //! middleware runs in the order it was added (documented on `Store::with_middleware`).
 
 use std::sync::{Arc, Mutex};
 
-use ractor_session::{Logging, Step, Store, StoreError, Validate};
+use ractor_session::store::{Logging, Origin, Step, Store, StoreError, Validate};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Action {
@@ -58,7 +58,7 @@ fn a_short_circuit_sets_a_fixed_state_without_the_reducer() {
         (newest.action(), *newest.previous(), *newest.state()),
         (&Action::Clear, 5, 0)
     );
-    assert_eq!(newest.origin(), ractor_session::Origin::ShortCircuited);
+    assert_eq!(newest.origin(), Origin::ShortCircuited);
 }
 
 #[test]

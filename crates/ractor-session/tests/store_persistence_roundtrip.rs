@@ -1,9 +1,9 @@
-//! Acceptance 5: snapshot → serialize → deserialize → restore round-trips the state and the
+//! Snapshot → serialize → deserialize → restore round-trips the state and the
 //! history, for random action sequences (including transformed, short-circuited and
 //! rejected actions) and random history limits.
 
 use proptest::prelude::*;
-use ractor_session::{Step, Store, StoreError, StoreSnapshot, Validate};
+use ractor_session::store::{Origin, Step, Store, StoreError, StoreSnapshot, Validate};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,14 +59,7 @@ fn action() -> impl Strategy<Value = Action> {
 }
 
 /// Everything observable about a store's state and history.
-type Row = (
-    u64,
-    Action,
-    Cart,
-    Cart,
-    std::time::SystemTime,
-    ractor_session::Origin,
-);
+type Row = (u64, Action, Cart, Cart, std::time::SystemTime, Origin);
 
 fn observe(store: &Store<Cart, Action>) -> (Cart, u64, Vec<Row>) {
     let rows = store

@@ -1,12 +1,11 @@
-//! Acceptance 6 (second part): a reducer that panics crashes only its own store session,
-//! reported as `Crashed`; the manager and every other session carry on.
+//! A reducer that panics crashes only its own store session, reported as `Crashed`; the
+//! manager and every other session carry on.
 
 mod common;
 
 use common::{config, wait_until};
-use ractor_session::{
-    EndReason, KvMsg, Pong, SessionError, SessionManager, Store, StoreError, StoreSessions,
-};
+use ractor_session::store::{Store, StoreError, StoreSessions};
+use ractor_session::{EndReason, KvMsg, Pong, SessionError, SessionManager};
 
 #[derive(Clone, Debug)]
 enum Action {
@@ -25,18 +24,21 @@ fn fragile_store() -> Store<i64, Action> {
 async fn a_panicking_reducer_crashes_only_its_session() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let stores = StoreSessions::new(manager.clone());
-    stores.start("doomed", fragile_store()).await.unwrap();
-    stores.start("bystander", fragile_store()).await.unwrap();
+    let doomed = stores.start("doomed", fragile_store()).await.unwrap();
+    let bystander = stores.start("bystander", fragile_store()).await.unwrap();
     manager.start("kv").await.unwrap();
-    stores.dispatch("bystander", Action::Add(5)).await.unwrap();
-    let mut bystander_sub = stores.subscribe("bystander", |n: &i64| *n).await.unwrap();
-    let mut doomed_sub = stores.subscribe("doomed", |n: &i64| *n).await.unwrap();
-    let watch = manager.watch("doomed").unwrap();
-
-    let err = stores
-        .dispatch("doomed", Action::Explode)
+    bystander.dispatch(Action::Add(5)).await.unwrap();
+    let mut bystander_sub = bystander
+        .run(|store| store.subscribe(|n: &i64| *n))
         .await
-        .unwrap_err();
+        .unwrap();
+    let mut doomed_sub = doomed
+        .run(|store| store.subscribe(|n: &i64| *n))
+        .await
+        .unwrap();
+    let watch = doomed.session().watch();
+
+    let err = doomed.dispatch(Action::Explode).await.unwrap_err();
     assert!(
         matches!(err, StoreError::Session(SessionError::CallFailed { .. })),
         "{err:?}"
@@ -49,10 +51,7 @@ async fn a_panicking_reducer_crashes_only_its_session() {
     assert_eq!(doomed_sub.changed().await, None, "its subscriptions end");
 
     // Everything else carries on.
-    assert_eq!(
-        *stores.dispatch("bystander", Action::Add(1)).await.unwrap(),
-        6
-    );
+    assert_eq!(*bystander.dispatch(Action::Add(1)).await.unwrap(), 6);
     assert_eq!(bystander_sub.changed().await, Some(6));
     assert_eq!(manager.call("kv", KvMsg::Ping).await.unwrap(), Pong);
     assert_eq!(manager.count(), 2);
@@ -62,28 +61,29 @@ async fn a_panicking_reducer_crashes_only_its_session() {
     .await;
 
     // Not restarted behind our back, and the ID can be started afresh.
-    stores.start("doomed", fragile_store()).await.unwrap();
-    assert_eq!(*stores.state("doomed").await.unwrap(), 0);
+    let again = stores.start("doomed", fragile_store()).await.unwrap();
+    assert_eq!(*again.state().await.unwrap(), 0);
     manager.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_panic_in_a_sent_action_crashes_only_its_session() {
+async fn a_panic_in_a_cast_action_crashes_only_its_session() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let stores = StoreSessions::new(manager.clone());
-    stores.start("doomed", fragile_store()).await.unwrap();
-    stores.start("bystander", fragile_store()).await.unwrap();
-    let watch = manager.watch("doomed").unwrap();
+    let doomed = stores.start("doomed", fragile_store()).await.unwrap();
+    let bystander = stores.start("bystander", fragile_store()).await.unwrap();
+    let watch = doomed.session().watch();
 
-    stores.send("doomed", Action::Explode).unwrap();
+    doomed.cast(Action::Explode).unwrap();
     assert!(matches!(watch.await, EndReason::Crashed(_)));
     assert!(matches!(
-        stores.state("doomed").await,
+        doomed.state().await,
         Err(StoreError::Session(SessionError::SessionNotFound { .. }))
     ));
-    assert_eq!(
-        *stores.dispatch("bystander", Action::Add(2)).await.unwrap(),
-        2
-    );
+    assert!(matches!(
+        stores.get("doomed"),
+        Err(StoreError::Session(SessionError::SessionNotFound { .. }))
+    ));
+    assert_eq!(*bystander.dispatch(Action::Add(2)).await.unwrap(), 2);
     manager.shutdown().await;
 }

@@ -1,13 +1,16 @@
-//! Acceptance 6 (first part): a store session is reached by session ID through the
-//! manager — dispatch, read and select state, time travel, persistence — and subscribed to
-//! from outside.
+//! A store session is found or started by session ID, and reached through its handle:
+//! dispatch, cast and read state, time travel, persistence and subscriptions from outside,
+//! all in turn with the session's other messages.
 
 mod common;
 
 use std::sync::Arc;
 
 use common::config;
-use ractor_session::{SessionError, SessionManager, Store, StoreError, StoreSessions, Validate};
+use ractor_session::store::{
+    Store, StoreError, StoreHandle, StoreSessions, Subscription, Validate,
+};
+use ractor_session::{SessionError, SessionManager};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,110 +60,121 @@ async fn setup() -> (SessionManager, StoreSessions<Cart, CartAction>) {
 }
 
 #[tokio::test]
-async fn dispatch_read_and_select_by_session_id() {
+async fn dispatch_cast_and_read_by_session_id() {
     let (manager, carts) = setup().await;
     carts.start("alice", cart_store()).await.unwrap();
     carts.start("bob", cart_store()).await.unwrap();
 
-    let after = carts.dispatch("alice", add("apple", 3)).await.unwrap();
+    let alice = carts.get("alice").unwrap();
+    let after = alice.dispatch(add("apple", 3)).await.unwrap();
     assert_eq!(after.total, 3);
-    carts.send("alice", add("pear", 4)).unwrap();
-    carts.dispatch("bob", add("plum", 10)).await.unwrap();
+    alice.cast(add("pear", 4)).unwrap();
+    carts
+        .get("bob")
+        .unwrap()
+        .dispatch(add("plum", 10))
+        .await
+        .unwrap();
 
-    let alice = carts.state("alice").await.unwrap();
-    assert_eq!(alice.items, ["apple", "pear"]);
-    assert_eq!(alice.total, 7);
-    assert_eq!(carts.select("bob", |c: &Cart| c.total).await.unwrap(), 10);
-    assert_eq!(
-        carts
-            .select("alice", |c: &Cart| c.items.len())
-            .await
-            .unwrap(),
-        2
-    );
+    let cart = carts.get("alice").unwrap().state().await.unwrap();
+    assert_eq!(cart.items, ["apple", "pear"]);
+    assert_eq!(cart.total, 7);
+    assert_eq!(carts.get("bob").unwrap().state().await.unwrap().total, 10);
     manager.shutdown().await;
 }
 
 #[tokio::test]
-async fn history_time_travel_and_reset_by_session_id() {
+async fn history_time_travel_and_reset_run_in_the_session() {
     let (manager, carts) = setup().await;
-    carts.start("s1", cart_store()).await.unwrap();
+    let cart = carts.start("s1", cart_store()).await.unwrap();
     for (sku, price) in [("a", 1), ("b", 2), ("c", 3)] {
-        carts.dispatch("s1", add(sku, price)).await.unwrap();
+        cart.dispatch(add(sku, price)).await.unwrap();
     }
-    let history = carts.history("s1").await.unwrap();
-    let actions: Vec<&CartAction> = history.iter().map(|e| e.action()).collect();
-    assert_eq!(actions, [&add("c", 3), &add("b", 2), &add("a", 1)]);
-    assert_eq!(carts.state_at("s1", 2).await.unwrap().total, 3);
+    let actions: Vec<CartAction> = cart
+        .run(|store| store.history().iter().map(|e| e.action().clone()).collect())
+        .await
+        .unwrap();
+    assert_eq!(actions, [add("c", 3), add("b", 2), add("a", 1)]);
+    assert_eq!(
+        cart.run(|store| store.state_at(2))
+            .await
+            .unwrap()
+            .unwrap()
+            .total,
+        3
+    );
     assert!(matches!(
-        carts.state_at("s1", 4).await,
+        cart.run(|store| store.state_at(4)).await.unwrap(),
         Err(StoreError::OutOfRange { .. })
     ));
 
-    carts.reset("s1").await.unwrap();
-    assert_eq!(*carts.state("s1").await.unwrap(), Cart::default());
+    cart.run(Store::reset).await.unwrap();
+    assert_eq!(*cart.state().await.unwrap(), Cart::default());
     manager.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_snapshot_moves_a_cart_from_one_session_to_another() {
     let (manager, carts) = setup().await;
-    carts.start("before-login", cart_store()).await.unwrap();
-    carts
-        .dispatch("before-login", add("apple", 3))
+    let before = carts.start("before-login", cart_store()).await.unwrap();
+    before.dispatch(add("apple", 3)).await.unwrap();
+    before
+        .dispatch(CartAction::SetCoupon("SAVE".into()))
         .await
         .unwrap();
-    carts
-        .dispatch("before-login", CartAction::SetCoupon("SAVE".into()))
-        .await
-        .unwrap();
-    let json = serde_json::to_string(&carts.snapshot("before-login").await.unwrap()).unwrap();
+    let json = serde_json::to_string(&before.run(|store| store.snapshot()).await.unwrap()).unwrap();
 
-    carts.start("after-login", cart_store()).await.unwrap();
-    carts
-        .restore("after-login", serde_json::from_str(&json).unwrap())
+    let after = carts.start("after-login", cart_store()).await.unwrap();
+    let snapshot = serde_json::from_str(&json).unwrap();
+    after
+        .run(move |store| store.restore(snapshot))
         .await
+        .unwrap()
         .unwrap();
-    assert_eq!(
-        carts.state("after-login").await.unwrap(),
-        carts.state("before-login").await.unwrap()
-    );
-    assert_eq!(carts.history("after-login").await.unwrap().len(), 2);
+    assert_eq!(after.state().await.unwrap(), before.state().await.unwrap());
+    assert_eq!(after.run(|store| store.history().len()).await.unwrap(), 2);
     manager.shutdown().await;
+}
+
+async fn subscribe<T>(
+    cart: &StoreHandle<Cart, CartAction>,
+    select: impl Fn(&Cart) -> T + Send + Sync + 'static,
+) -> Subscription<T>
+where
+    T: PartialEq + Send + Sync + 'static,
+{
+    cart.run(|store| store.subscribe(select)).await.unwrap()
 }
 
 #[tokio::test]
 async fn subscribe_from_outside_sees_only_changes_of_its_selection() {
     let (manager, carts) = setup().await;
-    carts.start("s1", cart_store()).await.unwrap();
-    carts.dispatch("s1", add("apple", 3)).await.unwrap();
+    let cart = carts.start("s1", cart_store()).await.unwrap();
+    cart.dispatch(add("apple", 3)).await.unwrap();
 
-    let mut total = carts.subscribe("s1", |c: &Cart| c.total).await.unwrap();
+    let mut total = subscribe(&cart, |c: &Cart| c.total).await;
     assert_eq!(total.current(), 3, "the current value at once");
 
     // Another handle (e.g. another request) changes the coupon: the total stays.
-    let other = carts.clone();
+    let other = carts.get("s1").unwrap();
     other
-        .dispatch("s1", CartAction::SetCoupon("SAVE".into()))
+        .dispatch(CartAction::SetCoupon("SAVE".into()))
         .await
         .unwrap();
     assert!(!total.has_changed());
 
-    other.dispatch("s1", add("pear", 4)).await.unwrap();
+    other.dispatch(add("pear", 4)).await.unwrap();
     assert_eq!(total.changed().await, Some(7));
 
     // A subscriber dropped from outside is pruned without error.
-    let dropped = carts
-        .subscribe("s1", |c: &Cart| c.items.len())
-        .await
-        .unwrap();
-    drop(dropped);
-    carts.dispatch("s1", add("plum", 1)).await.unwrap();
-    assert_eq!(carts.run("s1", |s| s.subscriber_count()).await.unwrap(), 1);
+    drop(subscribe(&cart, |c: &Cart| c.items.len()).await);
+    cart.dispatch(add("plum", 1)).await.unwrap();
+    assert_eq!(cart.run(|s| s.subscriber_count()).await.unwrap(), 1);
 
     // After unsubscribing, nothing more arrives.
-    assert!(carts.unsubscribe("s1", total.id()).await.unwrap());
-    carts.dispatch("s1", add("fig", 2)).await.unwrap();
+    let id = total.id();
+    assert!(cart.run(move |s| s.unsubscribe(id)).await.unwrap());
+    cart.dispatch(add("fig", 2)).await.unwrap();
     assert_eq!(
         total.changed().await,
         Some(8),
@@ -173,8 +187,8 @@ async fn subscribe_from_outside_sees_only_changes_of_its_selection() {
 #[tokio::test]
 async fn a_subscription_ends_when_its_session_ends() {
     let (manager, carts) = setup().await;
-    carts.start("s1", cart_store()).await.unwrap();
-    let mut total = carts.subscribe("s1", |c: &Cart| c.total).await.unwrap();
+    let cart = carts.start("s1", cart_store()).await.unwrap();
+    let mut total = subscribe(&cart, |c: &Cart| c.total).await;
     manager.terminate("s1").await.unwrap();
     assert_eq!(total.changed().await, None);
     manager.shutdown().await;
@@ -190,7 +204,9 @@ async fn dispatches_from_many_tasks_are_serialized_and_none_is_lost() {
             tokio::spawn(async move {
                 for j in 0..10 {
                     carts
-                        .dispatch("shared", add(&format!("item-{i}-{j}"), 1))
+                        .get("shared")
+                        .unwrap()
+                        .dispatch(add(&format!("item-{i}-{j}"), 1))
                         .await
                         .unwrap();
                 }
@@ -200,36 +216,57 @@ async fn dispatches_from_many_tasks_are_serialized_and_none_is_lost() {
     for task in tasks {
         task.await.unwrap();
     }
-    let cart = carts.state("shared").await.unwrap();
+    let shared = carts.get("shared").unwrap();
+    let cart = shared.state().await.unwrap();
     assert_eq!((cart.items.len(), cart.total), (500, 500));
-    assert_eq!(carts.run("shared", |s| s.seq()).await.unwrap(), 500);
+    assert_eq!(shared.run(|s| s.seq()).await.unwrap(), 500);
     manager.shutdown().await;
 }
 
 #[tokio::test]
 async fn get_or_start_starts_once_and_then_returns_the_live_store() {
     let (manager, carts) = setup().await;
-    carts.get_or_start("s1", cart_store).await.unwrap();
-    carts.dispatch("s1", add("apple", 3)).await.unwrap();
-    carts
+    let first = carts.get_or_start("s1", cart_store).await.unwrap();
+    first.dispatch(add("apple", 3)).await.unwrap();
+    let again = carts
         .get_or_start("s1", || panic!("must not build a second store"))
         .await
         .unwrap();
-    assert_eq!(carts.state("s1").await.unwrap().total, 3);
+    assert_eq!(again.state().await.unwrap().total, 3);
     manager.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_rejected_action_is_an_error_and_the_session_carries_on() {
     let (manager, carts) = setup().await;
-    carts.start("s1", cart_store()).await.unwrap();
-    carts.dispatch("s1", add("apple", 3)).await.unwrap();
-    let err = carts.dispatch("s1", add("ghost", 0)).await.unwrap_err();
+    let cart = carts.start("s1", cart_store()).await.unwrap();
+    cart.dispatch(add("apple", 3)).await.unwrap();
+    let err = cart.dispatch(add("ghost", 0)).await.unwrap_err();
     assert_eq!(err.to_string(), "Action rejected: ghost has no price");
     // A refused cast is dropped quietly; the session stays up.
-    carts.send("s1", add("ghost", 0)).unwrap();
-    assert_eq!(carts.state("s1").await.unwrap().total, 3);
+    cart.cast(add("ghost", 0)).unwrap();
+    assert_eq!(cart.state().await.unwrap().total, 3);
     assert!(manager.is_started("s1"));
+    manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_handle_follows_its_session_through_rotation_and_ends_with_it() {
+    let (manager, carts) = setup().await;
+    let cart = carts.start("before", cart_store()).await.unwrap();
+    let rotated = manager.rotate("before").unwrap();
+    assert_eq!(cart.session().id(), rotated);
+    assert_eq!(cart.dispatch(add("apple", 3)).await.unwrap().total, 3);
+
+    manager.terminate(&rotated).await.unwrap();
+    // A new session under the same ID is not the one the handle was for.
+    carts.start(&rotated, cart_store()).await.unwrap();
+    assert!(matches!(
+        cart.cast(add("pear", 4)),
+        Err(StoreError::Session(SessionError::SessionNotFound { .. }))
+    ));
+    let fresh = carts.get(&rotated).unwrap().state().await.unwrap();
+    assert_eq!(fresh.total, 0);
     manager.shutdown().await;
 }
 
@@ -238,7 +275,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
     let (manager, carts) = setup().await;
     manager.start("kv").await.unwrap();
 
-    let invalid = carts.dispatch("not valid!", add("a", 1)).await.unwrap_err();
+    let invalid = carts.start("not valid!", cart_store()).await.unwrap_err();
     assert!(
         matches!(
             invalid,
@@ -246,7 +283,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         ),
         "{invalid:?}"
     );
-    let missing = carts.state("nobody").await.unwrap_err();
+    let missing = carts.get("nobody").unwrap_err();
     assert!(
         matches!(
             missing,
@@ -254,7 +291,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         ),
         "{missing:?}"
     );
-    let wrong = carts.send("kv", add("a", 1)).unwrap_err();
+    let wrong = carts.get("kv").unwrap_err();
     assert!(
         matches!(
             wrong,
@@ -262,6 +299,16 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         ),
         "{wrong:?}"
     );
+    assert!(matches!(
+        carts.get_or_start("kv", cart_store).await,
+        Err(StoreError::Session(SessionError::WrongSessionType { .. }))
+    ));
+    // A handle made from a session of another type fails at its first use.
+    let unchecked = StoreHandle::<Cart, CartAction>::new(manager.session("kv").unwrap());
+    assert!(matches!(
+        unchecked.cast(add("a", 1)),
+        Err(StoreError::Session(SessionError::WrongSessionType { .. }))
+    ));
     // A store session of other types is a wrong type too.
     let numbers = StoreSessions::<u32, u32>::new(manager.clone());
     numbers
@@ -269,7 +316,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         .await
         .unwrap();
     assert!(matches!(
-        carts.state("numbers").await,
+        carts.get("numbers"),
         Err(StoreError::Session(SessionError::WrongSessionType { .. }))
     ));
     assert!(matches!(
@@ -283,5 +330,6 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
 fn handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<StoreSessions<Cart, CartAction>>();
-    assert_send_sync::<ractor_session::Subscription<Arc<Cart>>>();
+    assert_send_sync::<StoreHandle<Cart, CartAction>>();
+    assert_send_sync::<Subscription<Arc<Cart>>>();
 }

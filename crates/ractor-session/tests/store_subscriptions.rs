@@ -1,8 +1,8 @@
-//! Acceptance 4: a subscriber gets the current selected value at once, is told when a
+//! A subscriber gets the current selected value at once, is told when a
 //! dispatch changes its selected value and not when an unrelated part changes, hears
 //! nothing after unsubscribing, and a dropped subscriber is pruned without error.
 
-use ractor_session::Store;
+use ractor_session::store::Store;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Page {

@@ -1,11 +1,11 @@
-//! Acceptance 2: time travel to k returns exactly the state after action k, by replaying
+//! Time travel to k returns exactly the state after action k, by replaying
 //! the reducer, and an error when k is out of range. (The original returned the initial
 //! state whatever k was.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ractor_session::{Step, Store, StoreError};
+use ractor_session::store::{Step, Store, StoreError};
 
 /// Every step changes the state, and the state depends on the order of all actions.
 fn step(state: &u64, action: &u64) -> u64 {

@@ -5,13 +5,13 @@ use std::ops::RangeInclusive;
 use crate::error::SessionError;
 
 /// Everything that can go wrong when dispatching to, time travelling in or restoring a
-/// [`Store`](crate::Store), locally or through a [`StoreSessions`](crate::StoreSessions)
-/// handle.
+/// [`Store`](super::Store), in process or in a store session reached through a
+/// [`StoreHandle`](super::StoreHandle).
 ///
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Step, Store, StoreError};
+/// use ractor_session::store::{Step, Store, StoreError};
 ///
 /// let mut store = Store::new(0_i32, |n: &i32, add: &i32| n + add)
 ///     .with_middleware(|add: &i32, _: &i32| {
@@ -46,8 +46,8 @@ pub enum StoreError {
         available: RangeInclusive<u64>,
     },
 
-    /// A snapshot handed to [`restore`](crate::Store::restore) is inconsistent; the store is
-    /// unchanged.
+    /// A snapshot handed to [`restore`](super::Store::restore) is inconsistent; the store
+    /// is unchanged.
     #[error("Invalid store snapshot: {0}")]
     InvalidSnapshot(String),
 

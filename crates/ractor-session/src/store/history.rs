@@ -15,12 +15,12 @@ use super::error::StoreError;
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Origin, Store};
+/// use ractor_session::store::{Origin, Store};
 ///
 /// let mut store = Store::new(0, |n: &i32, add: &i32| n + add);
 /// store.dispatch(1)?;
 /// assert_eq!(store.history().newest().unwrap().origin(), Origin::Reduced);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,7 +28,7 @@ use super::error::StoreError;
 pub enum Origin {
     /// The reducer computed it from the action; time travel replays the reducer.
     Reduced,
-    /// A middleware [short-circuited](crate::Step::ShortCircuit) to it; time travel reuses
+    /// A middleware [short-circuited](crate::store::Step::ShortCircuit) to it; time travel reuses
     /// the recorded state, as no reducer produced it.
     ShortCircuited,
 }
@@ -39,14 +39,14 @@ pub enum Origin {
 /// # Examples
 ///
 /// ```
-/// use ractor_session::Store;
+/// use ractor_session::store::Store;
 ///
 /// let mut store = Store::new(10, |n: &i32, add: &i32| n + add);
 /// store.dispatch(5)?;
 /// let entry = store.history().newest().unwrap();
 /// assert_eq!((entry.seq(), *entry.action(), *entry.previous(), *entry.state()), (1, 5, 10, 15));
 /// assert!(entry.timestamp() <= std::time::SystemTime::now());
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 pub struct HistoryEntry<S, A> {
     pub(super) seq: u64,
@@ -64,11 +64,11 @@ impl<S, A> HistoryEntry<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// store.dispatch(1)?;
     /// assert_eq!(store.history().newest().unwrap().seq(), 2);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn seq(&self) -> u64 {
@@ -80,10 +80,10 @@ impl<S, A> HistoryEntry<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(7)?;
     /// assert_eq!(store.history().newest().unwrap().action(), &7);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn action(&self) -> &A {
@@ -95,10 +95,10 @@ impl<S, A> HistoryEntry<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(3, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(3, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// assert_eq!(store.history().newest().unwrap().previous(), &3);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn previous(&self) -> &S {
@@ -110,10 +110,10 @@ impl<S, A> HistoryEntry<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(3, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(3, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// assert_eq!(store.history().newest().unwrap().state(), &4);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn state(&self) -> &S {
@@ -126,10 +126,10 @@ impl<S, A> HistoryEntry<S, A> {
     ///
     /// ```
     /// let before = std::time::SystemTime::now();
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// assert!(store.history().newest().unwrap().timestamp() >= before);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn timestamp(&self) -> SystemTime {
@@ -141,10 +141,10 @@ impl<S, A> HistoryEntry<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
-    /// assert_eq!(store.history().newest().unwrap().origin(), ractor_session::Origin::Reduced);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// assert_eq!(store.history().newest().unwrap().origin(), ractor_session::store::Origin::Reduced);
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn origin(&self) -> Origin {
@@ -179,7 +179,7 @@ impl<S: fmt::Debug, A: fmt::Debug> fmt::Debug for HistoryEntry<S, A> {
     }
 }
 
-/// The last applied actions of a [`Store`](crate::Store), newest first, at most
+/// The last applied actions of a [`Store`](crate::store::Store), newest first, at most
 /// [`limit`](Self::limit) of them.
 ///
 /// Entries share their states with one another and with the store (`previous` of one entry
@@ -188,7 +188,7 @@ impl<S: fmt::Debug, A: fmt::Debug> fmt::Debug for HistoryEntry<S, A> {
 /// # Examples
 ///
 /// ```
-/// use ractor_session::Store;
+/// use ractor_session::store::Store;
 ///
 /// let mut store = Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(2);
 /// for add in [1, 2, 3] {
@@ -196,7 +196,7 @@ impl<S: fmt::Debug, A: fmt::Debug> fmt::Debug for HistoryEntry<S, A> {
 /// }
 /// let actions: Vec<i32> = store.history().iter().map(|e| *e.action()).collect();
 /// assert_eq!(actions, [3, 2]);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 pub struct History<S, A> {
     entries: VecDeque<HistoryEntry<S, A>>,
@@ -225,7 +225,7 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(3);
+    /// let store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(3);
     /// assert_eq!(store.history().limit(), 3);
     /// ```
     #[must_use]
@@ -238,10 +238,10 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// assert_eq!(store.history().len(), 1);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
@@ -253,7 +253,7 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// assert!(store.history().is_empty());
     /// ```
     #[must_use]
@@ -266,12 +266,12 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// store.dispatch(2)?;
     /// let seqs: Vec<u64> = store.history().iter().map(|e| e.seq()).collect();
     /// assert_eq!(seqs, [2, 1]);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &HistoryEntry<S, A>> + ExactSizeIterator {
         self.entries.iter()
@@ -282,11 +282,11 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// assert!(store.history().newest().is_none());
     /// store.dispatch(4)?;
     /// assert_eq!(store.history().newest().unwrap().action(), &4);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn newest(&self) -> Option<&HistoryEntry<S, A>> {
@@ -298,11 +298,11 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(1);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(1);
     /// store.dispatch(4)?;
     /// store.dispatch(5)?;
     /// assert_eq!(store.history().oldest().unwrap().action(), &5);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn oldest(&self) -> Option<&HistoryEntry<S, A>> {
@@ -314,12 +314,12 @@ impl<S, A> History<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(4)?;
     /// store.dispatch(5)?;
     /// assert_eq!(store.history().get(1).unwrap().action(), &4);
     /// assert!(store.history().get(3).is_none());
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn get(&self, seq: u64) -> Option<&HistoryEntry<S, A>> {

@@ -18,13 +18,13 @@ use crate::session::current_session_id;
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Step, Store};
+/// use ractor_session::store::{Step, Store};
 ///
 /// // Doubles every amount on its way to the reducer.
 /// let double = |add: &i32, _: &i32| Step::Transform(add * 2);
 /// let mut store = Store::new(0, |n: &i32, add: &i32| n + add).with_middleware(double);
 /// assert_eq!(*store.dispatch(3)?, 6);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -34,11 +34,11 @@ pub enum Step<S, A> {
     /// Pass this action on instead; the history records the action the reducer received.
     Transform(A),
     /// Skip later middleware and the reducer: this is the new state. It is recorded in the
-    /// history with [`Origin::ShortCircuited`](crate::Origin::ShortCircuited).
+    /// history with [`Origin::ShortCircuited`](crate::store::Origin::ShortCircuited).
     ShortCircuit(S),
-    /// Refuse the action: [`dispatch`](crate::Store::dispatch) returns
-    /// [`StoreError::Rejected`](crate::StoreError::Rejected) with this reason, and the state
-    /// and history stay as they were.
+    /// Refuse the action: [`dispatch`](super::Store::dispatch) returns
+    /// [`StoreError::Rejected`](super::StoreError::Rejected) with this reason, and the
+    /// state and history stay as they were.
     Reject(String),
 }
 
@@ -48,7 +48,7 @@ impl<S, A> Step<S, A> {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::Step;
+    /// use ractor_session::store::Step;
     /// let step: Step<i32, i32> = Step::reject(format_args!("limit is {}", 10));
     /// assert_eq!(step, Step::Reject("limit is 10".to_owned()));
     /// ```
@@ -62,14 +62,14 @@ impl<S, A> Step<S, A> {
 ///
 /// Any `Fn(&A, &S) -> Step<S, A>` closure is a middleware (with only a `before`).
 ///
-/// [`Store::with_middleware`]: crate::Store::with_middleware
+/// [`Store::with_middleware`]: crate::store::Store::with_middleware
 ///
 /// # Examples
 ///
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use ractor_session::{Middleware, Step, Store};
+/// use ractor_session::store::{Middleware, Step, Store};
 ///
 /// /// Counts the actions that changed the state.
 /// struct Changes(Arc<AtomicUsize>);
@@ -91,7 +91,7 @@ impl<S, A> Step<S, A> {
 /// store.dispatch(0)?;
 /// store.dispatch(1)?;
 /// assert_eq!(changes.load(Ordering::Relaxed), 1);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 pub trait Middleware<S, A>: Send + Sync {
     /// Decides about `action` before it reaches the reducer; `state` is the current state.
@@ -99,7 +99,7 @@ pub trait Middleware<S, A>: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::{Middleware, Step};
+    /// use ractor_session::store::{Middleware, Step};
     /// let no_zero = |add: &i32, _: &i32| if *add == 0 { Step::reject("zero") } else { Step::Next };
     /// assert_eq!(no_zero.before(&0, &5), Step::Reject("zero".into()));
     /// ```
@@ -112,7 +112,7 @@ pub trait Middleware<S, A>: Send + Sync {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::{Middleware, Step};
+    /// use ractor_session::store::{Middleware, Step};
     /// let pass = |_: &i32, _: &i32| Step::<i32, i32>::Next;
     /// pass.after(&1, &0, &1); // closures have no `after`
     /// ```
@@ -140,7 +140,7 @@ where
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Logging, Store};
+/// use ractor_session::store::{Logging, Store};
 ///
 /// #[derive(Debug)]
 /// enum Action { Add(i32) }
@@ -148,7 +148,7 @@ where
 /// let mut store = Store::new(0, |n: &i32, Action::Add(k): &Action| n + k)
 ///     .with_middleware(Logging::new().with_states(true));
 /// store.dispatch(Action::Add(1))?;
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Logging {
@@ -161,7 +161,7 @@ impl Logging {
     /// # Examples
     ///
     /// ```
-    /// let logging = ractor_session::Logging::new();
+    /// let logging = ractor_session::store::Logging::new();
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -173,7 +173,7 @@ impl Logging {
     /// # Examples
     ///
     /// ```
-    /// let logging = ractor_session::Logging::new().with_states(true);
+    /// let logging = ractor_session::store::Logging::new().with_states(true);
     /// ```
     #[must_use]
     pub fn with_states(mut self, states: bool) -> Self {
@@ -207,13 +207,13 @@ impl<S: fmt::Debug, A: fmt::Debug> Middleware<S, A> for Logging {
 
 /// Built-in middleware that rejects actions failing a check: `check(action, state)` returns
 /// `Ok(())` to pass the action on, or `Err(reason)` to reject it with
-/// [`StoreError::Rejected`](crate::StoreError::Rejected) (the state and history stay as
+/// [`StoreError::Rejected`](crate::store::StoreError::Rejected) (the state and history stay as
 /// they were).
 ///
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Store, StoreError, Validate};
+/// use ractor_session::store::{Store, StoreError, Validate};
 ///
 /// let mut store = Store::new(0, |n: &i32, add: &i32| n + add)
 ///     .with_middleware(Validate::new(|add: &i32, n: &i32| {
@@ -224,7 +224,7 @@ impl<S: fmt::Debug, A: fmt::Debug> Middleware<S, A> for Logging {
 /// assert!(matches!(err, StoreError::Rejected { .. }));
 /// assert_eq!(err.to_string(), "Action rejected: 3 would exceed the limit of 10");
 /// assert_eq!(*store.state(), 8);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 #[derive(Clone, Copy)]
 pub struct Validate<F> {
@@ -243,7 +243,7 @@ impl<F> Validate<F> {
     /// # Examples
     ///
     /// ```
-    /// let positive = ractor_session::Validate::new(|add: &i32, _: &i32| {
+    /// let positive = ractor_session::store::Validate::new(|add: &i32, _: &i32| {
     ///     if *add > 0 { Ok(()) } else { Err("amounts must be positive") }
     /// });
     /// ```

@@ -1,30 +1,100 @@
-//! [`Store`]: Redux-style state — a reducer, dispatch, a middleware chain, bounded history,
-//! time travel by replay, reset, subscriptions with selectors and persistence — and the
-//! session actor that hosts one.
+//! Redux-style state: a [`Store`] (a reducer, middleware, bounded history, time travel by
+//! replay, reset, subscriptions with selectors, persistence) and [`StoreSession`], the
+//! session actor that hosts one so that web apps can dispatch actions by session ID.
 //!
-//! The pieces live one concept per file: `middleware` (the chain and its built-ins),
-//! `history` (entries and replay), `subscription` (selectors over watch channels),
-//! `persist` (snapshot and restore), `session` (the actor and its messages) and `client`
-//! (the typed handle that reaches store sessions through the manager).
+//! The guide `docs/state.md` compares a store with a plain actor and an
+//! [`Agent`](crate::Agent), and covers each feature at length; this page is the map.
+//!
+//! # Which type does what
+//!
+//! Each operation has one home:
+//!
+//! | You hold | Use | It offers |
+//! |---|---|---|
+//! | the state, in your own code or actor | [`Store`] | `dispatch`, `state`, `seq`, `history`, `state_at`, `reset`, `subscribe`, `unsubscribe`, `snapshot`, `restore` |
+//! | a session ID | [`StoreSessions`] | `start`, `get`, `get_or_start`: each gives a [`StoreHandle`] |
+//! | one store session | [`StoreHandle`] | `dispatch` (waits for the new state), `cast` (does not), `state`, and `run` for any other [`Store`] method |
+//! | an axum request | `Session<StoreMsg<S, A>>` (in `ractor-session-axum`) | `store()`: the [`StoreHandle`] of the request's session |
+//!
+//! Why: a store session is an actor whose state is a [`Store`], so everything it can do
+//! is already a [`Store`] method. [`StoreHandle`] sends the session's messages
+//! ([`StoreMsg`]), one method per message, and reaches every other [`Store`] method with
+//! [`run`](StoreHandle::run), which runs it in the session (`run(|store|
+//! store.state_at(3))`), rather than repeating each one. [`StoreSessions`] only finds and
+//! starts sessions by ID, and the axum extractor hands out the same [`StoreHandle`] instead
+//! of wrapping its methods again. Fire-and-forget is `cast` throughout, as for
+//! [`SessionManager::cast`](crate::SessionManager::cast).
+//!
+//! # Guarantees
+//!
+//! - The reducer is the only way the state changes; time travel replays it, so it should
+//!   be pure.
+//! - A store session handles one message at a time: dispatches from any number of requests
+//!   are applied in turn, and actions cast from one task in the order cast.
+//! - Every [`StoreHandle`] operation counts as session activity and obeys the manager's
+//!   call timeout.
+//! - A panic in the reducer, a middleware, a selector or a `run` closure ends that store
+//!   session alone ([`EndReason::Crashed`](crate::EndReason::Crashed)); its subscriptions
+//!   end. Outside a session, a panicking reducer leaves the store as it was.
+//!
+//! # Examples
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use ractor_session::SessionManager;
+//! use ractor_session::store::{Store, StoreError, StoreSessions, Validate};
+//!
+//! fn counter() -> Store<u32, u32> {
+//!     Store::new(0, |n: &u32, add: &u32| n + add).with_middleware(Validate::new(
+//!         |add: &u32, _: &u32| if *add > 10 { Err("at most 10 at a time") } else { Ok(()) },
+//!     ))
+//! }
+//!
+//! // In process: a value of your own.
+//! let mut local = counter();
+//! local.dispatch(3)?;
+//! assert_eq!(*local.state_at(0)?, 0);
+//!
+//! // In a session: reached by ID, from any task.
+//! let manager = SessionManager::spawn(Default::default()).await?;
+//! let counters = StoreSessions::new(manager.clone());
+//! let visitor = counters.start("visitor-1", counter()).await?;
+//! visitor.cast(2)?;
+//! assert_eq!(*visitor.dispatch(3).await?, 5);
+//! assert!(matches!(visitor.dispatch(50).await, Err(StoreError::Rejected { .. })));
+//! assert_eq!(counters.get("visitor-1")?.run(|store| store.seq()).await?, 2);
+//! # manager.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+// One concept per file: `middleware` (the chain and its built-ins), `history` (entries and
+// replay), `subscription` (selectors over watch channels), `persist` (snapshot and
+// restore), `session` (the actor and its messages), `handle` (one store session, reached
+// directly) and `sessions` (store sessions found or started by ID). `Store` itself is here,
+// since every one of them adds to or uses it.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-mod client;
 mod error;
+mod handle;
 mod history;
 mod middleware;
 mod persist;
 mod session;
+mod sessions;
 mod subscription;
 
-pub use client::StoreSessions;
 pub use error::StoreError;
+pub use handle::StoreHandle;
 pub use history::{History, HistoryEntry, Origin};
 pub use middleware::{Logging, Middleware, Step, Validate};
 pub use persist::StoreSnapshot;
 pub use session::{StoreMsg, StoreSession, StoreTask};
+pub use sessions::StoreSessions;
 pub use subscription::{Subscription, SubscriptionId};
 
 use subscription::Subscribers;
@@ -59,7 +129,7 @@ type Reducer<S, A> = dyn Fn(&S, &A) -> S + Send + Sync;
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Store, Validate};
+/// use ractor_session::store::{Store, Validate};
 ///
 /// #[derive(Clone, Debug, PartialEq)]
 /// enum Action { Add(u32), Clear }
@@ -80,7 +150,7 @@ type Reducer<S, A> = dyn Fn(&S, &A) -> S + Send + Sync;
 /// assert_eq!(cart.state(), &[7, 9]);
 /// assert_eq!(*cart.state_at(1)?, [7]);
 /// assert_eq!(cart.history().newest().unwrap().action(), &Action::Add(9));
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 pub struct Store<S, A> {
     state: Arc<S>,
@@ -111,7 +181,7 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let store = ractor_session::Store::new(0_i64, |n: &i64, add: &i64| n + add);
+    /// let store = ractor_session::store::Store::new(0_i64, |n: &i64, add: &i64| n + add);
     /// assert_eq!(*store.state(), 0);
     /// ```
     #[must_use]
@@ -140,7 +210,7 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::{Step, Store, Validate};
+    /// use ractor_session::store::{Step, Store, Validate};
     ///
     /// let double = |add: &i32, _: &i32| Step::Transform(add * 2);
     /// let at_most_ten = Validate::new(|add: &i32, _: &i32| if *add > 10 { Err("too big") } else { Ok(()) });
@@ -156,7 +226,7 @@ impl<S, A> Store<S, A> {
     ///     .with_middleware(double)
     ///     .with_middleware(at_most_ten);
     /// assert!(second.dispatch(6).is_err());
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn with_middleware(mut self, middleware: impl Middleware<S, A> + 'static) -> Self {
@@ -170,13 +240,13 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(3);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(3);
     /// for add in 1..=5 {
     ///     store.dispatch(add)?;
     /// }
     /// let actions: Vec<i32> = store.history().iter().map(|e| *e.action()).collect();
     /// assert_eq!(actions, [5, 4, 3]);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn with_history_limit(mut self, limit: usize) -> Self {
@@ -200,10 +270,10 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(1, |n: &i32, times: &i32| n * times);
+    /// let mut store = ractor_session::store::Store::new(1, |n: &i32, times: &i32| n * times);
     /// assert_eq!(*store.dispatch(3)?, 3);
     /// assert_eq!(*store.dispatch(2)?, 6);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn dispatch(&mut self, action: A) -> Result<&S, StoreError> {
         let mut action = action;
@@ -251,7 +321,7 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let store = ractor_session::Store::new("idle", |s: &&str, next: &&'static str| *next);
+    /// let store = ractor_session::store::Store::new("idle", |s: &&str, next: &&'static str| *next);
     /// assert_eq!(*store.state(), "idle");
     /// ```
     #[must_use]
@@ -264,7 +334,7 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let store = ractor_session::Store::new(vec![1, 2, 3], |v: &Vec<i32>, _: &()| v.clone());
+    /// let store = ractor_session::store::Store::new(vec![1, 2, 3], |v: &Vec<i32>, _: &()| v.clone());
     /// let state = store.shared_state();
     /// std::thread::spawn(move || assert_eq!(state.len(), 3)).join().unwrap();
     /// ```
@@ -279,11 +349,11 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(1);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add).with_history_limit(1);
     /// store.dispatch(1)?;
     /// store.dispatch(1)?;
     /// assert_eq!(store.seq(), 2);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn seq(&self) -> u64 {
@@ -295,11 +365,11 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(2)?;
     /// let entry = store.history().newest().unwrap();
     /// assert_eq!((*entry.previous(), *entry.state()), (0, 2));
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn history(&self) -> &History<S, A> {
@@ -321,9 +391,9 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::StoreError;
+    /// use ractor_session::store::StoreError;
     ///
-    /// let mut store = ractor_session::Store::new(1, |n: &i32, times: &i32| n * times).with_history_limit(2);
+    /// let mut store = ractor_session::store::Store::new(1, |n: &i32, times: &i32| n * times).with_history_limit(2);
     /// for times in [2, 3, 4] {
     ///     store.dispatch(times)?;
     /// }
@@ -332,7 +402,7 @@ impl<S, A> Store<S, A> {
     /// assert_eq!(*store.state_at(3)?, 24);
     /// assert!(matches!(store.state_at(0), Err(StoreError::OutOfRange { .. })));
     /// assert!(matches!(store.state_at(4), Err(StoreError::OutOfRange { .. })));
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn state_at(&self, seq: u64) -> Result<Arc<S>, StoreError> {
         self.history
@@ -345,11 +415,11 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(5)?;
     /// store.reset();
     /// assert_eq!((*store.state(), store.seq(), store.history().len()), (0, 0, 0));
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn reset(&mut self) {
         self.state = Arc::clone(&self.initial);

@@ -23,7 +23,7 @@ use super::history::{HistoryEntry, Origin};
 /// # Examples
 ///
 /// ```
-/// use ractor_session::{Store, StoreSnapshot};
+/// use ractor_session::store::{Store, StoreSnapshot};
 ///
 /// let reducer = |n: &i32, add: &i32| n + add;
 /// let mut store = Store::new(0, reducer);
@@ -37,7 +37,7 @@ use super::history::{HistoryEntry, Origin};
 /// restored.restore(snapshot)?;
 /// assert_eq!((*restored.state(), restored.seq(), restored.history().len()), (5, 2, 2));
 /// assert_eq!(*restored.state_at(1)?, 2);
-/// # Ok::<(), ractor_session::StoreError>(())
+/// # Ok::<(), ractor_session::store::StoreError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StoreSnapshot<S, A> {
@@ -61,10 +61,10 @@ impl<S, A> StoreSnapshot<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// assert_eq!(store.snapshot().seq(), 1);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn seq(&self) -> u64 {
@@ -76,10 +76,10 @@ impl<S, A> StoreSnapshot<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(4)?;
     /// assert_eq!(*store.snapshot().state(), 4);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn state(&self) -> &S {
@@ -91,10 +91,10 @@ impl<S, A> StoreSnapshot<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(4)?;
     /// assert_eq!(store.snapshot().history_len(), 1);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn history_len(&self) -> usize {
@@ -132,11 +132,11 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// store.dispatch(1)?;
     /// let json = serde_json::to_value(store.snapshot()).unwrap();
     /// assert_eq!(json["state"], 1);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn snapshot(&self) -> StoreSnapshot<S, A>
@@ -177,13 +177,13 @@ impl<S, A> Store<S, A> {
     ///
     /// ```
     /// let reducer = |n: &i32, add: &i32| n + add;
-    /// let mut store = ractor_session::Store::new(0, reducer);
+    /// let mut store = ractor_session::store::Store::new(0, reducer);
     /// store.dispatch(5)?;
     /// let saved = store.snapshot();
     /// store.dispatch(1)?;
     /// store.restore(saved)?;
     /// assert_eq!((*store.state(), store.seq()), (5, 1));
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn restore(&mut self, snapshot: StoreSnapshot<S, A>) -> Result<(), StoreError> {
         snapshot.validate()?;

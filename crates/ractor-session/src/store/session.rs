@@ -14,10 +14,10 @@ use super::error::StoreError;
 /// actions and read, select or subscribe to its state by that ID.
 ///
 /// Its `Arguments` is the store to host (built with its reducer and middleware), its
-/// messages are [`StoreMsg`]. Reach it with the typed handle
-/// [`StoreSessions`](crate::StoreSessions), or with the manager's `call`/`cast` and
-/// `StoreMsg` directly. Messages are handled one at a time, so dispatches by any number of
-/// callers are serialized. If the reducer (or a middleware, selector or
+/// messages are [`StoreMsg`]. Start and reach it with
+/// [`StoreSessions`](super::StoreSessions) and [`StoreHandle`](super::StoreHandle), which
+/// spell the messages for you. Messages are handled one at a time, so dispatches by any
+/// number of callers are serialized. If the reducer (or a middleware, selector or
 /// [`StoreMsg::Run`] task) panics, this session alone ends as
 /// [`EndReason::Crashed`](crate::EndReason::Crashed) and its subscriptions end; the
 /// manager and every other session carry on.
@@ -27,17 +27,17 @@ use super::error::StoreError;
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession};
+/// use ractor_session::SessionManager;
+/// use ractor_session::store::{Store, StoreSession, StoreSessions};
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// let store = Store::new(0_u32, |n: &u32, add: &u32| n + add);
+/// // What `StoreSessions::start` does, with the types spelled out.
 /// manager.start_with("visitor", StoreSession::new(), store).await?;
 ///
-/// // Raw messages name their types; `StoreSessions` spares you that.
-/// type Msg = StoreMsg<u32, u32>;
-/// manager.cast("visitor", Msg::Cast(2))?;
-/// let state = manager.call("visitor", |reply| Msg::Dispatch(3, reply)).await??;
-/// assert_eq!(*state, 5);
+/// let visitor = StoreSessions::<u32, u32>::new(manager.clone()).get("visitor")?;
+/// visitor.cast(2)?;
+/// assert_eq!(*visitor.dispatch(3).await?, 5);
 /// # manager.shutdown().await;
 /// # Ok(())
 /// # }
@@ -52,7 +52,7 @@ impl<S, A> StoreSession<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let actor = ractor_session::StoreSession::<u32, u32>::new();
+    /// let actor = ractor_session::store::StoreSession::<u32, u32>::new();
     /// ```
     #[must_use]
     pub fn new() -> Self {
@@ -84,14 +84,15 @@ impl<S, A> fmt::Debug for StoreSession<S, A> {
 
 /// A closure run by a [`StoreSession`] on its store, in turn with other messages: the way
 /// to do anything a store can do (history, time travel, subscribe, snapshot…) through a
-/// session. [`StoreSessions`](crate::StoreSessions) builds its calls from these.
+/// session. [`StoreHandle::run`](super::StoreHandle::run) sends these for you.
 ///
 /// # Examples
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession, StoreTask};
+/// use ractor_session::SessionManager;
+/// use ractor_session::store::{Store, StoreMsg, StoreSession, StoreTask};
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start_with("s1", StoreSession::new(), Store::new(0, |n: &i32, add: &i32| n + add)).await?;
@@ -116,7 +117,7 @@ impl<S, A> StoreTask<S, A> {
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::{Store, StoreTask};
+    /// use ractor_session::store::{Store, StoreTask};
     /// let task = StoreTask::new(|store: &mut Store<i32, i32>| store.reset());
     /// ```
     pub fn new(f: impl FnOnce(&mut Store<S, A>) + Send + 'static) -> Self {
@@ -130,14 +131,17 @@ impl<S, A> fmt::Debug for StoreTask<S, A> {
     }
 }
 
-/// The messages of a [`StoreSession`].
+/// The messages of a [`StoreSession`]: what [`StoreHandle`](super::StoreHandle) sends, one
+/// method per message. Name this type to name a store session's type, e.g. the axum
+/// adapter's `Session<StoreMsg<S, A>>`.
 ///
 /// # Examples
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use ractor_session::{SessionManager, Store, StoreMsg, StoreSession};
+/// use ractor_session::SessionManager;
+/// use ractor_session::store::{Store, StoreMsg, StoreSession};
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start_with("s1", StoreSession::new(), Store::new(1, |n: &i32, k: &i32| n * k)).await?;

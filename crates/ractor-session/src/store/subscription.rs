@@ -19,7 +19,7 @@ use super::Store;
 /// # Examples
 ///
 /// ```
-/// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+/// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
 /// let a = store.subscribe(|n: &i32| *n);
 /// let b = store.subscribe(|n: &i32| *n);
 /// assert_ne!(a.id(), b.id());
@@ -36,9 +36,10 @@ impl fmt::Display for SubscriptionId {
 /// The receiving end of a store subscription: the selected value, and a wait for its
 /// next change.
 ///
-/// Made by [`Store::subscribe`] (or [`StoreSessions::subscribe`](crate::StoreSessions::subscribe)
-/// from outside a store session). It holds the selected value from the start; it is told
-/// of a change only when the selector's result differs (by `PartialEq`) from the last one.
+/// Made by [`Store::subscribe`] (from outside a store session, by running it there with
+/// [`StoreHandle::run`](super::StoreHandle::run)). It holds the selected value from the
+/// start; it is told of a change only when the selector's result differs (by `PartialEq`)
+/// from the last one.
 /// It ends (`changed` returns `None`) when it is unsubscribed or the store is dropped, e.g.
 /// when its session ends. Clones share the subscription.
 ///
@@ -46,8 +47,8 @@ impl fmt::Display for SubscriptionId {
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), ractor_session::StoreError> {
-/// use ractor_session::Store;
+/// # async fn main() -> Result<(), ractor_session::store::StoreError> {
+/// use ractor_session::store::Store;
 ///
 /// let mut store = Store::new((0, 0), |&(a, b): &(i32, i32), left: &bool| {
 ///     if *left { (a + 1, b) } else { (a, b + 1) }
@@ -84,7 +85,7 @@ impl<T> Subscription<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// let sub = store.subscribe(|n: &i32| *n);
     /// assert!(store.unsubscribe(sub.id()));
     /// ```
@@ -98,7 +99,7 @@ impl<T> Subscription<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(5, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(5, |n: &i32, add: &i32| n + add);
     /// let sub = store.subscribe(|n: &i32| n * 10);
     /// assert_eq!(sub.current(), 50);
     /// ```
@@ -116,13 +117,13 @@ impl<T> Subscription<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// let sub = store.subscribe(|n: &i32| *n > 0);
     /// store.dispatch(0)?;
     /// assert!(!sub.has_changed());
     /// store.dispatch(1)?;
     /// assert!(sub.has_changed());
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn has_changed(&self) -> bool {
@@ -136,8 +137,8 @@ impl<T> Subscription<T> {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), ractor_session::StoreError> {
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// # async fn main() -> Result<(), ractor_session::store::StoreError> {
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// let mut sub = store.subscribe(|n: &i32| *n);
     /// store.dispatch(2)?;
     /// assert_eq!(sub.changed().await, Some(2));
@@ -159,7 +160,7 @@ impl<T> Subscription<T> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(1, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(1, |n: &i32, add: &i32| n + add);
     /// let rx = store.subscribe(|n: &i32| *n).into_receiver();
     /// assert_eq!(*rx.borrow(), 1);
     /// ```
@@ -255,7 +256,7 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(vec![1, 2], |v: &Vec<i32>, x: &i32| {
+    /// let mut store = ractor_session::store::Store::new(vec![1, 2], |v: &Vec<i32>, x: &i32| {
     ///     let mut v = v.clone();
     ///     v.push(*x);
     ///     v
@@ -264,7 +265,7 @@ impl<S, A> Store<S, A> {
     /// assert_eq!(len.current(), 2);
     /// store.dispatch(3)?;
     /// assert_eq!(len.current(), 3);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn subscribe<T, F>(&mut self, select: F) -> Subscription<T>
     where
@@ -280,13 +281,13 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// let sub = store.subscribe(|n: &i32| *n);
     /// assert!(store.unsubscribe(sub.id()));
     /// assert!(!store.unsubscribe(sub.id()));
     /// store.dispatch(1)?;
     /// assert!(!sub.has_changed());
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn unsubscribe(&mut self, id: SubscriptionId) -> bool {
         self.subscribers.remove(id)
@@ -298,13 +299,13 @@ impl<S, A> Store<S, A> {
     /// # Examples
     ///
     /// ```
-    /// let mut store = ractor_session::Store::new(0, |n: &i32, add: &i32| n + add);
+    /// let mut store = ractor_session::store::Store::new(0, |n: &i32, add: &i32| n + add);
     /// let sub = store.subscribe(|n: &i32| *n);
     /// assert_eq!(store.subscriber_count(), 1);
     /// drop(sub);
     /// store.dispatch(1)?;
     /// assert_eq!(store.subscriber_count(), 0);
-    /// # Ok::<(), ractor_session::StoreError>(())
+    /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     #[must_use]
     pub fn subscriber_count(&self) -> usize {
