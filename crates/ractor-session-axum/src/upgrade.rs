@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 use ractor::Message as ActorMessage;
-use ractor_session::{EndReason, SessionId, SessionManager};
+use ractor_session::{EndReason, SessionId};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::bound::BoundSession;
 use crate::live::{LiveError, LiveSockets, Outbound, SocketId};
 use crate::rejection::{MISSING_LAYER, safe_message};
 use crate::request::RequestSession;
@@ -223,14 +224,13 @@ impl IntoResponse for LiveRejection {
 pub struct LiveUpgrade {
     upgrade: WebSocketUpgrade,
     live: LiveSockets,
-    manager: SessionManager,
-    session: SessionId,
+    session: BoundSession,
 }
 
 impl fmt::Debug for LiveUpgrade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LiveUpgrade")
-            .field("session", &self.session.redacted())
+            .field("session", &self.session.id().redacted())
             .finish_non_exhaustive()
     }
 }
@@ -251,11 +251,7 @@ where
             return Err(LiveRejection::ForbiddenOrigin);
         }
         // Only a session the request came with: never one started for this request.
-        let Some(session) = request
-            .presented
-            .clone()
-            .filter(|id| request.manager().is_started(id))
-        else {
+        let Some(session) = request.presented_live().cloned() else {
             telemetry::live_refused("no_session");
             return Err(LiveRejection::NoSession);
         };
@@ -263,7 +259,6 @@ where
         Ok(Self {
             upgrade,
             live,
-            manager: request.manager().clone(),
             session,
         })
     }
@@ -285,7 +280,7 @@ impl LiveUpgrade {
     /// ```
     #[must_use]
     pub fn session_id(&self) -> &SessionId {
-        &self.session
+        self.session.id()
     }
 
     /// Upgrades, and calls `handler` for every text message from the browser, one at a
@@ -311,10 +306,9 @@ impl LiveUpgrade {
         let Self {
             upgrade,
             live,
-            manager,
             session,
         } = self;
-        upgrade.on_upgrade(move |socket| run_socket(socket, live, manager, session, handler))
+        upgrade.on_upgrade(move |socket| run_socket(socket, live, session, handler))
     }
 
     /// Upgrades, decodes every text message from the browser with `decode` and casts the
@@ -344,11 +338,12 @@ impl LiveUpgrade {
         D: Fn(&str) -> Result<M, E> + Send + 'static,
         E: fmt::Display,
     {
-        let manager = self.manager.clone();
+        let session = self.session.clone();
         self.on_text(move |message: LiveMessage| {
             let outcome = match decode(message.text()) {
-                Ok(msg) => manager
-                    .cast(message.session_id(), msg)
+                Ok(msg) => session
+                    .handle()
+                    .and_then(|handle| handle.cast(msg))
                     .map_err(|e| safe_message(&e)),
                 Err(e) => Err(format!("bad message: {e}")),
             };
@@ -467,15 +462,15 @@ impl LiveMessage {
 async fn run_socket<H, Fut>(
     mut socket: WebSocket,
     live: LiveSockets,
-    manager: SessionManager,
-    session: SessionId,
+    bound: BoundSession,
     mut handler: H,
 ) where
     H: FnMut(LiveMessage) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
+    let session = bound.id().clone();
     let (registration, mut outbound) = live.register(&session);
-    let mut ended = match manager.watch(&session) {
+    let mut ended = match bound.watch() {
         Ok(watch) => watch,
         // It ended between the upgrade check and now.
         Err(_) => {
