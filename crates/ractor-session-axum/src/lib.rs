@@ -82,8 +82,10 @@ mod extract;
 mod layer;
 mod live;
 mod new_session;
+mod origin;
 mod rejection;
 mod request;
+mod socket;
 mod telemetry;
 mod upgrade;
 
@@ -98,7 +100,8 @@ pub use live::{
 };
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
-pub use upgrade::{LiveEnd, LiveMessage, LiveRejection, LiveUpgrade};
+pub use socket::{LiveEnd, LiveMessage};
+pub use upgrade::{LiveRejection, LiveUpgrade};
 
 /// The code blocks of `docs/axum.md` compile and run as doctests.
 #[cfg(doctest)]
