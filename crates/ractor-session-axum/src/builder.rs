@@ -420,7 +420,8 @@ impl SessionLayerBuilder {
 mod tests {
     use super::*;
 
-    async fn manager() -> SessionManager {
+    /// A manager for building layers in the builder's tests.
+    pub(super) async fn manager() -> SessionManager {
         SessionManager::spawn(Default::default()).await.unwrap()
     }
 

@@ -194,14 +194,9 @@ fn validate_prefix(
 
 #[cfg(test)]
 mod tests {
-    use ractor_session::SessionManager;
-
     use super::*;
     use crate::SessionLayer;
-
-    async fn manager() -> SessionManager {
-        SessionManager::spawn(Default::default()).await.unwrap()
-    }
+    use crate::builder::tests::manager;
 
     #[tokio::test]
     async fn short_secrets_are_refused_without_panicking() {
