@@ -1,4 +1,4 @@
-//! Extractors: [`Session`], [`CurrentSessionId`] and [`NewSession`].
+//! [`Session`]: the extractor for this request's session, typed by its message type.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
-use ractor::{Actor, ActorRef, Message, RpcReplyPort};
+use ractor::{ActorRef, Message, RpcReplyPort};
 use ractor_session::store::{StoreHandle, StoreMsg};
-use ractor_session::{KvMsg, KvSession, SessionError, SessionId, SessionManager, SessionWatch};
+use ractor_session::{KvMsg, SessionError, SessionHandle, SessionId, SessionManager, SessionWatch};
 
+use crate::bound::BoundSession;
 use crate::rejection::SessionRejection;
 use crate::request::RequestSession;
 use crate::telemetry;
@@ -24,8 +25,9 @@ use crate::telemetry;
 /// session). A session of another type answers 500, as does a missing
 /// [`SessionLayer`](crate::SessionLayer), with a message saying how to fix it.
 ///
-/// `call` and `cast` go through the [`SessionManager`], so they count as activity and
-/// obey its call timeout.
+/// It carries the session the layer found when it read the cookie (or the one started
+/// for this request): `call`, `cast`, `actor` and `watch` reach it without looking its ID
+/// up again. `call` and `cast` count as activity and obey the manager's call timeout.
 ///
 /// # Examples
 ///
@@ -58,18 +60,14 @@ use crate::telemetry;
 /// # }
 /// ```
 pub struct Session<M = KvMsg> {
-    id: SessionId,
+    session: BoundSession,
     request: Arc<RequestSession>,
     _msg: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Session<M> {
     fn clone(&self) -> Self {
-        Self {
-            id: self.id.clone(),
-            request: Arc::clone(&self.request),
-            _msg: PhantomData,
-        }
+        Self::new(self.session.clone(), Arc::clone(&self.request))
     }
 }
 
@@ -77,9 +75,24 @@ impl<M> fmt::Debug for Session<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The ID is a bearer secret: show its hash only.
         f.debug_struct("Session")
-            .field("id", &self.id.redacted())
+            .field("id", &self.session.id().redacted())
             .field("message_type", &std::any::type_name::<M>())
             .finish()
+    }
+}
+
+impl<M> Session<M> {
+    pub(crate) fn new(session: BoundSession, request: Arc<RequestSession>) -> Self {
+        Self {
+            session,
+            request,
+            _msg: PhantomData,
+        }
+    }
+
+    /// The handle, while the session is under this extractor's ID.
+    fn handle(&self) -> Result<&SessionHandle, SessionError> {
+        self.session.handle()
     }
 }
 
@@ -98,7 +111,7 @@ impl<M: Message> Session<M> {
     /// ```
     #[must_use]
     pub fn id(&self) -> &SessionId {
-        &self.id
+        self.session.id()
     }
 
     /// The manager the session lives in.
@@ -133,7 +146,7 @@ impl<M: Message> Session<M> {
     /// }
     /// ```
     pub fn actor(&self) -> Result<ActorRef<M>, SessionError> {
-        self.manager().lookup(&self.id)
+        self.handle()?.actor()
     }
 
     /// Sends a request built by `builder` to the session and waits for the reply, up to
@@ -158,7 +171,7 @@ impl<M: Message> Session<M> {
         &self,
         builder: impl FnOnce(RpcReplyPort<R>) -> M,
     ) -> Result<R, SessionError> {
-        self.manager().call(&self.id, builder).await
+        self.handle()?.call(builder).await
     }
 
     /// As [`call`](Self::call), with an explicit timeout.
@@ -184,9 +197,7 @@ impl<M: Message> Session<M> {
         builder: impl FnOnce(RpcReplyPort<R>) -> M,
         timeout: Duration,
     ) -> Result<R, SessionError> {
-        self.manager()
-            .call_timeout(&self.id, builder, timeout)
-            .await
+        self.handle()?.call_timeout(builder, timeout).await
     }
 
     /// Sends `message` to the session without waiting.
@@ -207,7 +218,7 @@ impl<M: Message> Session<M> {
     /// }
     /// ```
     pub fn cast(&self, message: M) -> Result<(), SessionError> {
-        self.manager().cast(&self.id, message)
+        self.handle()?.cast(message)
     }
 
     /// Moves the session to a fresh ID, atomically; the old ID stops working at once and
@@ -230,9 +241,12 @@ impl<M: Message> Session<M> {
     /// }
     /// ```
     pub fn rotate(&mut self) -> Result<SessionId, SessionError> {
-        let new = self.manager().rotate(&self.id)?;
-        self.request.set_live(new.clone());
-        self.id = new.clone();
+        let handle = self.handle()?.clone();
+        // By ID: the manager's rotation is atomic against a racing one, and fails if this
+        // ID has already been rotated away.
+        let new = self.manager().rotate(self.id())?;
+        self.session = BoundSession::new(new.clone(), handle);
+        self.request.set_current(self.session.clone());
         telemetry::rotated();
         Ok(new)
     }
@@ -255,8 +269,8 @@ impl<M: Message> Session<M> {
     /// }
     /// ```
     pub async fn terminate(self) -> Result<(), SessionError> {
-        self.request.set_ended(&self.id);
-        self.manager().terminate(&self.id).await
+        // By ID, so that a session rotated away from this ID is left alone.
+        self.manager().terminate(self.id()).await
     }
 
     /// A future that resolves when the session ends or its ID is rotated away.
@@ -280,7 +294,7 @@ impl<M: Message> Session<M> {
     /// }
     /// ```
     pub fn watch(&self) -> Result<SessionWatch, SessionError> {
-        self.manager().watch(&self.id)
+        self.session.watch()
     }
 }
 
@@ -323,7 +337,7 @@ where
     /// # }
     /// ```
     pub fn store(&self) -> Result<StoreHandle<S, A>, SessionError> {
-        self.manager().session(&self.id).map(StoreHandle::new)
+        self.handle().cloned().map(StoreHandle::new)
     }
 }
 
@@ -336,12 +350,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
-        let id = request.ensure_live_as::<M>().await?;
-        Ok(Self {
-            id,
-            request,
-            _msg: PhantomData,
-        })
+        let session = request.ensure_live_as::<M>().await?;
+        Ok(Self::new(session, request))
     }
 }
 
@@ -357,163 +367,7 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
-        Ok(request.live_now_as::<M>()?.map(|id| Self {
-            id,
-            request,
-            _msg: PhantomData,
-        }))
-    }
-}
-
-/// The ID of this request's live session.
-///
-/// Like [`Session`], it needs a live session (started now with auto-start, 401 without);
-/// `Option<CurrentSessionId>` gives `None` instead and never starts one.
-///
-/// # Examples
-///
-/// ```
-/// use ractor_session_axum::CurrentSessionId;
-///
-/// async fn whoami(CurrentSessionId(id): CurrentSessionId) -> String {
-///     format!("session {}", id.redacted())
-/// }
-///
-/// async fn maybe(id: Option<CurrentSessionId>) -> &'static str {
-///     if id.is_some() { "signed in" } else { "anonymous" }
-/// }
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct CurrentSessionId(pub SessionId);
-
-impl fmt::Debug for CurrentSessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("CurrentSessionId")
-            .field(&self.0.redacted())
-            .finish()
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for CurrentSessionId {
-    type Rejection = SessionRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let request = RequestSession::from_parts(parts)?;
-        request.ensure_live().await.map(Self)
-    }
-}
-
-impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSessionId {
-    type Rejection = SessionRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &S,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        Ok(RequestSession::from_parts(parts)?.live_now().map(Self))
-    }
-}
-
-/// Starts a session for this request explicitly, e.g. at login when auto-start is off.
-///
-/// The session gets a fresh server-generated ID (never one the client chose) and the
-/// response carries its cookie. If the request already has a live session, starting
-/// fails with [`SessionError::AlreadyStarted`]: rotate that one instead.
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use axum::{Router, routing::post};
-/// use ractor_session::KvMsg;
-/// use ractor_session_axum::{NewSession, SessionLayer, SessionRejection};
-///
-/// async fn log_in(new: NewSession) -> Result<&'static str, SessionRejection> {
-///     let session = new.start().await?;
-///     session.cast(KvMsg::put("user", "alice"))?;
-///     Ok("welcome")
-/// }
-///
-/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
-/// let app: Router = Router::new()
-///     .route("/login", post(log_in))
-///     .layer(SessionLayer::builder(manager.clone()).with_dev_mode().build()?);
-/// # manager.shutdown().await;
-/// # Ok(())
-/// # }
-/// ```
-pub struct NewSession {
-    request: Arc<RequestSession>,
-}
-
-impl fmt::Debug for NewSession {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NewSession").finish_non_exhaustive()
-    }
-}
-
-impl NewSession {
-    /// Starts the default [`KvSession`] for this request.
-    ///
-    /// # Errors
-    ///
-    /// As [`start_with`](Self::start_with).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ractor_session_axum::{NewSession, SessionRejection};
-    ///
-    /// async fn begin(new: NewSession) -> Result<(), SessionRejection> {
-    ///     new.start().await?;
-    ///     Ok(())
-    /// }
-    /// ```
-    pub async fn start(self) -> Result<Session<KvMsg>, SessionError> {
-        self.start_with(KvSession, Default::default()).await
-    }
-
-    /// Starts `actor` with `args` as this request's session.
-    ///
-    /// # Errors
-    ///
-    /// [`SessionError::AlreadyStarted`] if the request already has a live session; the
-    /// manager's limits (`SessionLimitReached`, `RateLimitExceeded`); `StartFailed`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ractor_session::KvSession;
-    /// use ractor_session_axum::{NewSession, SessionRejection};
-    ///
-    /// async fn begin(new: NewSession) -> Result<(), SessionRejection> {
-    ///     let session = new.start_with(KvSession, Default::default()).await?;
-    ///     Ok(())
-    /// }
-    /// ```
-    pub async fn start_with<A: Actor>(
-        self,
-        actor: A,
-        args: A::Arguments,
-    ) -> Result<Session<A::Msg>, SessionError> {
-        let id = self.request.id_for_start();
-        self.request.manager().start_with(&id, actor, args).await?;
-        self.request.set_live(id.clone());
-        Ok(Session {
-            id,
-            request: self.request,
-            _msg: PhantomData,
-        })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for NewSession {
-    type Rejection = SessionRejection;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self {
-            request: RequestSession::from_parts(parts)?,
-        })
+        let session = request.live_now_as::<M>()?;
+        Ok(session.map(|session| Self::new(session, request)))
     }
 }

@@ -7,13 +7,12 @@ use std::task::{Context, Poll};
 
 use http::header::SET_COOKIE;
 use http::{Request, Response};
-use ractor_session::{SessionId, SessionManager};
+use ractor_session::SessionManager;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::config::{LayerConfig, SessionLayerBuilder};
+use crate::config::LayerConfig;
 use crate::request::RequestSession;
-use crate::telemetry;
 
 /// A tower layer that gives every request a session, identified by a signed cookie.
 ///
@@ -69,25 +68,6 @@ pub struct SessionLayer {
 }
 
 impl SessionLayer {
-    /// Starts configuring a layer over `manager`'s sessions.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use ractor_session_axum::SessionLayer;
-    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
-    /// let layer = SessionLayer::builder(manager.clone()).with_dev_mode().build()?;
-    /// assert_eq!(layer.cookie_name(), "session_id");
-    /// # manager.shutdown().await;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn builder(manager: SessionManager) -> SessionLayerBuilder {
-        SessionLayerBuilder::new(manager)
-    }
-
     pub(crate) fn from_config(config: LayerConfig) -> Self {
         Self {
             config: Arc::new(config),
@@ -135,7 +115,7 @@ impl SessionLayer {
         self.config.cookie.name()
     }
 
-    /// Whether the layer runs in insecure [dev mode](SessionLayerBuilder::with_dev_mode).
+    /// Whether the layer runs in insecure [dev mode](crate::SessionLayerBuilder::with_dev_mode).
     ///
     /// # Examples
     ///
@@ -175,35 +155,6 @@ impl SessionLayer {
     pub fn is_secure(&self) -> bool {
         self.config.cookie.secure()
     }
-
-    /// Reads the request's cookies and decides its session: runs before the handler.
-    fn begin(&self, headers: &http::HeaderMap) -> RequestSession {
-        let scan = self.config.cookie.scan(headers);
-        let manager = &self.config.manager;
-        let mut presented: Option<SessionId> = None;
-        let mut unknown = Vec::new();
-        for id in scan.verified {
-            // `touch` is the liveness check and the activity stamp in one lookup.
-            if presented.is_none() && manager.touch(&id).is_ok() {
-                presented = Some(id);
-            } else if presented.as_ref() != Some(&id) {
-                unknown.push(id);
-            }
-        }
-        let adopted = presented.is_some();
-        for (why, shown) in &scan.rejected {
-            telemetry::cookie_refused(why.as_str(), shown, adopted);
-        }
-        for id in &unknown {
-            telemetry::cookie_refused(
-                crate::cookie::Rejection::Unknown.as_str(),
-                &id.redacted().to_string(),
-                adopted,
-            );
-        }
-        let refused = !scan.rejected.is_empty() || !unknown.is_empty();
-        RequestSession::new(Arc::clone(&self.config), presented, refused)
-    }
 }
 
 impl<S> Layer<S> for SessionLayer {
@@ -212,7 +163,7 @@ impl<S> Layer<S> for SessionLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            layer: self.clone(),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -235,7 +186,7 @@ impl<S> Layer<S> for SessionLayer {
 #[derive(Clone, Debug)]
 pub struct SessionService<S> {
     inner: S,
-    layer: SessionLayer,
+    config: Arc<LayerConfig>,
 }
 
 impl<S, B, ResBody> Service<Request<B>> for SessionService<S>
@@ -250,8 +201,11 @@ where
         self.inner.poll_ready(cx)
     }
 
+    /// Decides the request's session from its cookie, hands it to the extractors through
+    /// the request's extensions, calls the inner service, then updates the cookie (in
+    /// [`ResponseFuture`]).
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let session = Arc::new(self.layer.begin(request.headers()));
+        let session = Arc::new(RequestSession::begin(&self.config, request.headers()));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
             inner: self.inner.call(request),

@@ -73,26 +73,35 @@
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod bound;
+mod builder;
 mod config;
 mod cookie;
+mod current_id;
 mod extract;
 mod layer;
 mod live;
+mod new_session;
+mod origin;
 mod rejection;
 mod request;
+mod socket;
 mod telemetry;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
-pub use config::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
-pub use extract::{CurrentSessionId, NewSession, Session};
+pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use current_id::CurrentSessionId;
+pub use extract::Session;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use live::{
     DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
     LiveSocketsBuilder, SocketId,
 };
+pub use new_session::NewSession;
 pub use rejection::SessionRejection;
-pub use upgrade::{LiveEnd, LiveMessage, LiveRejection, LiveUpgrade};
+pub use socket::{LiveEnd, LiveMessage};
+pub use upgrade::{LiveRejection, LiveUpgrade};
 
 /// The code blocks of `docs/axum.md` compile and run as doctests.
 #[cfg(doctest)]

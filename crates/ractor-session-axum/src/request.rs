@@ -1,59 +1,79 @@
-//! The per-request session slot the layer shares with the extractors.
+//! [`RequestSession`]: the session of one request, decided once when the layer reads the
+//! cookie and shared with the extractors.
 //!
-//! The layer puts one `Arc<RequestSession>` in the request's extensions. Extractors read
-//! it, start the session lazily, and record rotation or termination in it; once the inner
-//! service has answered, the layer reads it back to decide the `Set-Cookie` header.
+//! [`RequestSession::begin`] verifies the cookie and looks its ID up in the registry: the
+//! request's one lookup. The layer puts the result in the request's extensions; extractors
+//! reach the session through the handle that lookup found (or that a start returned), and
+//! record rotation in it; once the inner service has answered, the layer asks it for the
+//! `Set-Cookie` header.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use http::HeaderValue;
 use http::request::Parts;
+use http::{HeaderMap, HeaderValue};
 use ractor::Message;
 use ractor_session::{SessionError, SessionId, SessionManager};
 
+use crate::bound::BoundSession;
 use crate::config::LayerConfig;
+use crate::cookie::Rejection;
 use crate::rejection::SessionRejection;
-
-#[derive(Debug)]
-struct Current {
-    /// The presented ID, or the fresh one a session would start under: drawn only when a
-    /// start needs it, so a request that never starts a session costs no random ID.
-    id: Option<SessionId>,
-    /// This ID has belonged to a live session: if that session is gone, the ID must not be
-    /// used again, and a fresh one is drawn.
-    burnt: bool,
-}
+use crate::telemetry;
 
 /// The session state of one request.
 #[derive(Debug)]
 pub(crate) struct RequestSession {
-    pub(crate) config: Arc<LayerConfig>,
-    /// The verified, live session the request came with, if any.
-    pub(crate) presented: Option<SessionId>,
+    config: Arc<LayerConfig>,
+    /// The verified, live session the request came with, under its cookie's ID.
+    presented: Option<BoundSession>,
     /// The request carried a session cookie that was refused.
-    pub(crate) refused: bool,
-    current: Mutex<Current>,
+    refused: bool,
+    /// The session the request has now: the presented one, or one started or rotated to
+    /// during the request (live or not any more).
+    current: Mutex<Option<BoundSession>>,
 }
 
 impl RequestSession {
-    pub(crate) fn new(
-        config: Arc<LayerConfig>,
-        presented: Option<SessionId>,
-        refused: bool,
-    ) -> Self {
-        let current = Current {
-            id: presented.clone(),
-            burnt: presented.is_some(),
-        };
+    /// Reads the request's cookies and decides its session: a verified ID is looked up
+    /// once, and adopted (and touched: every request counts as activity) if it is live.
+    pub(crate) fn begin(config: &Arc<LayerConfig>, headers: &HeaderMap) -> Self {
+        let scan = config.cookie.scan(headers);
+        let mut presented: Option<BoundSession> = None;
+        let mut unknown = Vec::new();
+        for id in scan.verified {
+            if presented.is_none() {
+                // The lookup checks the deadline; `touch` then stamps the activity on the
+                // entry it found.
+                match config.manager.session(&id) {
+                    Ok(handle) if handle.touch().is_ok() => {
+                        presented = Some(BoundSession::new(id, handle));
+                    }
+                    _ => unknown.push(id),
+                }
+            } else if presented.as_ref().map(BoundSession::id) != Some(&id) {
+                unknown.push(id);
+            }
+        }
+        let adopted = presented.is_some();
+        for (why, shown) in &scan.rejected {
+            telemetry::cookie_refused(why.as_str(), shown, adopted);
+        }
+        for id in &unknown {
+            telemetry::cookie_refused(
+                Rejection::Unknown.as_str(),
+                &id.redacted().to_string(),
+                adopted,
+            );
+        }
         Self {
-            config,
+            config: Arc::clone(config),
+            current: Mutex::new(presented.clone()),
             presented,
-            refused,
-            current: Mutex::new(current),
+            refused: !scan.rejected.is_empty() || !unknown.is_empty(),
         }
     }
 
-    /// The slot the layer left in `parts`, or the missing-layer rejection.
+    /// The state the layer left in `parts`, or the missing-layer rejection.
     pub(crate) fn from_parts(parts: &Parts) -> Result<Arc<Self>, SessionRejection> {
         parts
             .extensions
@@ -62,7 +82,7 @@ impl RequestSession {
             .ok_or(SessionRejection::MissingLayer)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Current> {
+    fn lock(&self) -> MutexGuard<'_, Option<BoundSession>> {
         // Never held across an await or user code; poisoning can't leave it inconsistent.
         self.current.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -71,104 +91,81 @@ impl RequestSession {
         &self.config.manager
     }
 
-    /// The ID this request's session has now (after any rotation), if it has one yet.
-    fn current(&self) -> Option<SessionId> {
-        self.lock().id.clone()
+    /// The live session the request came with, if it is still live under the cookie's ID
+    /// (never one started during the request).
+    pub(crate) fn presented_live(&self) -> Option<&BoundSession> {
+        self.presented.as_ref().filter(|session| session.is_live())
     }
 
-    /// The live session's ID, without starting one.
-    pub(crate) fn live_now(&self) -> Option<SessionId> {
-        let id = self.current()?;
-        self.manager().is_started(&id).then_some(id)
+    /// The request's live session, without starting one.
+    pub(crate) fn live_now(&self) -> Option<BoundSession> {
+        self.lock().clone().filter(BoundSession::is_live)
     }
 
-    /// The ID a new session of this request should start under: the pending fresh one, or
-    /// a new fresh one if the current ID has already been used by a session now gone.
+    /// The ID a new session of this request starts under: a fresh one, or the live
+    /// session's (whose start then fails with `AlreadyStarted`).
     pub(crate) fn id_for_start(&self) -> SessionId {
-        let mut current = self.lock();
-        match &current.id {
-            Some(id) if !current.burnt || self.manager().is_started(id) => id.clone(),
-            _ => {
-                let id = SessionId::generate();
-                *current = Current {
-                    id: Some(id.clone()),
-                    burnt: false,
-                };
-                id
-            }
-        }
+        self.live_now()
+            .map_or_else(SessionId::generate, |live| live.id().clone())
     }
 
-    /// Records that `id` now holds a live session (started or rotated to).
-    pub(crate) fn set_live(&self, id: SessionId) {
-        *self.lock() = Current {
-            id: Some(id),
-            burnt: true,
-        };
-    }
-
-    /// Records that the session `ended` is gone; a later start gets a fresh ID.
-    pub(crate) fn set_ended(&self, ended: &SessionId) {
-        let mut current = self.lock();
-        if current.id.as_ref() == Some(ended) {
-            current.burnt = true;
-        }
+    /// Records that `session` is now this request's session (started or rotated to).
+    pub(crate) fn set_current(&self, session: BoundSession) {
+        *self.lock() = Some(session);
     }
 
     /// The live session, started first when auto-start is on.
-    pub(crate) async fn ensure_live(&self) -> Result<SessionId, SessionRejection> {
-        if let Some(id) = self.live_now() {
-            return Ok(id);
+    pub(crate) async fn ensure_live(&self) -> Result<BoundSession, SessionRejection> {
+        match self.live_now() {
+            Some(live) => Ok(live),
+            None => self.auto_start().await,
         }
-        self.auto_start().await
     }
 
-    /// The live session's ID if it takes messages `M`, without starting one: the liveness
-    /// check and the type check are one registry lookup.
-    pub(crate) fn live_now_as<M: Message>(&self) -> Result<Option<SessionId>, SessionRejection> {
-        let Some(id) = self.current() else {
+    /// The live session if it takes messages `M`, without starting one.
+    pub(crate) fn live_now_as<M: Message>(&self) -> Result<Option<BoundSession>, SessionRejection> {
+        let Some(live) = self.live_now() else {
             return Ok(None);
         };
-        match self.manager().lookup::<M>(&id) {
-            Ok(_) => Ok(Some(id)),
+        match live.handle().and_then(|handle| handle.actor::<M>()) {
+            Ok(_) => Ok(Some(live)),
             Err(SessionError::SessionNotFound { .. }) => Ok(None),
             Err(other) => Err(other.into()),
         }
     }
 
     /// As [`ensure_live`](Self::ensure_live), for a session that must take messages `M`.
-    pub(crate) async fn ensure_live_as<M: Message>(&self) -> Result<SessionId, SessionRejection> {
-        if let Some(id) = self.live_now_as::<M>()? {
-            return Ok(id);
+    pub(crate) async fn ensure_live_as<M: Message>(
+        &self,
+    ) -> Result<BoundSession, SessionRejection> {
+        if let Some(live) = self.live_now_as::<M>()? {
+            return Ok(live);
         }
-        let id = self.auto_start().await?;
-        self.manager().lookup::<M>(&id)?;
-        Ok(id)
+        let started = self.auto_start().await?;
+        started.handle()?.actor::<M>()?;
+        Ok(started)
     }
 
-    /// Starts this request's session when auto-start is on.
-    async fn auto_start(&self) -> Result<SessionId, SessionRejection> {
+    /// Starts this request's session when auto-start is on, keeping the handle the start
+    /// returns.
+    async fn auto_start(&self) -> Result<BoundSession, SessionRejection> {
         let Some(auto) = &self.config.auto_start else {
             return Err(SessionRejection::NoSession);
         };
         let id = self.id_for_start();
-        auto.start(self.manager(), &id)
-            .await
-            .map_err(SessionRejection::from)?;
-        self.set_live(id.clone());
-        Ok(id)
+        let handle = auto.start(self.manager(), &id).await?;
+        let started = BoundSession::new(id, handle);
+        self.set_current(started.clone());
+        Ok(started)
     }
 
     /// The `Set-Cookie` header the response needs, if any.
     pub(crate) fn cookie_update(&self) -> Option<HeaderValue> {
-        // The handler has answered: nothing else takes this lock any more.
-        let current = self.lock();
-        let live = current
-            .id
-            .as_ref()
-            .filter(|id| self.manager().is_started(id));
+        let live = self.live_now();
+        let live = live.as_ref().map(BoundSession::id);
+        let presented = self.presented.as_ref().map(BoundSession::id);
         let codec = &self.config.cookie;
-        match (&self.presented, live) {
+        match (presented, live) {
             // Came with it, still has it: nothing to say.
             (Some(presented), Some(id)) if presented == id => None,
             // Started during this request, or rotated to a new ID.

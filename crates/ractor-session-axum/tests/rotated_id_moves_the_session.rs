@@ -3,9 +3,18 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
+use axum::routing::get;
 use common::*;
+use http::{Request, header};
+use ractor_session::{SessionError, SessionId};
+use ractor_session_axum::Session;
+use tokio::sync::Barrier;
+use tower::ServiceExt;
 
 #[tokio::test]
 async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
@@ -100,4 +109,54 @@ async fn live_sockets_of_the_old_id_are_told_rotated_with_4002() {
         401
     );
     server.manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_request_in_flight_during_a_rotation_neither_uses_nor_learns_the_new_id() {
+    let manager = manager(Duration::from_secs(60)).await;
+    // The handler waits at the barrier twice: once extracted, and until the rotation.
+    let barrier = Arc::new(Barrier::new(2));
+    let waits = Arc::clone(&barrier);
+    let app = Router::new()
+        .route(
+            "/slow",
+            get(move |session: Session<CounterMsg>| async move {
+                waits.wait().await;
+                waits.wait().await;
+                match session.call(CounterMsg::Get).await {
+                    Err(SessionError::SessionNotFound { .. }) => "not found".to_owned(),
+                    other => format!("{:?}", other.map_err(|e| e.to_string())),
+                }
+            }),
+        )
+        .layer(layer(&manager));
+    let id = SessionId::generate();
+    manager.start_with(&id, Counter, 0).await.unwrap();
+    let request = Request::get("/slow")
+        .header(header::COOKIE, cookie_header(&sign(id.as_str())))
+        .body(Body::empty())
+        .unwrap();
+    let in_flight = tokio::spawn(app.oneshot(request));
+
+    barrier.wait().await;
+    let new = manager.rotate(&id).unwrap();
+    barrier.wait().await;
+    let response = in_flight.await.unwrap().unwrap();
+
+    let set: Vec<String> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        set.iter().all(|header| !header.contains(new.as_str())),
+        "the new ID leaked to a request that came with the old one: {set:?}"
+    );
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(body, "not found", "the call reached the rotated session");
+    assert!(manager.is_started(&new), "the rotated session lives on");
+    manager.shutdown().await;
 }

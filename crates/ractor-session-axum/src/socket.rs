@@ -1,0 +1,314 @@
+//! A live socket once upgraded: [`LiveMessage`] from the browser, the loop that runs the
+//! socket until it closes or its session ends, and [`LiveEnd`], why the session closed it.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use ractor_session::{EndReason, SessionId};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::bound::BoundSession;
+use crate::live::{LiveError, LiveSockets, Outbound, SocketId};
+use crate::telemetry::{self, TARGET};
+
+/// How long a closing socket waits for the browser's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Close code when a socket falls too far behind (RFC 6455 "Try Again Later").
+const CLOSE_TOO_SLOW: u16 = 1013;
+
+/// Why a live socket was closed by its session, as the browser sees it.
+///
+/// Before the close frame the socket receives the JSON text event
+/// `{"event": "<event_name>", "reason": "<why>"}`.
+///
+/// | variant | event | close code | when |
+/// |---|---|---|---|
+/// | `Expired` | `session_expired` | 4001 | idle expiry, terminate (logout), crash |
+/// | `Rotated` | `rotated` | 4002 | the session moved to a new ID: reconnect |
+/// | `Shutdown` | `shutdown` | 4003 | the server's session manager shut down |
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::EndReason;
+/// use ractor_session_axum::LiveEnd;
+///
+/// let end = LiveEnd::from(&EndReason::Expired);
+/// assert_eq!(end, LiveEnd::Expired);
+/// assert_eq!((end.event_name(), end.close_code()), ("session_expired", 4001));
+/// assert_eq!(LiveEnd::from(&EndReason::Rotated).close_code(), 4002);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LiveEnd {
+    /// The session is over: expired, terminated or crashed.
+    Expired,
+    /// The session lives on under a new ID; the old socket must reconnect.
+    Rotated,
+    /// The server is shutting its sessions down.
+    Shutdown,
+}
+
+impl LiveEnd {
+    /// The close code of [`LiveEnd::Expired`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::EXPIRED_CODE, 4001);
+    /// ```
+    pub const EXPIRED_CODE: u16 = 4001;
+    /// The close code of [`LiveEnd::Rotated`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::ROTATED_CODE, 4002);
+    /// ```
+    pub const ROTATED_CODE: u16 = 4002;
+    /// The close code of [`LiveEnd::Shutdown`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::SHUTDOWN_CODE, 4003);
+    /// ```
+    pub const SHUTDOWN_CODE: u16 = 4003;
+
+    /// The websocket close code (4001, 4002 or 4003).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::Shutdown.close_code(), 4003);
+    /// ```
+    #[must_use]
+    pub fn close_code(self) -> u16 {
+        match self {
+            Self::Expired => Self::EXPIRED_CODE,
+            Self::Rotated => Self::ROTATED_CODE,
+            Self::Shutdown => Self::SHUTDOWN_CODE,
+        }
+    }
+
+    /// The `event` field of the JSON event sent before the close frame.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::Rotated.event_name(), "rotated");
+    /// ```
+    #[must_use]
+    pub fn event_name(self) -> &'static str {
+        match self {
+            Self::Expired => "session_expired",
+            Self::Rotated => "rotated",
+            Self::Shutdown => "shutdown",
+        }
+    }
+
+    fn close_reason(self) -> &'static str {
+        match self {
+            Self::Expired => "session expired",
+            Self::Rotated => "session rotated",
+            Self::Shutdown => "server shutting down",
+        }
+    }
+}
+
+impl From<&EndReason> for LiveEnd {
+    fn from(reason: &EndReason) -> Self {
+        match reason {
+            EndReason::Rotated => Self::Rotated,
+            EndReason::Shutdown => Self::Shutdown,
+            _ => Self::Expired,
+        }
+    }
+}
+
+/// A text message from the browser on a live socket.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_axum::LiveMessage;
+///
+/// async fn handle(message: LiveMessage) {
+///     if message.text() == "ping" {
+///         let _ = message.reply(&serde_json::json!({"event": "pong"}));
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct LiveMessage {
+    session: SessionId,
+    socket: SocketId,
+    text: Utf8Bytes,
+    reply: mpsc::WeakSender<Outbound>,
+}
+
+impl LiveMessage {
+    /// The session of the socket the message came on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// async fn handle(message: ractor_session_axum::LiveMessage) {
+    ///     tracing::debug!(session = %message.session_id().redacted());
+    /// }
+    /// ```
+    #[must_use]
+    pub fn session_id(&self) -> &SessionId {
+        &self.session
+    }
+
+    /// The socket it came on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// async fn handle(message: ractor_session_axum::LiveMessage) {
+    ///     tracing::debug!(socket = %message.socket_id());
+    /// }
+    /// ```
+    #[must_use]
+    pub fn socket_id(&self) -> SocketId {
+        self.socket
+    }
+
+    /// The text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// async fn handle(message: ractor_session_axum::LiveMessage) {
+    ///     let parsed: Result<serde_json::Value, _> = serde_json::from_str(message.text());
+    /// }
+    /// ```
+    #[must_use]
+    pub fn text(&self) -> &str {
+        self.text.as_str()
+    }
+
+    /// Sends `event` as JSON to this socket only.
+    ///
+    /// # Errors
+    ///
+    /// [`LiveError::Serialize`]; [`LiveError::SocketGone`] if the socket has closed or its
+    /// queue is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// async fn handle(message: ractor_session_axum::LiveMessage) {
+    ///     let _ = message.reply(&serde_json::json!({"event": "ack"}));
+    /// }
+    /// ```
+    pub fn reply<T: Serialize + ?Sized>(&self, event: &T) -> Result<(), LiveError> {
+        let text = serde_json::to_string(event)?;
+        let tx = self.reply.upgrade().ok_or(LiveError::SocketGone)?;
+        tx.try_send(Outbound::Text(text.into()))
+            .map_err(|_| LiveError::SocketGone)
+    }
+}
+
+/// Runs one live socket until it closes or its session ends.
+pub(crate) async fn run_socket<H, Fut>(
+    mut socket: WebSocket,
+    live: LiveSockets,
+    bound: BoundSession,
+    mut handler: H,
+) where
+    H: FnMut(LiveMessage) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let session = bound.id().clone();
+    let (registration, mut outbound) = live.register(&session);
+    let mut ended = match bound.watch() {
+        Ok(watch) => watch,
+        // It ended between the upgrade check and now.
+        Err(_) => {
+            close_with(&mut socket, LiveEnd::Expired, "gone").await;
+            return;
+        }
+    };
+    tracing::debug!(target: TARGET, session = %session.redacted(), socket = %registration.id, "live socket open");
+    let cause = loop {
+        tokio::select! {
+            biased;
+            reason = &mut ended => {
+                close_with(&mut socket, LiveEnd::from(&reason), reason.as_str()).await;
+                break LiveEnd::from(&reason).event_name();
+            }
+            event = outbound.recv() => match event {
+                Some(Outbound::Text(text)) => {
+                    if socket.send(Message::Text(text)).await.is_err() {
+                        break "send_failed";
+                    }
+                }
+                None => {
+                    close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow").await;
+                    break "too_slow";
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    handler(LiveMessage {
+                        session: session.clone(),
+                        socket: registration.id,
+                        text,
+                        reply: registration.reply.clone(),
+                    })
+                    .await;
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break "client",
+                Some(Ok(_)) => {}
+            },
+        }
+    };
+    telemetry::live_closed(cause);
+    tracing::debug!(target: TARGET, session = %session.redacted(), socket = %registration.id, cause, "live socket closed");
+    drop(registration);
+}
+
+#[derive(Serialize)]
+struct EndEvent<'a> {
+    event: &'static str,
+    reason: &'a str,
+}
+
+/// Tells the browser why, then closes with the matching code.
+async fn close_with(socket: &mut WebSocket, end: LiveEnd, reason: &str) {
+    let event = EndEvent {
+        event: end.event_name(),
+        reason,
+    };
+    if let Ok(text) = serde_json::to_string(&event) {
+        if socket.send(Message::Text(text.into())).await.is_err() {
+            return;
+        }
+    }
+    close_frame(socket, end.close_code(), end.close_reason()).await;
+}
+
+async fn close_frame(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    // Wait briefly for the browser's close frame so the TCP close is clean.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
