@@ -1,30 +1,34 @@
 //! [`SessionManager`]: the public face of the registry, supervisor and expiry task.
+//!
+//! Each method here is a few lines that hand over to the module that does the work:
+//! `start` (claiming an ID, limits, spawning, registration), `stop` (`terminate` and
+//! `shutdown`), `info` (listings and figures), the registry (lookups, touch, rotation)
+//! and [`SessionHandle`] (calls and casts).
+
+mod info;
+mod start;
+mod stop;
 
 use std::any::{TypeId, type_name};
-use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
 
-use dashmap::DashMap;
-use dashmap::mapref::entry::Entry as MapEntry;
-use ractor::{Actor, ActorCell, ActorId, ActorRef, Message, RpcReplyPort};
-use tokio::sync::Notify;
+use ractor::{Actor, ActorCell, ActorRef, Message, RpcReplyPort};
 use tokio::task::JoinHandle;
-use tokio::time::{Duration, Instant};
+use tokio::time::Duration;
 
 use crate::config::SessionConfig;
 use crate::error::SessionError;
-use crate::expiry::{self, Wheel};
+use crate::expiry;
 use crate::handle::{SessionHandle, typed};
 use crate::id::SessionId;
 use crate::kv::KvSession;
-use crate::limits::{RateLimiter, SlotCounter};
-use crate::registry::{Clock, Entry, Shared, Slot};
-use crate::session::{self, Session};
+use crate::shared::Shared;
 use crate::supervisor::SessionSupervisor;
 use crate::telemetry::{self, short_type_name};
-use crate::watch::{EndReason, SessionWatch};
+use crate::watch::SessionWatch;
+
+pub use info::{SessionInfo, SessionStats};
+use start::IfLive;
 
 /// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
 ///
@@ -67,73 +71,6 @@ struct BackgroundTasks {
     supervisor: JoinHandle<()>,
 }
 
-/// One row of [`SessionManager::list`].
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
-/// manager.start("s1").await?;
-/// let info = &manager.list()[0];
-/// assert_eq!(info.id.as_str(), "s1");
-/// assert_eq!(info.session_type, "KvSession");
-/// assert!(info.last_active >= info.started_at);
-/// # manager.shutdown().await;
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SessionInfo {
-    /// The session's ID.
-    pub id: SessionId,
-    /// Its actor's ID.
-    pub actor_id: ActorId,
-    /// The actor type's name, without its module path.
-    pub session_type: &'static str,
-    /// When it started.
-    pub started_at: SystemTime,
-    /// Its last activity (`call`, `cast`, `touch`, or its start).
-    pub last_active: SystemTime,
-}
-
-/// Figures from [`SessionManager::stats`].
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
-/// manager.start("a").await?;
-/// manager.start("b").await?;
-/// let stats = manager.stats();
-/// assert_eq!(stats.live, 2);
-/// assert_eq!(stats.by_type.get("KvSession"), Some(&2));
-/// assert_eq!(stats.max_sessions, 10_000);
-/// # manager.shutdown().await;
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SessionStats {
-    /// Live sessions.
-    pub live: usize,
-    /// Sessions whose actor is being started right now.
-    pub starting: usize,
-    /// The configured `max_sessions`.
-    pub max_sessions: usize,
-    /// Live sessions per actor type.
-    pub by_type: BTreeMap<&'static str, usize>,
-    /// Entries the registry can hold without growing: its memory scales with this, not
-    /// with `live` (per-session memory is measured by the benchmark package; see
-    /// `docs/performance.md`).
-    pub registry_capacity: usize,
-}
-
 impl SessionManager {
     /// Validates `config`, then starts the supervisor and the expiry task.
     ///
@@ -142,7 +79,7 @@ impl SessionManager {
     /// # Errors
     ///
     /// [`SessionError::InvalidConfig`] for a bad configuration;
-    /// [`SessionError::StartFailed`] if the supervisor actor could not start.
+    /// [`SessionError::SupervisorFailed`] if the supervisor actor could not start.
     ///
     /// # Examples
     ///
@@ -165,26 +102,12 @@ impl SessionManager {
         telemetry::describe();
         let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
             .await
-            .map_err(|source| SessionError::StartFailed {
-                id: SessionId::parse("supervisor").expect("a valid literal ID"),
-                source,
-            })?;
-        let wheel_wake = Arc::new(Notify::new());
-        let shared = Arc::new(Shared {
-            registry: DashMap::new(),
-            slots: SlotCounter::new(config.max_sessions),
-            rate: config.effective_rate_limit().map(RateLimiter::new),
-            clock: Clock::new(),
-            wheel: Mutex::new(Wheel::new(&config)),
-            wheel_wake: Arc::clone(&wheel_wake),
-            start_done: Notify::new(),
-            idle_ms: config.idle_timeout.as_millis() as u64,
-            lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
-            supervisor: supervisor.get_cell(),
-            shutting_down: Default::default(),
-            config,
-        });
-        let expiry_task = tokio::spawn(expiry::run(Arc::downgrade(&shared), wheel_wake));
+            .map_err(|source| SessionError::SupervisorFailed { source })?;
+        let shared = Arc::new(Shared::new(config, supervisor.get_cell()));
+        let expiry_task = tokio::spawn(expiry::run(
+            Arc::downgrade(&shared),
+            Arc::clone(&shared.expiry_wake),
+        ));
         Ok(Self {
             shared,
             tasks: Arc::new(Mutex::new(Some(BackgroundTasks {
@@ -241,7 +164,7 @@ impl SessionManager {
     /// Starts `actor` as the session `id`, with `args` for its `pre_start`.
     ///
     /// The actor is linked to the manager's supervisor; if it panics or fails, only this
-    /// session ends (as [`EndReason::Crashed`]) and it is not restarted.
+    /// session ends (as [`EndReason::Crashed`](crate::EndReason::Crashed)) and it is not restarted.
     ///
     /// # Errors
     ///
@@ -295,7 +218,8 @@ impl SessionManager {
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
         let id = SessionId::parse(id.as_ref())?;
-        let entry = self.start_entry(id, move || (actor, args), false).await?;
+        let make = move || (actor, args);
+        let entry = start::start(&self.shared, id, make, IfLive::Refuse).await?;
         typed(&entry)
     }
 
@@ -384,119 +308,14 @@ impl SessionManager {
         make: impl FnOnce() -> (A, A::Arguments),
     ) -> Result<SessionHandle, SessionError> {
         let id = id.as_ref();
-        let entry = match self.shared.lookup(id) {
+        let entry = match self.shared.registry.lookup(id) {
             Ok(entry) => entry,
             Err(_) => {
                 let id = SessionId::parse(id)?;
-                self.start_entry(id, make, true).await?
+                start::start(&self.shared, id, make, IfLive::Return).await?
             }
         };
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
-    }
-
-    async fn start_entry<A: Actor>(
-        &self,
-        id: SessionId,
-        make: impl FnOnce() -> (A, A::Arguments),
-        or_get: bool,
-    ) -> Result<Arc<Entry>, SessionError> {
-        let session_type = short_type_name(type_name::<A>());
-        let gate = loop {
-            if self.shared.shutting_down.load(Ordering::SeqCst) {
-                return Err(SessionError::ManagerShutdown);
-            }
-            // Created before looking, so a start finishing in between is not missed.
-            let start_done = self.shared.start_done.notified();
-            let existing = match self.shared.registry.entry(id.clone()) {
-                MapEntry::Occupied(occupied) => occupied.get().clone(),
-                MapEntry::Vacant(vacant) => {
-                    // Both checks happen under the registry shard's lock, so the slot is
-                    // ours alone; refused attempts take neither a slot nor a token.
-                    if !self.shared.slots.try_reserve() {
-                        telemetry::start_error(id.redacted(), session_type, "session_limit");
-                        return Err(SessionError::SessionLimitReached {
-                            max: self.shared.slots.max(),
-                        });
-                    }
-                    if let Some(rate) = &self.shared.rate {
-                        if !rate.try_acquire() {
-                            self.shared.slots.release();
-                            telemetry::rate_limited(id.redacted(), rate.per_minute());
-                            telemetry::start_error(id.redacted(), session_type, "rate_limit");
-                            return Err(SessionError::RateLimitExceeded {
-                                limit: rate.per_minute(),
-                            });
-                        }
-                    }
-                    vacant.insert(Slot::Starting);
-                    break StartGate {
-                        shared: &self.shared,
-                        id: &id,
-                        done: false,
-                    };
-                }
-            };
-            match existing {
-                Slot::Live(entry) if or_get => return Ok(entry),
-                Slot::Live(entry) => {
-                    let actor = entry
-                        .actor
-                        .get()
-                        .cloned()
-                        .expect("live entries have an actor");
-                    return Err(SessionError::AlreadyStarted { id, actor });
-                }
-                // Another task is starting this ID: wait until it is done, then look again.
-                Slot::Starting => start_done.await,
-            }
-        };
-        // Checked again now that the `Starting` slot is in the registry: either `shutdown`
-        // (which sets the flag, then waits for every `Starting` slot) sees the slot and
-        // waits for this start to finish, or this sees the flag. Checking only before
-        // taking the slot let a session start after `shutdown` had stopped the others,
-        // never told `Shutdown` and possibly left running.
-        if self.shared.shutting_down.load(Ordering::SeqCst) {
-            return Err(SessionError::ManagerShutdown);
-        }
-
-        let began = Instant::now();
-        let entry = Entry::new(
-            id.clone(),
-            TypeId::of::<A::Msg>(),
-            session_type,
-            &self.shared,
-        );
-        let (actor, args) = make();
-        let session = Session {
-            inner: actor,
-            entry: Arc::clone(&entry),
-        };
-        let spawned =
-            Actor::spawn_linked(None, session, args, self.shared.supervisor.clone()).await;
-        match spawned {
-            Ok((actor, _task)) => {
-                let _ = entry.actor.set(actor.get_cell());
-                // The idle timeout runs from the moment the session is live, not from when
-                // its start began: a slow `pre_start` must not eat into it.
-                let live_at = Instant::now();
-                entry.touch_at(&self.shared.clock, live_at);
-                self.shared.register(&id, &entry);
-                gate.succeed();
-                expiry::arm_new(&self.shared, &entry);
-                telemetry::started(
-                    id.redacted(),
-                    session_type,
-                    live_at.saturating_duration_since(began),
-                );
-                telemetry::live(self.shared.slots.live());
-                Ok(entry)
-            }
-            Err(source) => {
-                telemetry::start_error(id.redacted(), session_type, "start_failed");
-                drop(gate);
-                Err(SessionError::StartFailed { id, source })
-            }
-        }
     }
 
     /// Whether a session with this ID is live. A malformed ID is simply not live.
@@ -521,7 +340,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn is_started(&self, id: impl AsRef<str>) -> bool {
-        self.shared.peek(id.as_ref(), |_| ()).is_some()
+        self.shared.registry.peek(id.as_ref(), |_| ()).is_some()
     }
 
     /// The live session's actor, typed by its message type `M`.
@@ -552,8 +371,9 @@ impl SessionManager {
     pub fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
         let id = id.as_ref();
         self.shared
+            .registry
             .peek(id, typed)
-            .unwrap_or_else(|| Err(self.shared.not_found(id)))
+            .unwrap_or_else(|| Err(SessionError::not_found(id)))
     }
 
     /// A handle on the live session `id`, found by one registry lookup: its calls, casts,
@@ -580,7 +400,7 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn session(&self, id: impl AsRef<str>) -> Result<SessionHandle, SessionError> {
-        let (entry, _) = self.shared.lookup_at(id.as_ref())?;
+        let entry = self.shared.registry.lookup(id.as_ref())?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 
@@ -702,13 +522,13 @@ impl SessionManager {
     /// ```
     pub fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         let id = id.as_ref();
-        let clock = &self.shared.clock;
-        self.shared
-            .with_live(id, |entry, now| entry.touch_at(clock, now))
-            .ok_or_else(|| self.shared.not_found(id))
+        let registry = &self.shared.registry;
+        registry
+            .with_live(id, |entry, now| entry.touch_at(&registry.clock, now))
+            .ok_or_else(|| SessionError::not_found(id))
     }
 
-    /// Stops the session gracefully: it leaves the registry at once (its slot is free
+    /// Stops the session gracefully: it leaves the registry at once (its place under `max_sessions` is free
     /// again), then its actor finishes the message in hand and runs `post_stop`; this
     /// returns when it has. An actor that takes longer than
     /// [`stop_timeout`](SessionConfig::stop_timeout) is killed.
@@ -736,45 +556,12 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
-        let entry = self.shared.lookup(id.as_ref())?;
-        if !self.shared.deregister_for(&entry, EndReason::Terminated) {
-            // Someone else (expiry, a crash, another terminate) got there first.
-            return Err(self.shared.not_found(id.as_ref()));
-        }
-        if session::is_current(&entry) {
-            // Waiting here would wait for ourselves until `stop_timeout`, then kill the
-            // actor mid-handler without `post_stop`. Its `post_stop` finishes the entry.
-            if let Some(actor) = entry.actor.get() {
-                actor.stop(None);
-            }
-            return Ok(());
-        }
-        self.stop_actor(&entry).await;
-        entry.finish(EndReason::Terminated);
-        Ok(())
-    }
-
-    async fn stop_actor(&self, entry: &Entry) {
-        let Some(actor) = entry.actor.get() else {
-            return;
-        };
-        let timeout = self.shared.config.stop_timeout;
-        if actor.stop_and_wait(None, Some(timeout)).await.is_err() {
-            if actor.get_status() == ractor::ActorStatus::Stopped {
-                return;
-            }
-            telemetry::cleanup_error(
-                entry.id().redacted(),
-                entry.session_type,
-                "stop timed out; actor killed",
-            );
-            let _ = actor.kill_and_wait(Some(timeout)).await;
-        }
+        stop::terminate(&self.shared, id.as_ref()).await
     }
 
     /// Moves the live session `id` to a freshly generated ID and returns it; `id` stops
     /// resolving at once. Use it after login or any change of privilege (OWASP). Watchers
-    /// of the old ID are told [`EndReason::Rotated`]; the actor and its state carry on.
+    /// of the old ID are told [`EndReason::Rotated`](crate::EndReason::Rotated); the actor and its state carry on.
     ///
     /// # Errors
     ///
@@ -795,10 +582,10 @@ impl SessionManager {
     /// # }
     /// ```
     pub fn rotate(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
-        self.shared.rotate(id.as_ref())
+        self.shared.registry.rotate(id.as_ref())
     }
 
-    /// A future that resolves with the [`EndReason`] when the session ends.
+    /// A future that resolves with the [`EndReason`](crate::EndReason) when the session ends.
     ///
     /// # Errors
     ///
@@ -820,7 +607,7 @@ impl SessionManager {
     /// ```
     pub fn watch(&self, id: impl AsRef<str>) -> Result<SessionWatch, SessionError> {
         let id = id.as_ref();
-        Ok(self.shared.lookup(id)?.watch(id))
+        Ok(self.shared.registry.lookup(id)?.watch(id))
     }
 
     /// Every live session.
@@ -842,7 +629,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn list(&self) -> Vec<SessionInfo> {
-        self.list_where(|_| true)
+        info::list(&self.shared.registry, |_| true)
     }
 
     /// Live sessions whose actor is of type `A`.
@@ -864,28 +651,9 @@ impl SessionManager {
     pub fn list_by_type<A: Actor>(&self) -> Vec<SessionInfo> {
         let name = short_type_name(type_name::<A>());
         let msg = TypeId::of::<A::Msg>();
-        self.list_where(|entry| entry.type_id == msg && entry.session_type == name)
-    }
-
-    fn list_where(&self, keep: impl Fn(&Entry) -> bool) -> Vec<SessionInfo> {
-        self.shared
-            .registry
-            .iter()
-            .filter_map(|item| match item.value() {
-                Slot::Live(entry) if keep(entry) => {
-                    let actor = entry.actor.get()?;
-                    let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
-                    Some(SessionInfo {
-                        id: item.key().clone(),
-                        actor_id: actor.get_id(),
-                        session_type: entry.session_type,
-                        started_at: entry.started_at,
-                        last_active: entry.started_at + Duration::from_millis(active_for),
-                    })
-                }
-                _ => None,
-            })
-            .collect()
+        info::list(&self.shared.registry, |entry| {
+            entry.type_id == msg && entry.session_type == name
+        })
     }
 
     /// Live sessions.
@@ -904,7 +672,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn count(&self) -> usize {
-        self.shared.slots.live()
+        self.shared.registry.limit.live()
     }
 
     /// Counts and capacity figures; see [`SessionStats`].
@@ -922,31 +690,13 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        let mut by_type = BTreeMap::new();
-        let mut live = 0;
-        let mut starting = 0;
-        for item in &self.shared.registry {
-            match item.value() {
-                Slot::Live(entry) => {
-                    live += 1;
-                    *by_type.entry(entry.session_type).or_insert(0) += 1;
-                }
-                Slot::Starting => starting += 1,
-            }
-        }
-        SessionStats {
-            live,
-            starting,
-            max_sessions: self.shared.slots.max(),
-            by_type,
-            registry_capacity: self.shared.registry.capacity(),
-        }
+        info::stats(&self.shared.registry)
     }
 
     /// Stops every session gracefully and then the manager itself.
     ///
     /// New starts are refused from the first moment. Every session's actor finishes its
-    /// message in hand and runs `post_stop`; watchers are told [`EndReason::Shutdown`];
+    /// message in hand and runs `post_stop`; watchers are told [`EndReason::Shutdown`](crate::EndReason::Shutdown);
     /// an actor still running after [`stop_timeout`](SessionConfig::stop_timeout) is
     /// killed. When this returns the registry is empty and the supervisor and expiry task
     /// have exited. Calling it again does nothing more.
@@ -966,67 +716,7 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn shutdown(&self) {
-        self.shared.shutting_down.store(true, Ordering::SeqCst);
-        // Starts already under way finish first (later ones see the flag and give up), so
-        // that the sessions they start are stopped below like every other. A `pre_start`
-        // that takes longer than `stop_timeout` is not waited for: its actor then fails
-        // to link to the stopped supervisor and its start fails.
-        let timeout = self.shared.config.stop_timeout;
-        let _ = tokio::time::timeout(timeout, self.wait_for_starts()).await;
-        let entries = self.live_entries();
-        for entry in &entries {
-            entry.request_stop(EndReason::Shutdown);
-        }
-        self.shared
-            .supervisor
-            .stop_children_and_wait(Some("shutdown".to_owned()), Some(timeout))
-            .await;
-        // Whatever is still registered did not stop in time (or started meanwhile).
-        for entry in self.live_entries() {
-            entry.request_stop(EndReason::Shutdown);
-            self.stop_actor(&entry).await;
-            entry.finish(EndReason::Shutdown);
-        }
-        let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(tasks) = tasks {
-            let _ = self
-                .shared
-                .supervisor
-                .stop_and_wait(None, Some(timeout))
-                .await;
-            let _ = tasks.supervisor.await;
-            tasks.expiry.abort();
-            let _ = tasks.expiry.await;
-        }
-        telemetry::live(self.shared.slots.live());
-    }
-
-    async fn wait_for_starts(&self) {
-        loop {
-            // Created before looking, so a start finishing in between is not missed.
-            let start_done = self.shared.start_done.notified();
-            let starting = self
-                .shared
-                .registry
-                .iter()
-                .any(|item| matches!(item.value(), Slot::Starting));
-            if !starting {
-                return;
-            }
-            // Resolves when some starter is done: started, failed or cancelled.
-            start_done.await;
-        }
-    }
-
-    fn live_entries(&self) -> Vec<Arc<Entry>> {
-        self.shared
-            .registry
-            .iter()
-            .filter_map(|item| match item.value() {
-                Slot::Live(entry) => Some(Arc::clone(entry)),
-                Slot::Starting => None,
-            })
-            .collect()
+        stop::shutdown(&self.shared, &self.tasks).await;
     }
 
     /// The supervisor all sessions are linked to, for linking further actors of your own.
@@ -1046,35 +736,5 @@ impl SessionManager {
     #[must_use]
     pub fn supervisor(&self) -> &ActorCell {
         &self.shared.supervisor
-    }
-}
-
-/// Holds an ID's `Starting` slot, its `max_sessions` slot and its rate-limit token while
-/// the actor spawns. Dropped without `succeed` (a failed spawn, or the start future
-/// cancelled), it gives all three back; either way waiters are woken.
-struct StartGate<'a> {
-    shared: &'a Shared,
-    id: &'a SessionId,
-    done: bool,
-}
-
-impl StartGate<'_> {
-    fn succeed(mut self) {
-        self.done = true;
-    }
-}
-
-impl Drop for StartGate<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            self.shared
-                .registry
-                .remove_if(self.id, |_, slot| matches!(slot, Slot::Starting));
-            self.shared.slots.release();
-            if let Some(rate) = &self.shared.rate {
-                rate.refund();
-            }
-        }
-        self.shared.start_done.notify_waiters();
     }
 }
