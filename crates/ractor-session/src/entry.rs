@@ -214,3 +214,122 @@ impl WheelItem for Entry {
         &self.wheel_position
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    fn entry(lifetime_ms: Option<u64>) -> Entry {
+        let id = SessionId::parse("s1").unwrap();
+        Entry::new(id, TypeId::of::<()>(), "Test", &Clock::new(), lifetime_ms)
+    }
+
+    fn ended_with(entry: &Entry, fallback: EndReason) -> EndReason {
+        let watch = entry.watch("s1");
+        assert!(entry.claim_end());
+        entry.finish(fallback, None);
+        watch.now_or_never().expect("told at once")
+    }
+
+    #[test]
+    fn the_deadline_is_the_earlier_of_idle_and_lifetime() {
+        let bounded = entry(Some(1_000));
+        let start = bounded.started_ms;
+        assert_eq!(bounded.deadline_ms(500), start + 500);
+        assert_eq!(bounded.deadline_ms(5_000), start + 1_000);
+        let unbounded = entry(None);
+        assert_eq!(unbounded.deadline_ms(5_000), unbounded.started_ms + 5_000);
+        assert_eq!(unbounded.deadline_ms(u64::MAX), u64::MAX);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn activity_moves_the_idle_deadline_but_not_the_lifetime() {
+        let clock = Clock::new();
+        let id = SessionId::parse("s1").unwrap();
+        let entry = Entry::new(id, TypeId::of::<()>(), "Test", &clock, Some(1_000));
+        tokio::time::advance(Duration::from_millis(700)).await;
+        entry.touch_at(&clock, Instant::now());
+        assert_eq!(entry.last_active_ms(), 700);
+        assert_eq!(entry.deadline_ms(200), 900);
+        assert_eq!(entry.deadline_ms(500), 1_000);
+    }
+
+    #[test]
+    fn the_end_is_claimed_once() {
+        let entry = entry(None);
+        assert!(!entry.is_ended());
+        assert!(entry.claim_end());
+        assert!(!entry.claim_end());
+        assert!(entry.is_ended());
+    }
+
+    #[test]
+    fn registration_is_taken_back_once() {
+        let entry = entry(None);
+        assert!(!entry.take_registered());
+        entry.mark_registered();
+        assert!(entry.is_registered());
+        assert!(entry.take_registered());
+        assert!(!entry.take_registered());
+        assert!(!entry.is_registered());
+    }
+
+    #[test]
+    fn the_first_requested_reason_is_told_unless_replaced() {
+        let first = entry(None);
+        first.request_stop(EndReason::Shutdown);
+        first.request_stop(EndReason::Expired);
+        assert_eq!(
+            ended_with(&first, EndReason::Terminated),
+            EndReason::Shutdown
+        );
+
+        let replaced = entry(None);
+        replaced.request_stop(EndReason::Shutdown);
+        replaced.stop_for(EndReason::Expired);
+        assert_eq!(
+            ended_with(&replaced, EndReason::Terminated),
+            EndReason::Expired
+        );
+
+        let unasked = entry(None);
+        assert_eq!(
+            ended_with(&unasked, EndReason::Terminated),
+            EndReason::Terminated
+        );
+    }
+
+    #[test]
+    fn a_crash_outranks_a_requested_stop() {
+        let entry = entry(None);
+        entry.request_stop(EndReason::Expired);
+        let crashed = EndReason::Crashed("boom".into());
+        assert_eq!(ended_with(&entry, crashed.clone()), crashed);
+    }
+
+    #[test]
+    fn a_watch_made_after_the_end_is_ready_with_its_reason() {
+        let entry = entry(None);
+        entry.request_stop(EndReason::Expired);
+        ended_with(&entry, EndReason::Terminated);
+        assert_eq!(entry.watch("s1").now_or_never(), Some(EndReason::Expired));
+    }
+
+    #[test]
+    fn watchers_of_a_rotated_id_are_told_rotated() {
+        let entry = entry(None);
+        let before = entry.watch("s1");
+        *entry.lock_id() = SessionId::parse("s2").unwrap();
+        entry.notify_rotated();
+        assert_eq!(before.now_or_never(), Some(EndReason::Rotated));
+        // Asked for under the old ID after the move: nothing left to wait for.
+        assert_eq!(entry.watch("s1").now_or_never(), Some(EndReason::Rotated));
+        // Under the new ID, a watch waits for the end.
+        let after = entry.watch("s2");
+        assert!(entry.claim_end());
+        entry.finish(EndReason::Terminated, None);
+        assert_eq!(after.now_or_never(), Some(EndReason::Terminated));
+    }
+}

@@ -282,3 +282,123 @@ pub(crate) fn end(registry: Option<&Registry>, entry: &Arc<Entry>, fallback: End
     }
     entry.finish(fallback, registry.map(|registry| &registry.clock));
 }
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use tokio::time::Duration;
+
+    use super::*;
+
+    fn registry() -> Registry {
+        let config = SessionConfig::default()
+            .with_max_sessions(2)
+            .with_idle_timeout(Duration::from_secs(10));
+        Registry::new(&config)
+    }
+
+    /// Registers a new entry under `id` as a start does: a place first, then the entry.
+    fn start(registry: &Registry, id: &str) -> Arc<Entry> {
+        let id = SessionId::parse(id).unwrap();
+        assert!(registry.limit.try_reserve());
+        let entry = Arc::new(Entry::new(
+            id.clone(),
+            TypeId::of::<()>(),
+            "Test",
+            &registry.clock,
+            registry.lifetime_ms,
+        ));
+        registry.register(&id, &entry);
+        entry
+    }
+
+    #[test]
+    fn a_registered_entry_is_found_until_deregistered() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        assert!(Arc::ptr_eq(&registry.lookup("s1").unwrap(), &entry));
+        assert_eq!(registry.peek("s1", |e| e.session_type), Some("Test"));
+        assert_eq!(registry.limit.live(), 1);
+
+        assert!(registry.deregister(&entry));
+        assert!(!registry.deregister(&entry), "the first call wins");
+        assert!(!entry.is_registered());
+        assert!(matches!(
+            registry.lookup("s1"),
+            Err(SessionError::SessionNotFound { .. })
+        ));
+        assert_eq!(registry.limit.live(), 0, "its place is given back once");
+    }
+
+    #[test]
+    fn a_starting_registration_is_not_a_live_session() {
+        let registry = registry();
+        let id = SessionId::parse("s1").unwrap();
+        if let MapEntry::Vacant(vacant) = registry.entry(id.clone()) {
+            vacant.insert(Registration::Starting);
+        }
+        assert!(registry.any_starting());
+        assert!(registry.lookup("s1").is_err());
+        assert!(registry.peek("s1", |_| ()).is_none());
+        registry.remove_starting(&id);
+        assert!(!registry.any_starting());
+    }
+
+    #[test]
+    fn an_entry_whose_end_was_claimed_is_deregistered_as_it_registers() {
+        let registry = registry();
+        let id = SessionId::parse("s1").unwrap();
+        assert!(registry.limit.try_reserve());
+        let entry = Arc::new(Entry::new(
+            id.clone(),
+            TypeId::of::<()>(),
+            "Test",
+            &registry.clock,
+            None,
+        ));
+        // The actor stopped between its spawn and its registration.
+        end(Some(&registry), &entry, EndReason::Terminated);
+        registry.register(&id, &entry);
+        assert!(!entry.is_registered());
+        assert!(registry.lookup("s1").is_err());
+        assert_eq!(registry.limit.live(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lookup_past_the_deadline_expires_the_session() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        registry
+            .lock_wheel()
+            .arm(&entry, entry.deadline_ms(registry.idle_ms));
+        let watch = entry.watch("s1");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(registry.with_live("s1", |_, _| ()).is_none());
+        assert!(!entry.is_registered());
+        assert!(registry.lookup("s1").is_err());
+        assert_eq!(registry.limit.live(), 0);
+        assert_eq!(registry.lock_wheel().len(), 0, "out of the wheel too");
+        // Its watchers hear `Expired` once the actor has stopped and the end is reported.
+        end(Some(&registry), &entry, EndReason::Terminated);
+        assert_eq!(watch.await, EndReason::Expired);
+    }
+
+    #[test]
+    fn rotation_moves_the_entry_and_the_old_id_stops_resolving() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        let new = registry.rotate("s1").unwrap();
+        assert!(registry.lookup("s1").is_err());
+        assert!(Arc::ptr_eq(&registry.lookup(new.as_str()).unwrap(), &entry));
+        assert_eq!(entry.id(), new);
+        assert!(
+            registry.rotate("s1").is_err(),
+            "the old ID names nothing now"
+        );
+        // Deregistration finds the entry under its new ID.
+        assert!(registry.deregister(&entry));
+        assert!(registry.lookup(new.as_str()).is_err());
+        assert!(registry.live_entries().is_empty());
+    }
+}

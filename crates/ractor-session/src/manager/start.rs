@@ -201,3 +201,33 @@ impl Drop for StartGate<'_> {
         self.shared.start_done.notify_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[cfg(feature = "test-util")]
+    #[tokio::test(flavor = "current_thread")]
+    async fn claiming_an_id_to_start_it_counts_as_a_registry_lookup() {
+        use crate::test_util::registry_lookups;
+        use crate::{KvSession, SessionManager};
+
+        let manager = SessionManager::spawn(Default::default()).await.unwrap();
+        let make = || (KvSession, Default::default());
+
+        let before = registry_lookups();
+        manager.start("s1").await.unwrap();
+        assert_eq!(registry_lookups() - before, 1, "the claim of the ID");
+
+        let before = registry_lookups();
+        manager.get_or_start_session_with("s2", make).await.unwrap();
+        assert_eq!(registry_lookups() - before, 2, "a miss, then the claim");
+
+        let before = registry_lookups();
+        manager.get_or_start_session_with("s2", make).await.unwrap();
+        assert_eq!(registry_lookups() - before, 1, "found live at once");
+
+        let before = registry_lookups();
+        assert!(manager.start("s2").await.is_err());
+        assert_eq!(registry_lookups() - before, 1, "the claim finds it live");
+        manager.shutdown().await;
+    }
+}
