@@ -104,7 +104,7 @@ impl SessionManager {
     }
 
     /// Sends a request built by `builder` and waits for the reply, up to the configured
-    /// [`call_timeout`](SessionConfig::call_timeout). Counts as activity.
+    /// [`call_timeout`](crate::SessionConfig::call_timeout). Counts as activity.
     ///
     /// # Errors
     ///
