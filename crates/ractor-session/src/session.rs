@@ -88,6 +88,11 @@ pub(crate) struct SessionActor<A> {
 impl<A> SessionActor<A> {
     /// The actor has stopped (or is about to, after an error): ends the session once.
     fn end(&self, fallback: EndReason) {
+        if self.entry.is_ended() {
+            // Already ended (`post_stop` ran, and this is `Drop`): no need to reach the
+            // manager. `registry::end` would find the end claimed and do nothing.
+            return;
+        }
         let shared = self.shared.upgrade();
         registry::end(
             shared.as_deref().map(|shared| &shared.registry),
