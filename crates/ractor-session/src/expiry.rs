@@ -103,3 +103,48 @@ async fn sweep(registry: &Registry, now_ms: u64) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SessionConfig;
+    use crate::registry::test_support::start;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sweep_expires_idle_entries_and_re_arms_active_ones() {
+        let config = SessionConfig::default().with_idle_timeout(Duration::from_secs(1));
+        let registry = Registry::new(&config);
+        let idle = start(&registry, "idle");
+        let active = start(&registry, "active");
+        for entry in [&idle, &active] {
+            registry
+                .lock_wheel()
+                .arm(entry, entry.deadline_ms(registry.idle_ms));
+        }
+        tokio::time::advance(Duration::from_millis(600)).await;
+        active.touch_at(&registry.clock, Instant::now());
+        tokio::time::advance(Duration::from_millis(400)).await;
+
+        sweep(&registry, registry.clock.now_ms()).await;
+        assert!(!idle.is_registered(), "idle for its whole timeout");
+        assert!(registry.lookup("idle").is_err());
+        assert!(active.is_registered(), "its activity moved its deadline");
+        let mut wheel = registry.lock_wheel();
+        assert_eq!(wheel.len(), 1, "only the active entry is armed again");
+        assert_eq!(wheel.sleep_until_next_due(), Some(1_600));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_sweep_before_any_deadline_changes_nothing() {
+        let config = SessionConfig::default().with_idle_timeout(Duration::from_secs(1));
+        let registry = Registry::new(&config);
+        let entry = start(&registry, "s1");
+        registry
+            .lock_wheel()
+            .arm(&entry, entry.deadline_ms(registry.idle_ms));
+        tokio::time::advance(Duration::from_millis(999)).await;
+        sweep(&registry, registry.clock.now_ms()).await;
+        assert!(entry.is_registered());
+        assert_eq!(registry.lock_wheel().len(), 1);
+    }
+}

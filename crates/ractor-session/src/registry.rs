@@ -283,23 +283,18 @@ pub(crate) fn end(registry: Option<&Registry>, entry: &Arc<Entry>, fallback: End
     entry.finish(fallback, registry.map(|registry| &registry.clock));
 }
 
+/// Registered entries without actors, for unit tests of the registry and of expiry.
 #[cfg(test)]
-mod tests {
+pub(crate) mod test_support {
     use std::any::TypeId;
+    use std::sync::Arc;
 
-    use tokio::time::Duration;
-
-    use super::*;
-
-    fn registry() -> Registry {
-        let config = SessionConfig::default()
-            .with_max_sessions(2)
-            .with_idle_timeout(Duration::from_secs(10));
-        Registry::new(&config)
-    }
+    use super::Registry;
+    use crate::entry::Entry;
+    use crate::id::SessionId;
 
     /// Registers a new entry under `id` as a start does: a place first, then the entry.
-    fn start(registry: &Registry, id: &str) -> Arc<Entry> {
+    pub(crate) fn start(registry: &Registry, id: &str) -> Arc<Entry> {
         let id = SessionId::parse(id).unwrap();
         assert!(registry.limit.try_reserve());
         let entry = Arc::new(Entry::new(
@@ -311,6 +306,23 @@ mod tests {
         ));
         registry.register(&id, &entry);
         entry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::any::TypeId;
+
+    use tokio::time::Duration;
+
+    use super::test_support::start;
+    use super::*;
+
+    fn registry() -> Registry {
+        let config = SessionConfig::default()
+            .with_max_sessions(2)
+            .with_idle_timeout(Duration::from_secs(10));
+        Registry::new(&config)
     }
 
     #[test]
