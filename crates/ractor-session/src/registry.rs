@@ -293,29 +293,32 @@ pub(crate) mod test_support {
     use crate::entry::Entry;
     use crate::id::SessionId;
 
-    /// Registers a new entry under `id` as a start does: a place first, then the entry.
-    pub(crate) fn start(registry: &Registry, id: &str) -> Arc<Entry> {
+    /// A new entry for `id`, with its place under `max_sessions` reserved, not registered.
+    pub(crate) fn reserve(registry: &Registry, id: &str) -> Arc<Entry> {
         let id = SessionId::parse(id).unwrap();
         assert!(registry.limit.try_reserve());
-        let entry = Arc::new(Entry::new(
-            id.clone(),
+        Arc::new(Entry::new(
+            id,
             TypeId::of::<()>(),
             "Test",
             &registry.clock,
             registry.lifetime_ms,
-        ));
-        registry.register(&id, &entry);
+        ))
+    }
+
+    /// Registers a new entry under `id` as a start does: a place first, then the entry.
+    pub(crate) fn start(registry: &Registry, id: &str) -> Arc<Entry> {
+        let entry = reserve(registry, id);
+        registry.register(&entry.id(), &entry);
         entry
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::any::TypeId;
-
     use tokio::time::Duration;
 
-    use super::test_support::start;
+    use super::test_support::{reserve, start};
     use super::*;
 
     fn registry() -> Registry {
@@ -360,18 +363,10 @@ mod tests {
     #[test]
     fn an_entry_whose_end_was_claimed_is_deregistered_as_it_registers() {
         let registry = registry();
-        let id = SessionId::parse("s1").unwrap();
-        assert!(registry.limit.try_reserve());
-        let entry = Arc::new(Entry::new(
-            id.clone(),
-            TypeId::of::<()>(),
-            "Test",
-            &registry.clock,
-            None,
-        ));
+        let entry = reserve(&registry, "s1");
         // The actor stopped between its spawn and its registration.
         end(Some(&registry), &entry, EndReason::Terminated);
-        registry.register(&id, &entry);
+        registry.register(&entry.id(), &entry);
         assert!(!entry.is_registered());
         assert!(registry.lookup("s1").is_err());
         assert_eq!(registry.limit.live(), 0);
