@@ -123,6 +123,14 @@ pub enum SessionError {
         source: ractor::SpawnErr,
     },
 
+    /// The manager's supervisor actor, which every session is linked to, failed to start.
+    #[error("Failed to start the session supervisor: {source}")]
+    SupervisorFailed {
+        /// The spawn error.
+        #[source]
+        source: ractor::SpawnErr,
+    },
+
     /// The configuration is invalid.
     #[error("Invalid session configuration: `{field}` {reason}")]
     InvalidConfig {
@@ -138,6 +146,14 @@ pub enum SessionError {
 }
 
 impl SessionError {
+    /// `SessionNotFound` for `id`, or `InvalidSessionId` when `id` is malformed.
+    pub(crate) fn not_found(id: &str) -> Self {
+        match SessionId::parse(id) {
+            Ok(id) => Self::SessionNotFound { id },
+            Err(invalid) => invalid.into(),
+        }
+    }
+
     /// For [`SessionError::AlreadyStarted`], the live session's actor as a typed reference.
     ///
     /// Returns `None` for other errors, or when the live actor takes another message type.
@@ -208,6 +224,32 @@ mod tests {
             SessionError::from(invalid).to_string(),
             r#"Invalid session ID format: "invalid@session""#
         );
+    }
+
+    #[test]
+    fn a_supervisor_that_fails_to_start_is_not_called_a_session() {
+        use std::error::Error as _;
+        let err = SessionError::SupervisorFailed {
+            source: ractor::SpawnErr::StartupFailed("no runtime".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "Failed to start the session supervisor: Actor panicked during startup 'no runtime'"
+        );
+        let source = err.source().expect("the spawn error is kept");
+        assert!(source.downcast_ref::<ractor::SpawnErr>().is_some());
+    }
+
+    #[test]
+    fn not_found_tells_a_missing_id_from_a_malformed_one() {
+        assert!(matches!(
+            SessionError::not_found("abc"),
+            SessionError::SessionNotFound { id } if id.as_str() == "abc"
+        ));
+        assert!(matches!(
+            SessionError::not_found("not valid"),
+            SessionError::InvalidSessionId(_)
+        ));
     }
 
     #[test]

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
 use tokio::time::{Duration, Instant};
 
+use crate::entry::Entry;
 use crate::error::{ReplyDropped, SessionError};
 use crate::id::SessionId;
-use crate::registry::{Entry, Shared};
+use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::SessionWatch;
 
@@ -192,7 +193,7 @@ impl SessionHandle {
     /// ```
     pub fn touch(&self) -> Result<(), SessionError> {
         let now = self.check_live()?;
-        self.entry.touch_at(&self.shared.clock, now);
+        self.entry.touch_at(&self.shared.registry.clock, now);
         Ok(())
     }
 
@@ -262,12 +263,12 @@ impl SessionHandle {
         let began = self.check_live()?;
         let actor: ActorRef<M> = typed(&self.entry)?;
         let entry = &self.entry;
-        entry.touch_at(&self.shared.clock, began);
+        entry.touch_at(&self.shared.registry.clock, began);
         let result = call_until_stopped(&actor, builder, timeout).await;
         let ended = Instant::now();
         // Touched again on return, so a call longer than the idle timeout doesn't expire
         // its session the moment it returns.
-        entry.touch_at(&self.shared.clock, ended);
+        entry.touch_at(&self.shared.registry.clock, ended);
         let error = match result {
             Ok(CallResult::Success(reply)) => {
                 telemetry::call(
@@ -311,7 +312,7 @@ impl SessionHandle {
         let now = self.check_live()?;
         let entry = &self.entry;
         let actor: ActorRef<M> = typed(entry)?;
-        entry.touch_at(&self.shared.clock, now);
+        entry.touch_at(&self.shared.registry.clock, now);
         match actor.cast(message) {
             Ok(()) => {
                 telemetry::cast(|| entry.id().redacted(), entry.session_type);
@@ -362,6 +363,7 @@ impl SessionHandle {
             return Err(self.not_found());
         }
         self.shared
+            .registry
             .check_deadline(&self.entry)
             .ok_or_else(|| self.not_found())
     }

@@ -2,7 +2,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod agent;
+mod clock;
 mod config;
+mod entry;
 mod error;
 mod expiry;
 mod handle;
@@ -12,12 +14,14 @@ mod limits;
 mod manager;
 mod registry;
 mod session;
+mod shared;
 pub mod store;
 mod supervisor;
 mod telemetry;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod watch;
+mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;

@@ -5,15 +5,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::time::{Duration, Instant};
 
-/// Counts live sessions against `max_sessions`. A reservation is one compare-and-swap,
-/// so N racing starts against a limit of M admit exactly M.
+/// Counts live sessions against `max_sessions`. Reserving a place for a session is one
+/// compare-and-swap, so N racing starts against a limit of M admit exactly M.
 #[derive(Debug)]
-pub(crate) struct SlotCounter {
+pub(crate) struct SessionLimit {
     live: AtomicUsize,
     max: usize,
 }
 
-impl SlotCounter {
+impl SessionLimit {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             live: AtomicUsize::new(0),
@@ -21,7 +21,7 @@ impl SlotCounter {
         }
     }
 
-    /// Takes a slot, or returns `false` when all `max` are taken.
+    /// Reserves a place for one more session, or returns `false` when all `max` are taken.
     pub(crate) fn try_reserve(&self) -> bool {
         self.live
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
@@ -30,10 +30,10 @@ impl SlotCounter {
             .is_ok()
     }
 
-    /// Gives back a slot taken by [`SlotCounter::try_reserve`].
+    /// Gives back a place reserved by [`SessionLimit::try_reserve`].
     pub(crate) fn release(&self) {
         let previous = self.live.fetch_sub(1, Ordering::AcqRel);
-        debug_assert!(previous > 0, "released more session slots than reserved");
+        debug_assert!(previous > 0, "released more sessions than reserved");
     }
 
     pub(crate) fn live(&self) -> usize {
@@ -107,8 +107,8 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn slots_are_exact_under_contention() {
-        let counter = Arc::new(SlotCounter::new(10));
+    fn reservations_are_exact_under_contention() {
+        let counter = Arc::new(SessionLimit::new(10));
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 let counter = Arc::clone(&counter);

@@ -1,317 +1,121 @@
-//! The registry of live sessions and the lifecycle of one entry.
+//! [`Registry`]: the map of session IDs to live sessions, and its operations.
 //!
 //! An entry is registered once its actor has started and deregistered exactly once, by
-//! whichever comes first: `terminate`, expiry, rotation's old key aside, or the actor's own
-//! end (normal stop, error, panic, kill). The slot it holds under `max_sessions` is given
-//! back at that moment, and its watchers are told when the actor has really stopped.
+//! whichever comes first: `terminate`, expiry, or the actor's own end (normal stop, error,
+//! panic, kill); rotation moves it to a new ID. Deregistering gives back the session's
+//! place under `max_sessions` and takes the entry out of the expiry wheel at that moment.
+//! Every read by ID goes through one counted accessor (see `test_util`).
 
-use std::any::TypeId;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
-use std::time::SystemTime;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
-use ractor::ActorCell;
-use tokio::sync::{Notify, oneshot};
-use tokio::time::{Duration, Instant};
+use tokio::time::Instant;
 
+use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::entry::Entry;
 use crate::error::SessionError;
-use crate::expiry::{Wheel, WheelSlot};
 use crate::id::SessionId;
-use crate::limits::{RateLimiter, SlotCounter};
+use crate::limits::SessionLimit;
 use crate::telemetry;
-use crate::watch::{EndReason, SessionWatch};
+use crate::watch::EndReason;
+use crate::wheel::{Wheel, tick_for};
 
 /// What the registry holds under an ID.
 #[derive(Debug, Clone)]
-pub(crate) enum Slot {
-    /// An actor is being spawned for this ID; racing starts wait on `Shared::start_done`,
-    /// which is notified when the starter is done (successfully or not).
+pub(crate) enum Registration {
+    /// An actor is being spawned for this ID; racing starts wait until its starter is done
+    /// (successfully or not).
     Starting,
     /// A live session.
     Live(Arc<Entry>),
 }
 
-/// State shared by every clone of a [`SessionManager`](crate::SessionManager).
+/// Live sessions by ID, with what deregistration gives back: the `max_sessions` limit and
+/// the expiry wheel.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) config: SessionConfig,
-    pub(crate) registry: DashMap<SessionId, Slot>,
-    pub(crate) slots: SlotCounter,
-    pub(crate) rate: Option<RateLimiter>,
+pub(crate) struct Registry {
+    map: DashMap<SessionId, Registration>,
+    pub(crate) limit: SessionLimit,
     pub(crate) clock: Clock,
-    pub(crate) wheel: Mutex<Wheel>,
-    /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
-    pub(crate) wheel_wake: Arc<Notify>,
-    /// Notified whenever a start finishes (succeeded, failed or was cancelled).
-    pub(crate) start_done: Notify,
-    pub(crate) supervisor: ActorCell,
-    pub(crate) shutting_down: AtomicBool,
+    wheel: Mutex<Wheel<Entry>>,
     /// `config.idle_timeout` and `config.max_lifetime` in milliseconds, read on every lookup.
     pub(crate) idle_ms: u64,
     pub(crate) lifetime_ms: Option<u64>,
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // The last handle went away without `shutdown`: stop the tree rather than leave
-        // orphaned sessions running. (ractor kills the children of a stopped supervisor.)
-        // Their watchers are told `Shutdown`, as they would be by `shutdown`.
-        let live: Vec<Arc<Entry>> = self
-            .registry
-            .iter()
-            .filter_map(|slot| match slot.value() {
-                Slot::Live(entry) => Some(Arc::clone(entry)),
-                Slot::Starting => None,
-            })
-            .collect();
-        for entry in live {
-            entry.request_stop(EndReason::Shutdown);
-        }
-        self.supervisor.stop(None);
-        // The expiry task may be asleep until a far deadline: wake it to find us gone.
-        self.wheel_wake.notify_one();
-    }
-}
-
-/// Milliseconds since the manager started, on tokio's clock (so paused-time tests work).
-#[derive(Debug)]
-pub(crate) struct Clock {
-    epoch: Instant,
-}
-
-impl Clock {
-    pub(crate) fn new() -> Self {
+impl Registry {
+    pub(crate) fn new(config: &SessionConfig) -> Self {
+        let shortest = config
+            .max_lifetime
+            .map_or(config.idle_timeout, |max| max.min(config.idle_timeout));
         Self {
-            epoch: Instant::now(),
+            map: DashMap::new(),
+            limit: SessionLimit::new(config.max_sessions),
+            clock: Clock::new(),
+            wheel: Mutex::new(Wheel::new(tick_for(shortest))),
+            idle_ms: config.idle_timeout.as_millis() as u64,
+            lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
         }
     }
 
-    /// Now, rounded down to the millisecond: for asking whether a deadline has passed.
-    pub(crate) fn now_ms(&self) -> u64 {
-        self.ms_at(Instant::now())
+    /// The map's entry for `id`, locked: for a start to claim the ID. A counted read.
+    pub(crate) fn entry(&self, id: SessionId) -> MapEntry<'_, SessionId, Registration> {
+        #[cfg(feature = "test-util")]
+        crate::test_util::count_lookup();
+        self.map.entry(id)
     }
 
-    /// `at`, rounded down to the millisecond.
-    pub(crate) fn ms_at(&self, at: Instant) -> u64 {
-        let elapsed = at.saturating_duration_since(self.epoch);
-        // Not `as_millis`: a u128 division, on every call, cast and touch.
-        elapsed.as_secs() * 1000 + u64::from(elapsed.subsec_millis())
+    /// A read by ID, counted.
+    fn get(&self, id: &str) -> Option<dashmap::mapref::one::Ref<'_, SessionId, Registration>> {
+        #[cfg(feature = "test-util")]
+        crate::test_util::count_lookup();
+        self.map.get(id)
     }
 
-    /// Now, rounded up to the millisecond: for stamping a start or an activity, so that a
-    /// deadline computed from the stamp is never earlier than the true one.
-    pub(crate) fn stamp_ms(&self) -> u64 {
-        self.stamp_at(Instant::now())
-    }
-
-    /// `at`, rounded up to the millisecond.
-    pub(crate) fn stamp_at(&self, at: Instant) -> u64 {
-        let elapsed = at.saturating_duration_since(self.epoch);
-        let ms = elapsed.as_secs() * 1000 + u64::from(elapsed.subsec_millis());
-        ms + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
-    }
-
-    pub(crate) fn instant(&self, ms: u64) -> Instant {
-        self.epoch + Duration::from_millis(ms)
-    }
-}
-
-/// One session's bookkeeping, shared by the registry, the expiry wheel and the actor.
-#[derive(Debug)]
-pub(crate) struct Entry {
-    id: Mutex<SessionId>,
-    pub(crate) actor: OnceLock<ActorCell>,
-    pub(crate) type_id: TypeId,
-    pub(crate) session_type: &'static str,
-    pub(crate) started_at: SystemTime,
-    pub(crate) started_ms: u64,
-    last_active_ms: AtomicU64,
-    /// The end of its absolute lifetime (`u64::MAX` without one), in clock milliseconds.
-    hard_deadline_ms: u64,
-    registered: AtomicBool,
-    ended: AtomicBool,
-    pub(crate) wheel_slot: WheelSlot,
-    lifecycle: Mutex<Lifecycle>,
-    shared: Weak<Shared>,
-}
-
-#[derive(Debug, Default)]
-struct Lifecycle {
-    /// The reason given by whoever asked the actor to stop (first one wins).
-    requested: Option<EndReason>,
-    watchers: Vec<oneshot::Sender<EndReason>>,
-    ended: Option<EndReason>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Nothing in this crate panics while holding these locks; a poisoned lock would only
-    // come from a panicking allocator, and the data stays consistent either way.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-impl Entry {
-    pub(crate) fn new(
-        id: SessionId,
-        type_id: TypeId,
-        session_type: &'static str,
-        shared: &Arc<Shared>,
-    ) -> Arc<Self> {
-        let now = shared.clock.stamp_ms();
-        Arc::new(Self {
-            id: Mutex::new(id),
-            actor: OnceLock::new(),
-            type_id,
-            session_type,
-            started_at: SystemTime::now(),
-            started_ms: now,
-            last_active_ms: AtomicU64::new(now),
-            hard_deadline_ms: shared
-                .lifetime_ms
-                .map_or(u64::MAX, |max| now.saturating_add(max)),
-            registered: AtomicBool::new(false),
-            ended: AtomicBool::new(false),
-            wheel_slot: WheelSlot::default(),
-            lifecycle: Mutex::new(Lifecycle::default()),
-            shared: Arc::downgrade(shared),
-        })
-    }
-
-    pub(crate) fn id(&self) -> SessionId {
-        lock(&self.id).clone()
-    }
-
-    /// Records activity at `at` (an instant the caller already read).
-    pub(crate) fn touch_at(&self, clock: &Clock, at: Instant) {
-        self.last_active_ms
-            .store(clock.stamp_at(at), Ordering::Relaxed);
-    }
-
-    pub(crate) fn last_active_ms(&self) -> u64 {
-        self.last_active_ms.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn is_registered(&self) -> bool {
-        self.registered.load(Ordering::SeqCst)
-    }
-
-    /// When this session expires if nothing else happens: the earlier of its idle deadline
-    /// and its absolute one, in clock milliseconds.
-    pub(crate) fn deadline_ms(&self, idle_ms: u64) -> u64 {
-        self.last_active_ms()
-            .saturating_add(idle_ms)
-            .min(self.hard_deadline_ms)
-    }
-
-    /// Records why the actor is being stopped, unless a reason is already recorded.
-    pub(crate) fn request_stop(&self, reason: EndReason) {
-        lock(&self.lifecycle).requested.get_or_insert(reason);
-    }
-
-    /// A watch on this session's end, or on `asked`, the ID it was found under, being
-    /// rotated away.
-    pub(crate) fn watch(&self, asked: &str) -> SessionWatch {
-        let mut life = lock(&self.lifecycle);
-        if let Some(reason) = &life.ended {
-            return SessionWatch::ready(reason.clone());
-        }
-        // Rotated between the lookup and now: `notify_rotated` has run or is about to run
-        // (it takes this lock after changing the ID) and would miss this watcher.
-        if lock(&self.id).as_str() != asked {
-            return SessionWatch::ready(EndReason::Rotated);
-        }
-        let (tx, rx) = oneshot::channel();
-        life.watchers.retain(|w| !w.is_closed());
-        life.watchers.push(tx);
-        SessionWatch::waiting(rx)
-    }
-
-    /// Tells current watchers that the watched ID was rotated away; the session goes on.
-    pub(crate) fn notify_rotated(&self) {
-        let watchers = std::mem::take(&mut lock(&self.lifecycle).watchers);
-        for w in watchers {
-            let _ = w.send(EndReason::Rotated);
-        }
-    }
-
-    /// The actor has stopped (or is about to, after an error): deregister, tell watchers,
-    /// record telemetry. Runs once; later calls do nothing.
-    pub(crate) fn finish(self: &Arc<Self>, fallback: EndReason) {
-        if self.ended.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let shared = self.shared.upgrade();
-        if let Some(shared) = &shared {
-            shared.deregister(self);
-        }
-        let (reason, watchers) = {
-            let mut life = lock(&self.lifecycle);
-            // A crash outranks the reason a stop was requested for: the actor failed.
-            let requested = life.requested.take();
-            let reason = match fallback {
-                EndReason::Crashed(_) => fallback,
-                _ => requested.unwrap_or(fallback),
-            };
-            life.ended = Some(reason.clone());
-            (reason, std::mem::take(&mut life.watchers))
-        };
-        for w in watchers {
-            let _ = w.send(reason.clone());
-        }
-        if self.actor.get().is_some() {
-            // The manager's monotonic clock, as for expiry: the wall clock can jump.
-            let lived = match &shared {
-                Some(shared) => {
-                    Duration::from_millis(shared.clock.now_ms().saturating_sub(self.started_ms))
-                }
-                None => self.started_at.elapsed().unwrap_or_default(),
-            };
-            telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
-        }
-    }
-}
-
-impl Shared {
-    /// Puts `entry` in the registry under `id` (replacing its `Starting` slot) and marks it
-    /// live. If the actor already ended (it can stop between `spawn` returning and this
-    /// call), deregisters it again at once.
+    /// Puts `entry` in the map under `id` (replacing its `Starting` registration) and
+    /// marks it live. If the actor already ended (it can stop between `spawn` returning
+    /// and this call), deregisters it again at once.
     pub(crate) fn register(&self, id: &SessionId, entry: &Arc<Entry>) {
         {
-            // `registered` is set under the shard's lock, together with the slot, so that
-            // nobody can find the entry in the registry and yet fail to deregister it
+            // `registered` is set under the shard's lock, together with the map value, so
+            // that nobody can find the entry in the map and yet fail to deregister it
             // (e.g. `terminate` answering `SessionNotFound` for a session it just found).
-            let live = Slot::Live(Arc::clone(entry));
-            match self.registry.entry(id.clone()) {
-                MapEntry::Occupied(mut slot) => {
-                    entry.registered.store(true, Ordering::SeqCst);
-                    slot.insert(live);
+            let live = Registration::Live(Arc::clone(entry));
+            match self.map.entry(id.clone()) {
+                MapEntry::Occupied(mut occupied) => {
+                    entry.mark_registered();
+                    occupied.insert(live);
                 }
-                MapEntry::Vacant(slot) => {
-                    entry.registered.store(true, Ordering::SeqCst);
-                    slot.insert(live);
+                MapEntry::Vacant(vacant) => {
+                    entry.mark_registered();
+                    vacant.insert(live);
                 }
             }
         }
-        // Pairs with `finish`: it stores `ended` then swaps `registered`; we store
-        // `registered` then load `ended`. With SeqCst one of us sees the other.
-        if entry.ended.load(Ordering::SeqCst) {
+        // See `Entry::claim_end`: one of the two sees the other.
+        if entry.is_ended() {
             self.deregister(entry);
         }
     }
 
+    /// Gives up a `Starting` registration whose start failed or was cancelled.
+    pub(crate) fn remove_starting(&self, id: &SessionId) {
+        self.map
+            .remove_if(id, |_, value| matches!(value, Registration::Starting));
+    }
+
     /// Finds the live entry of `id`, expiring it on the spot if its deadline has passed (so
     /// no request reaches a session past its deadline, however late the expiry task runs).
-    /// Returns the entry with the instant it was checked at.
-    pub(crate) fn lookup_at(&self, id: &str) -> Result<(Arc<Entry>, Instant), SessionError> {
+    pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
         let entry = match self.get(id).as_deref() {
-            Some(Slot::Live(entry)) => Arc::clone(entry),
-            _ => return Err(self.not_found(id)),
+            Some(Registration::Live(entry)) => Arc::clone(entry),
+            _ => return Err(SessionError::not_found(id)),
         };
         match self.check_deadline(&entry) {
-            Some(now) => Ok((entry, now)),
-            None => Err(self.not_found(id)),
+            Some(_) => Ok(entry),
+            None => Err(SessionError::not_found(id)),
         }
     }
 
@@ -321,22 +125,10 @@ impl Shared {
         let now = Instant::now();
         let now_ms = self.clock.ms_at(now);
         if entry.deadline_ms(self.idle_ms) <= now_ms {
-            crate::expiry::expire(self, entry, now_ms);
+            self.expire(entry, now_ms);
             return None;
         }
         Some(now)
-    }
-
-    /// A registry read, counted for tests when the `test-util` feature is on.
-    fn get(&self, id: &str) -> Option<dashmap::mapref::one::Ref<'_, SessionId, Slot>> {
-        #[cfg(feature = "test-util")]
-        crate::test_util::count_lookup();
-        self.registry.get(id)
-    }
-
-    /// As [`Shared::lookup_at`], without the instant.
-    pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
-        self.lookup_at(id).map(|(entry, _)| entry)
     }
 
     /// Runs `f` on the live entry of `id`, without reading the clock: a session past its
@@ -345,7 +137,7 @@ impl Shared {
     /// map read.
     pub(crate) fn peek<R>(&self, id: &str, f: impl FnOnce(&Entry) -> R) -> Option<R> {
         match self.get(id).as_deref() {
-            Some(Slot::Live(entry)) => Some(f(entry)),
+            Some(Registration::Live(entry)) => Some(f(entry)),
             _ => None,
         }
     }
@@ -356,7 +148,7 @@ impl Shared {
         let now = Instant::now();
         let now_ms = self.clock.ms_at(now);
         let guard = self.get(id)?;
-        let Slot::Live(entry) = &*guard else {
+        let Registration::Live(entry) = &*guard else {
             return None;
         };
         if entry.deadline_ms(self.idle_ms) > now_ms {
@@ -364,38 +156,30 @@ impl Shared {
         }
         let entry = Arc::clone(entry);
         drop(guard);
-        crate::expiry::expire(self, &entry, now_ms);
+        self.expire(&entry, now_ms);
         None
     }
 
-    pub(crate) fn lock_wheel(&self) -> MutexGuard<'_, Wheel> {
-        lock(&self.wheel)
+    /// The expiry wheel, locked.
+    pub(crate) fn lock_wheel(&self) -> MutexGuard<'_, Wheel<Entry>> {
+        self.wheel.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn not_found(&self, id: &str) -> SessionError {
-        match SessionId::parse(id) {
-            Ok(id) => SessionError::SessionNotFound { id },
-            Err(invalid) => invalid.into(),
-        }
-    }
-
-    /// Removes the entry from the registry and frees its slot; the first call wins.
+    /// Removes the entry from the map, gives back its place under `max_sessions` and takes
+    /// it out of the wheel; the first call wins.
     pub(crate) fn deregister(&self, entry: &Arc<Entry>) -> bool {
-        if !entry.registered.swap(false, Ordering::SeqCst) {
+        if !entry.take_registered() {
             return false;
         }
         {
             // Held across the removal so a concurrent `rotate` cannot move the entry
-            // between reading its ID and removing it (lock order: ID, then registry).
-            let id = lock(&entry.id);
-            self.registry.remove_if(
-                &*id,
-                |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, entry)),
-            );
+            // between reading its ID and removing it (lock order: ID, then map).
+            let id = entry.lock_id();
+            self.map.remove_if(&*id, |_, value| is_live(value, entry));
         }
-        self.slots.release();
+        self.limit.release();
         self.lock_wheel().disarm(entry);
-        telemetry::live(self.slots.live());
+        telemetry::live(self.limit.live());
         true
     }
 
@@ -406,8 +190,25 @@ impl Shared {
         if !self.deregister(entry) {
             return false;
         }
-        lock(&entry.lifecycle).requested = Some(reason);
+        entry.stop_for(reason);
         true
+    }
+
+    /// Ends a session whose deadline has passed: out of the map at once, so no request
+    /// reaches it; watchers hear `Expired` when its actor has run `post_stop`. If a
+    /// `terminate`, a crash or a shutdown removed it first, the session is theirs to end.
+    pub(crate) fn expire(&self, entry: &Arc<Entry>, now_ms: u64) {
+        if !self.deregister_for(entry, EndReason::Expired) {
+            return;
+        }
+        let idle =
+            tokio::time::Duration::from_millis(now_ms.saturating_sub(entry.last_active_ms()));
+        let id = entry.id().redacted();
+        telemetry::expired(id, entry.session_type, idle);
+        match entry.actor.get() {
+            Some(actor) => actor.stop(Some("expired".to_owned())),
+            None => telemetry::cleanup_error(id, entry.session_type, "session had no actor"),
+        }
     }
 
     /// Moves a live entry to a fresh ID. The old ID stops resolving at once.
@@ -416,23 +217,195 @@ impl Shared {
         let new = SessionId::generate();
         {
             // Holding the entry's ID lock serializes this with `deregister`, which reads
-            // the ID under the same lock; no registry lock is held while taking it.
-            let mut id = lock(&entry.id);
+            // the ID under the same lock; no map lock is held while taking it.
+            let mut id = entry.lock_id();
             // A racing rotation of the same ID may have moved the entry since the lookup:
             // then `old` no longer names it, and moving it again would leave the first new
-            // ID in the registry for good.
+            // ID in the map for good.
             if !entry.is_registered() || id.as_str() != old {
-                return Err(self.not_found(old));
+                return Err(SessionError::not_found(old));
             }
-            self.registry
-                .insert(new.clone(), Slot::Live(Arc::clone(&entry)));
-            self.registry.remove_if(
-                old,
-                |_, slot| matches!(slot, Slot::Live(e) if Arc::ptr_eq(e, &entry)),
-            );
+            self.map
+                .insert(new.clone(), Registration::Live(Arc::clone(&entry)));
+            self.map.remove_if(old, |_, value| is_live(value, &entry));
             *id = new.clone();
         }
         entry.notify_rotated();
         Ok(new)
+    }
+
+    /// Every live entry.
+    pub(crate) fn live_entries(&self) -> Vec<Arc<Entry>> {
+        self.map
+            .iter()
+            .filter_map(|item| match item.value() {
+                Registration::Live(entry) => Some(Arc::clone(entry)),
+                Registration::Starting => None,
+            })
+            .collect()
+    }
+
+    /// Whether any start is under way.
+    pub(crate) fn any_starting(&self) -> bool {
+        self.map
+            .iter()
+            .any(|item| matches!(item.value(), Registration::Starting))
+    }
+
+    /// Every registration with its ID, for listings and figures (not counted as lookups:
+    /// it reads no ID).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&SessionId, &Registration)) {
+        for item in &self.map {
+            f(item.key(), item.value());
+        }
+    }
+
+    /// Entries the map can hold without growing.
+    pub(crate) fn capacity(&self) -> usize {
+        self.map.capacity()
+    }
+}
+
+fn is_live(value: &Registration, entry: &Arc<Entry>) -> bool {
+    matches!(value, Registration::Live(e) if Arc::ptr_eq(e, entry))
+}
+
+/// The session's actor has stopped (or is about to, after an error): takes its entry out
+/// of `registry` (when its manager is still there to have one), then finishes the entry,
+/// which tells its watchers. Runs once per entry; later calls do nothing.
+pub(crate) fn end(registry: Option<&Registry>, entry: &Arc<Entry>, fallback: EndReason) {
+    if !entry.claim_end() {
+        return;
+    }
+    if let Some(registry) = registry {
+        registry.deregister(entry);
+    }
+    entry.finish(fallback, registry.map(|registry| &registry.clock));
+}
+
+/// Registered entries without actors, for unit tests of the registry and of expiry.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::any::TypeId;
+    use std::sync::Arc;
+
+    use super::Registry;
+    use crate::entry::Entry;
+    use crate::id::SessionId;
+
+    /// A new entry for `id`, with its place under `max_sessions` reserved, not registered.
+    pub(crate) fn reserve(registry: &Registry, id: &str) -> Arc<Entry> {
+        let id = SessionId::parse(id).unwrap();
+        assert!(registry.limit.try_reserve());
+        Arc::new(Entry::new(
+            id,
+            TypeId::of::<()>(),
+            "Test",
+            &registry.clock,
+            registry.lifetime_ms,
+        ))
+    }
+
+    /// Registers a new entry under `id` as a start does: a place first, then the entry.
+    pub(crate) fn start(registry: &Registry, id: &str) -> Arc<Entry> {
+        let entry = reserve(registry, id);
+        registry.register(&entry.id(), &entry);
+        entry
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::time::Duration;
+
+    use super::test_support::{reserve, start};
+    use super::*;
+
+    fn registry() -> Registry {
+        let config = SessionConfig::default()
+            .with_max_sessions(2)
+            .with_idle_timeout(Duration::from_secs(10));
+        Registry::new(&config)
+    }
+
+    #[test]
+    fn a_registered_entry_is_found_until_deregistered() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        assert!(Arc::ptr_eq(&registry.lookup("s1").unwrap(), &entry));
+        assert_eq!(registry.peek("s1", |e| e.session_type), Some("Test"));
+        assert_eq!(registry.limit.live(), 1);
+
+        assert!(registry.deregister(&entry));
+        assert!(!registry.deregister(&entry), "the first call wins");
+        assert!(!entry.is_registered());
+        assert!(matches!(
+            registry.lookup("s1"),
+            Err(SessionError::SessionNotFound { .. })
+        ));
+        assert_eq!(registry.limit.live(), 0, "its place is given back once");
+    }
+
+    #[test]
+    fn a_starting_registration_is_not_a_live_session() {
+        let registry = registry();
+        let id = SessionId::parse("s1").unwrap();
+        if let MapEntry::Vacant(vacant) = registry.entry(id.clone()) {
+            vacant.insert(Registration::Starting);
+        }
+        assert!(registry.any_starting());
+        assert!(registry.lookup("s1").is_err());
+        assert!(registry.peek("s1", |_| ()).is_none());
+        registry.remove_starting(&id);
+        assert!(!registry.any_starting());
+    }
+
+    #[test]
+    fn an_entry_whose_end_was_claimed_is_deregistered_as_it_registers() {
+        let registry = registry();
+        let entry = reserve(&registry, "s1");
+        // The actor stopped between its spawn and its registration.
+        end(Some(&registry), &entry, EndReason::Terminated);
+        registry.register(&entry.id(), &entry);
+        assert!(!entry.is_registered());
+        assert!(registry.lookup("s1").is_err());
+        assert_eq!(registry.limit.live(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lookup_past_the_deadline_expires_the_session() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        registry
+            .lock_wheel()
+            .arm(&entry, entry.deadline_ms(registry.idle_ms));
+        let watch = entry.watch("s1");
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!(registry.with_live("s1", |_, _| ()).is_none());
+        assert!(!entry.is_registered());
+        assert!(registry.lookup("s1").is_err());
+        assert_eq!(registry.limit.live(), 0);
+        assert_eq!(registry.lock_wheel().len(), 0, "out of the wheel too");
+        // Its watchers hear `Expired` once the actor has stopped and the end is reported.
+        end(Some(&registry), &entry, EndReason::Terminated);
+        assert_eq!(watch.await, EndReason::Expired);
+    }
+
+    #[test]
+    fn rotation_moves_the_entry_and_the_old_id_stops_resolving() {
+        let registry = registry();
+        let entry = start(&registry, "s1");
+        let new = registry.rotate("s1").unwrap();
+        assert!(registry.lookup("s1").is_err());
+        assert!(Arc::ptr_eq(&registry.lookup(new.as_str()).unwrap(), &entry));
+        assert_eq!(entry.id(), new);
+        assert!(
+            registry.rotate("s1").is_err(),
+            "the old ID names nothing now"
+        );
+        // Deregistration finds the entry under its new ID.
+        assert!(registry.deregister(&entry));
+        assert!(registry.lookup(new.as_str()).is_err());
+        assert!(registry.live_entries().is_empty());
     }
 }

@@ -1,22 +1,25 @@
 //! The wrapper every session actor runs inside, and `current_session_id`.
 //!
-//! `Session<A>` is an `Actor` with `A`'s message, state and argument types, so the
+//! `SessionActor<A>` is an `Actor` with `A`'s message, state and argument types, so the
 //! `ActorRef<A::Msg>` handed out is exactly the one `A` would have. Around each of `A`'s
 //! callbacks it (1) makes the session's ID reachable through [`current_session_id`],
 //! (2) turns a panic or error into a `Crashed` end of this one session, and (3) reports the
 //! actor's end to the registry — from `post_stop`, or from `Drop` when the actor was killed
-//! and ractor skipped `post_stop`.
+//! and ractor skipped `post_stop`. It holds its manager's state weakly: a running session
+//! does not keep a dropped manager alive.
 
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use futures_util::FutureExt as _;
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
+use crate::entry::Entry;
 use crate::id::SessionId;
-use crate::registry::Entry;
+use crate::registry;
+use crate::shared::Shared;
 use crate::watch::EndReason;
 
 tokio::task_local! {
@@ -76,12 +79,28 @@ pub(crate) fn is_current(entry: &Arc<Entry>) -> bool {
 }
 
 /// Runs a user actor as a session.
-pub(crate) struct Session<A> {
+pub(crate) struct SessionActor<A> {
     pub(crate) inner: A,
     pub(crate) entry: Arc<Entry>,
+    pub(crate) shared: Weak<Shared>,
 }
 
-impl<A> Session<A> {
+impl<A> SessionActor<A> {
+    /// The actor has stopped (or is about to, after an error): ends the session once.
+    fn end(&self, fallback: EndReason) {
+        if self.entry.is_ended() {
+            // Already ended (`post_stop` ran, and this is `Drop`): no need to reach the
+            // manager. `registry::end` would find the end claimed and do nothing.
+            return;
+        }
+        let shared = self.shared.upgrade();
+        registry::end(
+            shared.as_deref().map(|shared| &shared.registry),
+            &self.entry,
+            fallback,
+        );
+    }
+
     /// Runs one of the inner actor's callbacks with the session in scope, catching panics.
     async fn guarded<T>(
         &self,
@@ -100,7 +119,7 @@ impl<A> Session<A> {
         };
         // The actor is about to stop: report it now, with the cause, so watchers and the
         // registry learn of it before anyone waiting on the actor does.
-        self.entry.finish(EndReason::Crashed(error.to_string()));
+        self.end(EndReason::Crashed(error.to_string()));
         Err(error)
     }
 }
@@ -116,15 +135,15 @@ fn panic_text(panic: Box<dyn Any + Send>) -> String {
     format!("panicked: {text}")
 }
 
-impl<A> Drop for Session<A> {
+impl<A> Drop for SessionActor<A> {
     fn drop(&mut self) {
         // Reached without `post_stop` when the actor was killed (or failed to start, in
         // which case the entry was never registered and this only marks it ended).
-        self.entry.finish(EndReason::Terminated);
+        self.end(EndReason::Terminated);
     }
 }
 
-impl<A: Actor> Actor for Session<A> {
+impl<A: Actor> Actor for SessionActor<A> {
     type Msg = A::Msg;
     type State = A::State;
     type Arguments = A::Arguments;
@@ -175,7 +194,7 @@ impl<A: Actor> Actor for Session<A> {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         let result = self.guarded(self.inner.post_stop(myself, state)).await;
-        self.entry.finish(EndReason::Terminated);
+        self.end(EndReason::Terminated);
         result
     }
 }

@@ -13,6 +13,10 @@ pub(crate) fn count_lookup() {
 
 /// How many times this thread has looked a session ID up in any manager's registry.
 ///
+/// Every read by ID counts: finding a session (`session`, `call`, `cast`, `touch`,
+/// `is_started`, `lookup`, `watch`, …) and claiming an ID to start a session. Writes made
+/// once a session was found or claimed (registering, deregistering, rotating) do not.
+///
 /// Per thread, so that a test on a current-thread runtime counts exactly the lookups its
 /// own requests made, whatever other tests run in parallel.
 ///

@@ -1,0 +1,335 @@
+//! [`Entry`]: one session's bookkeeping and its lifecycle.
+//!
+//! An entry is made when a start begins, holds the session's activity stamp and deadlines,
+//! and ends exactly once. Its end is claimed by whoever sees the actor stop first (the
+//! session's own wrapper, `terminate`, `shutdown`); the claimer takes it out of the
+//! registry, then calls [`Entry::finish`], which tells its watchers and telemetry. The entry
+//! knows nothing of the registry that holds it: the registry marks it registered and
+//! deregistered through the methods here.
+
+use std::any::TypeId;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::SystemTime;
+
+use ractor::ActorCell;
+use tokio::sync::oneshot;
+use tokio::time::{Duration, Instant};
+
+use crate::clock::Clock;
+use crate::id::SessionId;
+use crate::telemetry;
+use crate::watch::{EndReason, SessionWatch};
+use crate::wheel::{WheelItem, WheelPosition};
+
+/// One session's bookkeeping, shared by the registry, the expiry wheel and the actor.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    /// Its current ID (rotation changes it). The registry holds this lock while it moves
+    /// or removes the entry, so the two always agree.
+    id: Mutex<SessionId>,
+    pub(crate) actor: OnceLock<ActorCell>,
+    /// The `TypeId` of the actor's message type, for typed lookups.
+    pub(crate) type_id: TypeId,
+    pub(crate) session_type: &'static str,
+    pub(crate) started_at: SystemTime,
+    pub(crate) started_ms: u64,
+    last_active_ms: AtomicU64,
+    /// The end of its absolute lifetime (`u64::MAX` without one), in clock milliseconds.
+    hard_deadline_ms: u64,
+    registered: AtomicBool,
+    ended: AtomicBool,
+    wheel_position: WheelPosition,
+    lifecycle: Mutex<Lifecycle>,
+}
+
+#[derive(Debug, Default)]
+struct Lifecycle {
+    /// The reason given by whoever asked the actor to stop.
+    requested: Option<EndReason>,
+    watchers: Vec<oneshot::Sender<EndReason>>,
+    ended: Option<EndReason>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing in this crate panics while holding these locks; a poisoned lock would only
+    // come from a panicking allocator, and the data stays consistent either way.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Entry {
+    /// A new entry, stamped active now; `lifetime_ms` is the absolute lifetime, if any.
+    pub(crate) fn new(
+        id: SessionId,
+        type_id: TypeId,
+        session_type: &'static str,
+        clock: &Clock,
+        lifetime_ms: Option<u64>,
+    ) -> Self {
+        let now = clock.stamp_ms();
+        Self {
+            id: Mutex::new(id),
+            actor: OnceLock::new(),
+            type_id,
+            session_type,
+            started_at: SystemTime::now(),
+            started_ms: now,
+            last_active_ms: AtomicU64::new(now),
+            hard_deadline_ms: lifetime_ms.map_or(u64::MAX, |max| now.saturating_add(max)),
+            registered: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
+            wheel_position: WheelPosition::default(),
+            lifecycle: Mutex::new(Lifecycle::default()),
+        }
+    }
+
+    pub(crate) fn id(&self) -> SessionId {
+        lock(&self.id).clone()
+    }
+
+    /// The ID, locked: for the registry, to move or remove the entry under its ID.
+    pub(crate) fn lock_id(&self) -> MutexGuard<'_, SessionId> {
+        lock(&self.id)
+    }
+
+    /// Records activity at `at` (an instant the caller already read).
+    pub(crate) fn touch_at(&self, clock: &Clock, at: Instant) {
+        self.last_active_ms
+            .store(clock.stamp_at(at), Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_active_ms(&self) -> u64 {
+        self.last_active_ms.load(Ordering::Relaxed)
+    }
+
+    /// When this session expires if nothing else happens: the earlier of its idle deadline
+    /// and its absolute one, in clock milliseconds.
+    pub(crate) fn deadline_ms(&self, idle_ms: u64) -> u64 {
+        self.last_active_ms()
+            .saturating_add(idle_ms)
+            .min(self.hard_deadline_ms)
+    }
+
+    /// Whether a registry holds this entry as live.
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered.load(Ordering::SeqCst)
+    }
+
+    /// For the registry, as it puts the entry in its map.
+    pub(crate) fn mark_registered(&self) {
+        self.registered.store(true, Ordering::SeqCst);
+    }
+
+    /// For the registry, as it takes the entry out: `true` for the first caller only.
+    pub(crate) fn take_registered(&self) -> bool {
+        self.registered.swap(false, Ordering::SeqCst)
+    }
+
+    /// Claims the end of this session: `true` for the first caller only, who must then
+    /// take the entry out of its registry and call [`finish`](Self::finish).
+    ///
+    /// Pairs with [`is_ended`](Self::is_ended) in registration: the claimer stores `ended`
+    /// before it deregisters (which swaps `registered`); the registry stores `registered`
+    /// before it loads `ended`. With SeqCst one of the two sees the other, so an actor
+    /// that stops while its start registers it is never left registered.
+    pub(crate) fn claim_end(&self) -> bool {
+        !self.ended.swap(true, Ordering::SeqCst)
+    }
+
+    pub(crate) fn is_ended(&self) -> bool {
+        self.ended.load(Ordering::SeqCst)
+    }
+
+    /// Records why the actor is being stopped, unless a reason is already recorded.
+    pub(crate) fn request_stop(&self, reason: EndReason) {
+        lock(&self.lifecycle).requested.get_or_insert(reason);
+    }
+
+    /// Records why the actor is being stopped, replacing an earlier request: for whoever
+    /// took the entry out of the registry, who decides the session's end.
+    pub(crate) fn stop_for(&self, reason: EndReason) {
+        lock(&self.lifecycle).requested = Some(reason);
+    }
+
+    /// A watch on this session's end, or on `asked`, the ID it was found under, being
+    /// rotated away.
+    pub(crate) fn watch(&self, asked: &str) -> SessionWatch {
+        let mut life = lock(&self.lifecycle);
+        if let Some(reason) = &life.ended {
+            return SessionWatch::ready(reason.clone());
+        }
+        // Rotated between the lookup and now: `notify_rotated` has run or is about to run
+        // (it takes this lock after changing the ID) and would miss this watcher.
+        if lock(&self.id).as_str() != asked {
+            return SessionWatch::ready(EndReason::Rotated);
+        }
+        let (tx, rx) = oneshot::channel();
+        life.watchers.retain(|w| !w.is_closed());
+        life.watchers.push(tx);
+        SessionWatch::waiting(rx)
+    }
+
+    /// Tells current watchers that the watched ID was rotated away; the session goes on.
+    pub(crate) fn notify_rotated(&self) {
+        let watchers = std::mem::take(&mut lock(&self.lifecycle).watchers);
+        for w in watchers {
+            let _ = w.send(EndReason::Rotated);
+        }
+    }
+
+    /// The session has ended, its end claimed and the entry deregistered: tells watchers
+    /// why, and records it. `clock` is the manager's, if it is still there; the reason is
+    /// the one requested, or `fallback` (a crash outranks any request).
+    pub(crate) fn finish(&self, fallback: EndReason, clock: Option<&Clock>) {
+        debug_assert!(self.is_ended(), "finish without claim_end");
+        let (reason, watchers) = {
+            let mut life = lock(&self.lifecycle);
+            // A crash outranks the reason a stop was requested for: the actor failed.
+            let requested = life.requested.take();
+            let reason = match fallback {
+                EndReason::Crashed(_) => fallback,
+                _ => requested.unwrap_or(fallback),
+            };
+            life.ended = Some(reason.clone());
+            (reason, std::mem::take(&mut life.watchers))
+        };
+        for w in watchers {
+            let _ = w.send(reason.clone());
+        }
+        if self.actor.get().is_some() {
+            // The manager's monotonic clock, as for expiry: the wall clock can jump.
+            let lived = match clock {
+                Some(clock) => {
+                    Duration::from_millis(clock.now_ms().saturating_sub(self.started_ms))
+                }
+                None => self.started_at.elapsed().unwrap_or_default(),
+            };
+            telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
+        }
+    }
+}
+
+impl WheelItem for Entry {
+    fn wheel_position(&self) -> &WheelPosition {
+        &self.wheel_position
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+
+    use super::*;
+
+    fn entry(lifetime_ms: Option<u64>) -> Entry {
+        let id = SessionId::parse("s1").unwrap();
+        Entry::new(id, TypeId::of::<()>(), "Test", &Clock::new(), lifetime_ms)
+    }
+
+    fn ended_with(entry: &Entry, fallback: EndReason) -> EndReason {
+        let watch = entry.watch("s1");
+        assert!(entry.claim_end());
+        entry.finish(fallback, None);
+        watch.now_or_never().expect("told at once")
+    }
+
+    #[test]
+    fn the_deadline_is_the_earlier_of_idle_and_lifetime() {
+        let bounded = entry(Some(1_000));
+        let start = bounded.started_ms;
+        assert_eq!(bounded.deadline_ms(500), start + 500);
+        assert_eq!(bounded.deadline_ms(5_000), start + 1_000);
+        let unbounded = entry(None);
+        assert_eq!(unbounded.deadline_ms(5_000), unbounded.started_ms + 5_000);
+        assert_eq!(unbounded.deadline_ms(u64::MAX), u64::MAX);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn activity_moves_the_idle_deadline_but_not_the_lifetime() {
+        let clock = Clock::new();
+        let id = SessionId::parse("s1").unwrap();
+        let entry = Entry::new(id, TypeId::of::<()>(), "Test", &clock, Some(1_000));
+        tokio::time::advance(Duration::from_millis(700)).await;
+        entry.touch_at(&clock, Instant::now());
+        assert_eq!(entry.last_active_ms(), 700);
+        assert_eq!(entry.deadline_ms(200), 900);
+        assert_eq!(entry.deadline_ms(500), 1_000);
+    }
+
+    #[test]
+    fn the_end_is_claimed_once() {
+        let entry = entry(None);
+        assert!(!entry.is_ended());
+        assert!(entry.claim_end());
+        assert!(!entry.claim_end());
+        assert!(entry.is_ended());
+    }
+
+    #[test]
+    fn registration_is_taken_back_once() {
+        let entry = entry(None);
+        assert!(!entry.take_registered());
+        entry.mark_registered();
+        assert!(entry.is_registered());
+        assert!(entry.take_registered());
+        assert!(!entry.take_registered());
+        assert!(!entry.is_registered());
+    }
+
+    #[test]
+    fn the_first_requested_reason_is_told_unless_replaced() {
+        let first = entry(None);
+        first.request_stop(EndReason::Shutdown);
+        first.request_stop(EndReason::Expired);
+        assert_eq!(
+            ended_with(&first, EndReason::Terminated),
+            EndReason::Shutdown
+        );
+
+        let replaced = entry(None);
+        replaced.request_stop(EndReason::Shutdown);
+        replaced.stop_for(EndReason::Expired);
+        assert_eq!(
+            ended_with(&replaced, EndReason::Terminated),
+            EndReason::Expired
+        );
+
+        let unasked = entry(None);
+        assert_eq!(
+            ended_with(&unasked, EndReason::Terminated),
+            EndReason::Terminated
+        );
+    }
+
+    #[test]
+    fn a_crash_outranks_a_requested_stop() {
+        let entry = entry(None);
+        entry.request_stop(EndReason::Expired);
+        let crashed = EndReason::Crashed("boom".into());
+        assert_eq!(ended_with(&entry, crashed.clone()), crashed);
+    }
+
+    #[test]
+    fn a_watch_made_after_the_end_is_ready_with_its_reason() {
+        let entry = entry(None);
+        entry.request_stop(EndReason::Expired);
+        ended_with(&entry, EndReason::Terminated);
+        assert_eq!(entry.watch("s1").now_or_never(), Some(EndReason::Expired));
+    }
+
+    #[test]
+    fn watchers_of_a_rotated_id_are_told_rotated() {
+        let entry = entry(None);
+        let before = entry.watch("s1");
+        *entry.lock_id() = SessionId::parse("s2").unwrap();
+        entry.notify_rotated();
+        assert_eq!(before.now_or_never(), Some(EndReason::Rotated));
+        // Asked for under the old ID after the move: nothing left to wait for.
+        assert_eq!(entry.watch("s1").now_or_never(), Some(EndReason::Rotated));
+        // Under the new ID, a watch waits for the end.
+        let after = entry.watch("s2");
+        assert!(entry.claim_end());
+        entry.finish(EndReason::Terminated, None);
+        assert_eq!(after.now_or_never(), Some(EndReason::Terminated));
+    }
+}

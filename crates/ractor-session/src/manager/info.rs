@@ -1,0 +1,124 @@
+//! What a manager can tell about its sessions: [`SessionInfo`] rows and [`SessionStats`].
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use ractor::ActorId;
+use tokio::time::Duration;
+
+use crate::entry::Entry;
+use crate::id::SessionId;
+use crate::registry::{Registration, Registry};
+
+/// One row of [`SessionManager::list`](crate::SessionManager::list).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// manager.start("s1").await?;
+/// let info = &manager.list()[0];
+/// assert_eq!(info.id.as_str(), "s1");
+/// assert_eq!(info.session_type, "KvSession");
+/// assert!(info.last_active >= info.started_at);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SessionInfo {
+    /// The session's ID.
+    pub id: SessionId,
+    /// Its actor's ID.
+    pub actor_id: ActorId,
+    /// The actor type's name, without its module path.
+    pub session_type: &'static str,
+    /// When it started.
+    pub started_at: SystemTime,
+    /// Its last activity (`call`, `cast`, `touch`, or its start).
+    pub last_active: SystemTime,
+}
+
+/// Figures from [`SessionManager::stats`](crate::SessionManager::stats).
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// manager.start("a").await?;
+/// manager.start("b").await?;
+/// let stats = manager.stats();
+/// assert_eq!(stats.live, 2);
+/// assert_eq!(stats.by_type.get("KvSession"), Some(&2));
+/// assert_eq!(stats.max_sessions, 10_000);
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SessionStats {
+    /// Live sessions.
+    pub live: usize,
+    /// Sessions whose actor is being started right now.
+    pub starting: usize,
+    /// The configured `max_sessions`.
+    pub max_sessions: usize,
+    /// Live sessions per actor type.
+    pub by_type: BTreeMap<&'static str, usize>,
+    /// Entries the registry can hold without growing: its memory scales with this, not
+    /// with `live` (per-session memory is measured by the benchmark package; see
+    /// `docs/performance.md`).
+    pub registry_capacity: usize,
+}
+
+/// The live sessions whose entry `keep` accepts.
+pub(super) fn list(registry: &Registry, keep: impl Fn(&Entry) -> bool) -> Vec<SessionInfo> {
+    let mut rows = Vec::new();
+    registry.for_each(|id, registration| {
+        let Registration::Live(entry) = registration else {
+            return;
+        };
+        if !keep(entry) {
+            return;
+        }
+        let Some(actor) = entry.actor.get() else {
+            return;
+        };
+        let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
+        rows.push(SessionInfo {
+            id: id.clone(),
+            actor_id: actor.get_id(),
+            session_type: entry.session_type,
+            started_at: entry.started_at,
+            last_active: entry.started_at + Duration::from_millis(active_for),
+        });
+    });
+    rows
+}
+
+/// Counts and capacity figures of `registry`.
+pub(super) fn stats(registry: &Registry) -> SessionStats {
+    let mut by_type = BTreeMap::new();
+    let mut live = 0;
+    let mut starting = 0;
+    registry.for_each(|_, registration| match registration {
+        Registration::Live(entry) => {
+            live += 1;
+            *by_type.entry(entry.session_type).or_insert(0) += 1;
+        }
+        Registration::Starting => starting += 1,
+    });
+    SessionStats {
+        live,
+        starting,
+        max_sessions: registry.limit.max(),
+        by_type,
+        registry_capacity: registry.capacity(),
+    }
+}

@@ -1,0 +1,393 @@
+//! [`SessionManager`]: the public face of the registry, supervisor and expiry task.
+//!
+//! A facade: each public method is a few lines that hand over to the module doing the
+//! work. Here, the manager's own life and starting and stopping sessions; in `access`,
+//! finding, calling, listing and counting them. The work itself: `start` (claiming an ID,
+//! limits, spawning, registration), `stop` (`terminate` and `shutdown`), `info` (listings
+//! and figures), the registry (lookups, touch, rotation) and [`SessionHandle`] (calls and
+//! casts).
+
+mod access;
+mod info;
+mod start;
+mod stop;
+
+use std::sync::{Arc, Mutex};
+
+use ractor::{Actor, ActorCell, ActorRef};
+use tokio::task::JoinHandle;
+
+use crate::config::SessionConfig;
+use crate::error::SessionError;
+use crate::expiry;
+use crate::handle::{SessionHandle, typed};
+use crate::id::SessionId;
+use crate::kv::KvSession;
+use crate::shared::Shared;
+use crate::supervisor::SessionSupervisor;
+use crate::telemetry;
+
+pub use info::{SessionInfo, SessionStats};
+use start::IfLive;
+
+/// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
+///
+/// One manager owns a supervisor actor, a registry of live sessions keyed by
+/// [`SessionId`], its [`SessionConfig`], the limits and the expiry timer wheel. Several
+/// managers in one process never see each other's sessions.
+///
+/// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
+/// [`start`](Self::start) starts the key-value [`KvSession`]. Every `call`, `cast` and
+/// `touch` counts as activity and postpones idle expiry.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ractor_session::{KvMsg, SessionConfig, SessionManager};
+/// use serde_json::json;
+///
+/// let manager = SessionManager::spawn(SessionConfig::default()).await?;
+/// manager.start("user-1").await?;
+/// manager.cast("user-1", KvMsg::put("theme", json!("dark")))?;
+/// let theme = manager.call("user-1", |reply| KvMsg::Get { key: "theme".into(), reply }).await?;
+/// assert_eq!(theme, Some(json!("dark")));
+/// manager.terminate("user-1").await?;
+/// assert!(!manager.is_started("user-1"));
+/// manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionManager {
+    shared: Arc<Shared>,
+    tasks: Arc<Mutex<Option<BackgroundTasks>>>,
+}
+
+#[derive(Debug)]
+struct BackgroundTasks {
+    expiry: JoinHandle<()>,
+    supervisor: JoinHandle<()>,
+}
+
+impl SessionManager {
+    /// Validates `config`, then starts the supervisor and the expiry task.
+    ///
+    /// Must be called within a tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::InvalidConfig`] for a bad configuration;
+    /// [`SessionError::SupervisorFailed`] if the supervisor actor could not start.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::spawn(SessionConfig::default().with_max_sessions(100)).await?;
+    /// assert_eq!(manager.count(), 0);
+    ///
+    /// let bad = SessionManager::spawn(SessionConfig::default().with_max_sessions(0)).await;
+    /// assert!(bad.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn spawn(config: SessionConfig) -> Result<Self, SessionError> {
+        config.validate()?;
+        telemetry::describe();
+        let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
+            .await
+            .map_err(|source| SessionError::SupervisorFailed { source })?;
+        let shared = Arc::new(Shared::new(config, supervisor.get_cell()));
+        let expiry_task = tokio::spawn(expiry::run(
+            Arc::downgrade(&shared),
+            Arc::clone(&shared.expiry_wake),
+        ));
+        Ok(Self {
+            shared,
+            tasks: Arc::new(Mutex::new(Some(BackgroundTasks {
+                expiry: expiry_task,
+                supervisor: supervisor_task,
+            }))),
+        })
+    }
+
+    /// The configuration this manager runs with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// assert_eq!(manager.config().max_sessions, 10_000);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn config(&self) -> &SessionConfig {
+        &self.shared.config
+    }
+
+    /// Starts the default session type, the key-value [`KvSession`], under `id`.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_with`](Self::start_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let actor = manager.start("s1").await?;
+    /// assert!(manager.is_started("s1"));
+    /// assert!(manager.start("s1").await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<<KvSession as Actor>::Msg>, SessionError> {
+        self.start_with(id, KvSession, Default::default()).await
+    }
+
+    /// Starts `actor` as the session `id`, with `args` for its `pre_start`.
+    ///
+    /// The actor is linked to the manager's supervisor; if it panics or fails, only this
+    /// session ends (as [`EndReason::Crashed`](crate::EndReason::Crashed)) and it is not
+    /// restarted.
+    ///
+    /// # Errors
+    ///
+    /// - [`SessionError::InvalidSessionId`] for a malformed `id`;
+    /// - [`SessionError::AlreadyStarted`] if `id` is live (carrying the live actor);
+    /// - [`SessionError::SessionLimitReached`] / [`SessionError::RateLimitExceeded`];
+    /// - [`SessionError::StartFailed`] if `pre_start` failed or panicked;
+    /// - [`SessionError::ManagerShutdown`] after [`shutdown`](Self::shutdown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+    /// use ractor_session::SessionManager;
+    ///
+    /// struct Counter;
+    /// enum CounterMsg { Add(u64), Get(RpcReplyPort<u64>) }
+    ///
+    /// impl Actor for Counter {
+    ///     type Msg = CounterMsg;
+    ///     type State = u64;
+    ///     type Arguments = u64;
+    ///
+    ///     async fn pre_start(&self, _: ActorRef<CounterMsg>, start: u64) -> Result<u64, ActorProcessingErr> {
+    ///         Ok(start)
+    ///     }
+    ///
+    ///     async fn handle(&self, _: ActorRef<CounterMsg>, msg: CounterMsg, n: &mut u64) -> Result<(), ActorProcessingErr> {
+    ///         match msg {
+    ///             CounterMsg::Add(k) => *n += k,
+    ///             CounterMsg::Get(reply) => reply.send(*n)?,
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let manager = SessionManager::spawn(Default::default()).await?;
+    /// manager.start_with("c", Counter, 123).await?;
+    /// manager.cast("c", CounterMsg::Add(1))?;
+    /// assert_eq!(manager.call("c", CounterMsg::Get).await?, 124);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        actor: A,
+        args: A::Arguments,
+    ) -> Result<ActorRef<A::Msg>, SessionError> {
+        let id = SessionId::parse(id.as_ref())?;
+        let make = move || (actor, args);
+        let entry = start::start(&self.shared, id, make, IfLive::Refuse).await?;
+        typed(&entry)
+    }
+
+    /// Returns the live default session `id`, or starts it.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_with`](Self::get_or_start_with).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let first = manager.get_or_start("s1").await?;
+    /// let second = manager.get_or_start("s1").await?;
+    /// assert_eq!(first.get_id(), second.get_id());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<<KvSession as Actor>::Msg>, SessionError> {
+        self.get_or_start_with(id, || (KvSession, Default::default()))
+            .await
+    }
+
+    /// Returns the live session `id`, or starts one made by `make` (called only when a
+    /// start is needed). Racing calls for one ID start exactly one actor and all return it.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::WrongSessionType`] if the live session takes other messages; the
+    /// start errors of [`start_with`](Self::start_with) otherwise.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvSession;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let actor = manager.get_or_start_with("s1", || (KvSession, Default::default())).await?;
+    /// assert!(manager.is_started("s1"));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+    ) -> Result<ActorRef<A::Msg>, SessionError> {
+        let id = id.as_ref();
+        typed(self.get_or_start_session_with(id, make).await?.entry())
+    }
+
+    /// As [`get_or_start_with`](Self::get_or_start_with), returning a [`SessionHandle`]
+    /// instead of the actor: what a web request does when it must have a session.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_with`](Self::get_or_start_with), except that a live session of
+    /// another type is returned, not refused (the handle's `call` and `cast` check the
+    /// type).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, KvSession, Pong};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let session = manager.get_or_start_session_with("s1", || (KvSession, Default::default())).await?;
+    /// assert_eq!(session.call(KvMsg::Ping).await?, Pong);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_session_with<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+    ) -> Result<SessionHandle, SessionError> {
+        // One registry operation: the start's claim returns the session if it is live.
+        let id = SessionId::parse(id.as_ref())?;
+        let entry = start::start(&self.shared, id, make, IfLive::Return).await?;
+        Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
+    }
+
+    /// Stops the session gracefully: it leaves the registry at once (its place under
+    /// `max_sessions` is free again), then its actor finishes the message in hand and runs
+    /// `post_stop`; this returns when it has. An actor that takes longer than
+    /// [`stop_timeout`](SessionConfig::stop_timeout) is killed.
+    ///
+    /// Called from inside the session's own actor (e.g. on a "log out" message), it does
+    /// not wait — the actor cannot stop while it is running the handler that waits — but
+    /// returns at once; the actor stops gracefully when that handler returns.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.terminate("s1").await?;
+    /// assert!(!manager.is_started("s1"));
+    /// assert!(manager.terminate("s1").await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+        stop::terminate(&self.shared, id.as_ref()).await
+    }
+
+    /// Stops every session gracefully and then the manager itself.
+    ///
+    /// New starts are refused from the first moment. Every session's actor finishes its
+    /// message in hand and runs `post_stop`; watchers are told
+    /// [`EndReason::Shutdown`](crate::EndReason::Shutdown); an actor still running after
+    /// [`stop_timeout`](SessionConfig::stop_timeout) is killed. When this returns the
+    /// registry is empty and the supervisor and expiry task have exited. Calling it again
+    /// does nothing more.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::SessionError;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("a").await?;
+    /// manager.shutdown().await;
+    /// assert_eq!(manager.count(), 0);
+    /// assert!(matches!(manager.start("b").await, Err(SessionError::ManagerShutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self) {
+        stop::shutdown(&self.shared, &self.tasks).await;
+    }
+
+    /// The supervisor all sessions are linked to, for linking further actors of your own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.supervisor().get_children().len(), 1);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn supervisor(&self) -> &ActorCell {
+        &self.shared.supervisor
+    }
+}

@@ -1,0 +1,241 @@
+//! Starting a session: claim its ID, admit it under the limits, spawn its actor, register
+//! it and arm its expiry.
+//!
+//! The ID is claimed with a `Starting` registration under the registry shard's lock, so
+//! racing starts of one ID spawn exactly one actor: the others wait for it, then find it
+//! live (or the ID free again, if the start failed). A [`StartGate`] holds the claim and
+//! gives everything back if the start fails or is cancelled.
+
+use std::any::{TypeId, type_name};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use dashmap::mapref::entry::Entry as MapEntry;
+use ractor::Actor;
+use tokio::time::Instant;
+
+use crate::entry::Entry;
+use crate::error::SessionError;
+use crate::expiry;
+use crate::id::SessionId;
+use crate::registry::Registration;
+use crate::session::SessionActor;
+use crate::shared::Shared;
+use crate::telemetry::{self, short_type_name};
+
+/// What a start does when the ID is already live.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum IfLive {
+    /// Fails with `AlreadyStarted`.
+    Refuse,
+    /// Returns the live session.
+    Return,
+}
+
+/// Starts the session `id` with the actor and arguments `make` returns (called only when
+/// an actor is spawned); returns its entry, live and armed for expiry.
+pub(super) async fn start<A: Actor>(
+    shared: &Arc<Shared>,
+    id: SessionId,
+    make: impl FnOnce() -> (A, A::Arguments),
+    if_live: IfLive,
+) -> Result<Arc<Entry>, SessionError> {
+    let session_type = short_type_name(type_name::<A>());
+    let gate = match claim(shared, &id, session_type, if_live).await? {
+        Claim::Live(entry) => return Ok(entry),
+        Claim::Gate(gate) => gate,
+    };
+    // Checked again now that the `Starting` registration is in the registry: either
+    // `shutdown` (which sets the flag, then waits for every `Starting` registration) sees
+    // it and waits for this start to finish, or this sees the flag. Checking only before
+    // claiming the ID let a session start after `shutdown` had stopped the others, never
+    // told `Shutdown` and possibly left running.
+    if shared.shutting_down.load(Ordering::SeqCst) {
+        return Err(SessionError::ManagerShutdown);
+    }
+
+    let began = Instant::now();
+    let registry = &shared.registry;
+    let entry = Arc::new(Entry::new(
+        id.clone(),
+        TypeId::of::<A::Msg>(),
+        session_type,
+        &registry.clock,
+        registry.lifetime_ms,
+    ));
+    let (actor, args) = make();
+    let session = SessionActor {
+        inner: actor,
+        entry: Arc::clone(&entry),
+        shared: Arc::downgrade(shared),
+    };
+    match Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await {
+        Ok((actor, _task)) => {
+            let _ = entry.actor.set(actor.get_cell());
+            // The idle timeout runs from the moment the session is live, not from when
+            // its start began: a slow `pre_start` must not eat into it.
+            let live_at = Instant::now();
+            entry.touch_at(&registry.clock, live_at);
+            registry.register(&id, &entry);
+            gate.succeed();
+            expiry::arm_new(shared, &entry);
+            telemetry::started(
+                id.redacted(),
+                session_type,
+                live_at.saturating_duration_since(began),
+            );
+            telemetry::live(registry.limit.live());
+            Ok(entry)
+        }
+        Err(source) => {
+            telemetry::start_error(id.redacted(), session_type, "start_failed");
+            drop(gate);
+            Err(SessionError::StartFailed { id, source })
+        }
+    }
+}
+
+/// The outcome of claiming an ID.
+enum Claim<'a> {
+    /// The ID is live and the start was asked to return it.
+    Live(Arc<Entry>),
+    /// The ID is ours to start.
+    Gate(StartGate<'a>),
+}
+
+/// Claims `id` for a start, waiting out any start of it already under way.
+async fn claim<'a>(
+    shared: &'a Shared,
+    id: &'a SessionId,
+    session_type: &'static str,
+    if_live: IfLive,
+) -> Result<Claim<'a>, SessionError> {
+    loop {
+        if shared.shutting_down.load(Ordering::SeqCst) {
+            return Err(SessionError::ManagerShutdown);
+        }
+        // Created before looking, so a start finishing in between is not missed.
+        let start_done = shared.start_done.notified();
+        let existing = match shared.registry.entry(id.clone()) {
+            MapEntry::Occupied(occupied) => occupied.get().clone(),
+            MapEntry::Vacant(vacant) => {
+                // Admitted under the registry shard's lock, so the ID is ours alone;
+                // refused attempts take neither a place nor a token.
+                admit(shared, id, session_type)?;
+                vacant.insert(Registration::Starting);
+                return Ok(Claim::Gate(StartGate {
+                    shared,
+                    id,
+                    done: false,
+                }));
+            }
+        };
+        match existing {
+            // Past its deadline: expired on the spot, so the next look finds the ID free.
+            Registration::Live(entry)
+                if matches!(if_live, IfLive::Return)
+                    && shared.registry.check_deadline(&entry).is_none() => {}
+            Registration::Live(entry) => {
+                return match if_live {
+                    IfLive::Return => Ok(Claim::Live(entry)),
+                    IfLive::Refuse => {
+                        let actor = entry
+                            .actor
+                            .get()
+                            .cloned()
+                            .expect("live entries have an actor");
+                        Err(SessionError::AlreadyStarted {
+                            id: id.clone(),
+                            actor,
+                        })
+                    }
+                };
+            }
+            // Another task is starting this ID: wait until it is done, then look again.
+            Registration::Starting => start_done.await,
+        }
+    }
+}
+
+/// Reserves a place under `max_sessions` and a rate-limit token for one start.
+fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<(), SessionError> {
+    let limit = &shared.registry.limit;
+    if !limit.try_reserve() {
+        telemetry::start_error(id.redacted(), session_type, "session_limit");
+        return Err(SessionError::SessionLimitReached { max: limit.max() });
+    }
+    if let Some(rate) = &shared.rate {
+        if !rate.try_acquire() {
+            limit.release();
+            telemetry::rate_limited(id.redacted(), rate.per_minute());
+            telemetry::start_error(id.redacted(), session_type, "rate_limit");
+            return Err(SessionError::RateLimitExceeded {
+                limit: rate.per_minute(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Holds an ID's `Starting` registration, its place under `max_sessions` and its
+/// rate-limit token while the actor spawns. Dropped without `succeed` (a failed spawn, or
+/// the start future cancelled), it gives all three back; either way waiters are woken.
+struct StartGate<'a> {
+    shared: &'a Shared,
+    id: &'a SessionId,
+    done: bool,
+}
+
+impl StartGate<'_> {
+    /// The session is registered: its place and token are now its own.
+    fn succeed(mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for StartGate<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.shared.registry.remove_starting(self.id);
+            self.shared.registry.limit.release();
+            if let Some(rate) = &self.shared.rate {
+                rate.refund();
+            }
+        }
+        self.shared.start_done.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(feature = "test-util")]
+    #[tokio::test(flavor = "current_thread")]
+    async fn claiming_an_id_to_start_it_counts_as_a_registry_lookup() {
+        use crate::test_util::registry_lookups;
+        use crate::{KvSession, SessionManager};
+
+        let manager = SessionManager::spawn(Default::default()).await.unwrap();
+        let make = || (KvSession, Default::default());
+
+        let before = registry_lookups();
+        manager.start("s1").await.unwrap();
+        assert_eq!(registry_lookups() - before, 1, "the claim of the ID");
+
+        let before = registry_lookups();
+        manager.get_or_start_session_with("s2", make).await.unwrap();
+        assert_eq!(
+            registry_lookups() - before,
+            1,
+            "the claim finds the ID free"
+        );
+
+        let before = registry_lookups();
+        manager.get_or_start_session_with("s2", make).await.unwrap();
+        assert_eq!(registry_lookups() - before, 1, "found live at once");
+
+        let before = registry_lookups();
+        assert!(manager.start("s2").await.is_err());
+        assert_eq!(registry_lookups() - before, 1, "the claim finds it live");
+        manager.shutdown().await;
+    }
+}

@@ -1,0 +1,102 @@
+//! Stopping sessions: one (`terminate`), or all of them and the manager (`shutdown`).
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+
+use crate::entry::Entry;
+use crate::error::SessionError;
+use crate::registry;
+use crate::session;
+use crate::shared::Shared;
+use crate::telemetry;
+use crate::watch::EndReason;
+
+use super::BackgroundTasks;
+
+/// Stops the session `id` gracefully and waits until it has stopped (unless called from
+/// inside its own actor).
+pub(super) async fn terminate(shared: &Shared, id: &str) -> Result<(), SessionError> {
+    let entry = shared.registry.lookup(id)?;
+    if !shared
+        .registry
+        .deregister_for(&entry, EndReason::Terminated)
+    {
+        // Someone else (expiry, a crash, another terminate) got there first.
+        return Err(SessionError::not_found(id));
+    }
+    if session::is_current(&entry) {
+        // Waiting here would wait for ourselves until `stop_timeout`, then kill the
+        // actor mid-handler without `post_stop`. Its `post_stop` ends the session.
+        if let Some(actor) = entry.actor.get() {
+            actor.stop(None);
+        }
+        return Ok(());
+    }
+    stop_actor(shared, &entry).await;
+    registry::end(Some(&shared.registry), &entry, EndReason::Terminated);
+    Ok(())
+}
+
+/// Stops every session gracefully, then the supervisor and the expiry task (whichever
+/// call takes `tasks` first).
+pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTasks>>) {
+    shared.shutting_down.store(true, Ordering::SeqCst);
+    // Starts already under way finish first (later ones see the flag and give up), so
+    // that the sessions they start are stopped below like every other. A `pre_start`
+    // that takes longer than `stop_timeout` is not waited for: its actor then fails
+    // to link to the stopped supervisor and its start fails.
+    let timeout = shared.config.stop_timeout;
+    let _ = tokio::time::timeout(timeout, wait_for_starts(shared)).await;
+    for entry in shared.registry.live_entries() {
+        entry.request_stop(EndReason::Shutdown);
+    }
+    shared
+        .supervisor
+        .stop_children_and_wait(Some("shutdown".to_owned()), Some(timeout))
+        .await;
+    // Whatever is still registered did not stop in time (or started meanwhile).
+    for entry in shared.registry.live_entries() {
+        entry.request_stop(EndReason::Shutdown);
+        stop_actor(shared, &entry).await;
+        registry::end(Some(&shared.registry), &entry, EndReason::Shutdown);
+    }
+    let tasks = tasks.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(tasks) = tasks {
+        let _ = shared.supervisor.stop_and_wait(None, Some(timeout)).await;
+        let _ = tasks.supervisor.await;
+        tasks.expiry.abort();
+        let _ = tasks.expiry.await;
+    }
+    telemetry::live(shared.registry.limit.live());
+}
+
+async fn wait_for_starts(shared: &Shared) {
+    loop {
+        // Created before looking, so a start finishing in between is not missed.
+        let start_done = shared.start_done.notified();
+        if !shared.registry.any_starting() {
+            return;
+        }
+        // Resolves when some starter is done: started, failed or cancelled.
+        start_done.await;
+    }
+}
+
+/// Stops the entry's actor gracefully, killing it after `stop_timeout`.
+async fn stop_actor(shared: &Shared, entry: &Entry) {
+    let Some(actor) = entry.actor.get() else {
+        return;
+    };
+    let timeout = shared.config.stop_timeout;
+    if actor.stop_and_wait(None, Some(timeout)).await.is_err() {
+        if actor.get_status() == ractor::ActorStatus::Stopped {
+            return;
+        }
+        telemetry::cleanup_error(
+            entry.id().redacted(),
+            entry.session_type,
+            "stop timed out; actor killed",
+        );
+        let _ = actor.kill_and_wait(Some(timeout)).await;
+    }
+}

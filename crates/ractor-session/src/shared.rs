@@ -1,0 +1,58 @@
+//! [`Shared`]: the state every clone of a [`SessionManager`](crate::SessionManager) shares.
+//!
+//! Each `SessionManager` clone and each [`SessionHandle`](crate::SessionHandle) holds it
+//! strongly; session actors and the expiry task hold it weakly, so that the last handle
+//! going away stops everything (see its `Drop`).
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use ractor::ActorCell;
+use tokio::sync::Notify;
+
+use crate::config::SessionConfig;
+use crate::limits::RateLimiter;
+use crate::registry::Registry;
+use crate::watch::EndReason;
+
+/// State shared by every clone of a [`SessionManager`](crate::SessionManager).
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: SessionConfig,
+    pub(crate) registry: Registry,
+    pub(crate) rate: Option<RateLimiter>,
+    /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
+    pub(crate) expiry_wake: Arc<Notify>,
+    /// Notified whenever a start finishes (succeeded, failed or was cancelled).
+    pub(crate) start_done: Notify,
+    pub(crate) supervisor: ActorCell,
+    pub(crate) shutting_down: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(config: SessionConfig, supervisor: ActorCell) -> Self {
+        Self {
+            registry: Registry::new(&config),
+            rate: config.effective_rate_limit().map(RateLimiter::new),
+            expiry_wake: Arc::new(Notify::new()),
+            start_done: Notify::new(),
+            supervisor,
+            shutting_down: AtomicBool::new(false),
+            config,
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // The last handle went away without `shutdown`: stop the tree rather than leave
+        // orphaned sessions running. (ractor kills the children of a stopped supervisor.)
+        // Their watchers are told `Shutdown`, as they would be by `shutdown`.
+        for entry in self.registry.live_entries() {
+            entry.request_stop(EndReason::Shutdown);
+        }
+        self.supervisor.stop(None);
+        // The expiry task may be asleep until a far deadline: wake it to find us gone.
+        self.expiry_wake.notify_one();
+    }
+}
