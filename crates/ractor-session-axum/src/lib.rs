@@ -76,6 +76,7 @@
 mod config;
 mod cookie;
 mod extract;
+pub mod guide;
 mod layer;
 mod live;
 mod rejection;
@@ -93,16 +94,6 @@ pub use live::{
 };
 pub use rejection::SessionRejection;
 pub use upgrade::{LiveEnd, LiveMessage, LiveRejection, LiveUpgrade};
-
-/// The code blocks of `docs/axum.md` compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/axum.md")]
-struct AxumGuide;
-
-/// The code blocks of the workspace README compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct Readme;
 
 // Layers, services, handles and extractors cross threads in every axum app.
 const _: () = {
