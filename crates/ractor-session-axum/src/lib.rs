@@ -79,6 +79,7 @@ mod config;
 mod cookie;
 mod current_id;
 mod extract;
+pub mod guide;
 mod layer;
 mod live;
 mod new_session;
@@ -102,16 +103,6 @@ pub use new_session::NewSession;
 pub use rejection::SessionRejection;
 pub use socket::{LiveEnd, LiveMessage};
 pub use upgrade::{LiveRejection, LiveUpgrade};
-
-/// The code blocks of `docs/axum.md` compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/axum.md")]
-struct AxumGuide;
-
-/// The code blocks of the workspace README compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct Readme;
 
 // Layers, services, handles and extractors cross threads in every axum app.
 const _: () = {

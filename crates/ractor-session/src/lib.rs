@@ -7,6 +7,7 @@ mod config;
 mod entry;
 mod error;
 mod expiry;
+pub mod guide;
 mod handle;
 mod id;
 mod kv;
@@ -35,10 +36,3 @@ pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.
 pub use ractor;
-
-// The guides in docs/ are compiled and run as doctests (the workspace README is, by the
-// axum crate, whose dependencies its web example needs).
-
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/configuration.md")]
-struct ConfigurationGuideDoctests;

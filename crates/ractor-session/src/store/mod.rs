@@ -99,11 +99,6 @@ pub use subscription::{Subscription, SubscriptionId};
 
 use subscription::Subscribers;
 
-// Compiles and runs the code blocks of the state guide as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../../docs/state.md")]
-struct StateGuide;
-
 const DEFAULT_HISTORY_LIMIT: usize = 100;
 
 type Reducer<S, A> = dyn Fn(&S, &A) -> S + Send + Sync;
