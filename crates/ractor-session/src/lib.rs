@@ -3,6 +3,7 @@
 
 mod agent;
 mod config;
+pub mod durable;
 mod error;
 mod expiry;
 mod handle;
