@@ -349,8 +349,9 @@ fn rounds(batch: &[(SessionRecord, Written)]) -> Vec<Vec<usize>> {
 /// The typed form of a PostgreSQL error.
 fn pg_error(error: tokio_postgres::Error) -> StoreError {
     let unreachable = match error.code() {
-        // No answer from the server: the connection failed or was lost.
-        None => true,
+        // No answer from the server: the connection was refused, failed or lost (an
+        // input/output error), or closed.
+        None => error.is_closed() || caused_by_io(&error),
         Some(code) => {
             code.code().starts_with("08")
                 || [
@@ -373,4 +374,15 @@ fn pg_error(error: tokio_postgres::Error) -> StoreError {
             source,
         }
     }
+}
+
+fn caused_by_io(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if error.is::<std::io::Error>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
