@@ -335,3 +335,17 @@ fn corrupt_row(error: tokio_postgres::Error) -> StoreError {
         source: Some(Box::new(error)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_shows_the_schema_as_applied() {
+        let guide = include_str!("../../../../../docs/durability.md");
+        assert!(
+            guide.contains(SCHEMA_V1.trim()),
+            "docs/durability.md: update the PostgreSQL schema"
+        );
+    }
+}
