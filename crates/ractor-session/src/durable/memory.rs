@@ -151,15 +151,11 @@ impl SessionStore for MemoryStore {
             epoch,
             now_ms,
         )
-        .map(|go_ahead| {
+        .inspect(|outcome| {
             // An expired record under `old` is dropped on the way; a live one moves.
-            match records.remove(old) {
-                Some(record) if go_ahead => {
-                    let moved = record.with_id(new.clone()).with_epoch(epoch);
-                    records.insert(new.clone(), moved);
-                    RotateOutcome::Rotated
-                }
-                _ => RotateOutcome::Missing,
+            let removed = records.remove(old);
+            if let Some(record) = removed.filter(|_| *outcome == RotateOutcome::Rotated) {
+                records.insert(new.clone(), record.with_id(new.clone()).with_epoch(epoch));
             }
         });
         future::ready(result).boxed()

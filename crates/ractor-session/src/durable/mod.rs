@@ -26,3 +26,21 @@ pub use session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore}
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{SqliteOptions, SqliteStore};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_guide_shows_each_schema_as_applied() {
+        let guide = include_str!("../../../../docs/durability.md");
+        #[cfg(feature = "sqlite")]
+        assert!(
+            guide.contains(super::sqlite::SCHEMA_V1.trim()),
+            "update the SQLite schema"
+        );
+        #[cfg(feature = "postgres")]
+        assert!(
+            guide.contains(super::postgres::SCHEMA_V1.trim()),
+            "update the PostgreSQL schema"
+        );
+    }
+}

@@ -3,7 +3,7 @@
 //! SQL and Lua).
 
 use super::error::StoreError;
-use super::session_store::{DeleteOutcome, SaveOutcome};
+use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
 
 /// What a write needs to know of the record it would replace.
@@ -14,6 +14,24 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
+    /// What a database row holds, or [`StoreError::Corrupt`] for a negative epoch.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn read(
+        backend: &'static str,
+        epoch: i64,
+        expires_at_ms: i64,
+    ) -> Result<Self, StoreError> {
+        let epoch = u64::try_from(epoch).map_err(|_| StoreError::Corrupt {
+            backend,
+            what: "a stored record has a negative epoch".to_owned(),
+            source: None,
+        })?;
+        Ok(Self {
+            epoch,
+            expires_at_ms,
+        })
+    }
+
     fn is_live(self, now_ms: i64) -> bool {
         self.expires_at_ms > now_ms
     }
@@ -47,15 +65,15 @@ pub(crate) fn delete(
 }
 
 /// Whether a rotation with `epoch` from a record `old` onto a record `new` may go ahead:
-/// `Ok(false)` when there is no live `old` (nothing to move).
+/// `Ok(Rotated)` when it may, `Ok(Missing)` when there is no live `old` (nothing to move).
 pub(crate) fn rotate(
     (old_id, old): (&SessionId, Option<Stored>),
     (new_id, new): (&SessionId, Option<Stored>),
     epoch: u64,
     now_ms: i64,
-) -> Result<bool, StoreError> {
+) -> Result<RotateOutcome, StoreError> {
     let Some(old) = old.filter(|old| old.is_live(now_ms)) else {
-        return Ok(false);
+        return Ok(RotateOutcome::Missing);
     };
     if old.epoch > epoch {
         return Err(fenced(old_id, old.epoch));
@@ -65,7 +83,7 @@ pub(crate) fn rotate(
             id: new_id.redacted(),
         });
     }
-    Ok(true)
+    Ok(RotateOutcome::Rotated)
 }
 
 /// The error of a write fenced off by `current_epoch`.

@@ -79,3 +79,20 @@ async fn assert_recovers(store: &dyn SessionStore, expected: &SessionRecord) {
         Some(&another)
     );
 }
+
+/// Asserts that opening a store failed on the schema version 2 a test wrote.
+#[allow(dead_code)]
+fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, StoreError>) {
+    let error = opened.expect_err("a store of a newer schema was opened");
+    assert!(
+        matches!(
+            error,
+            StoreError::SchemaMismatch {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}

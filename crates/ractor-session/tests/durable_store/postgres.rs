@@ -6,7 +6,7 @@ use std::time::Duration;
 use ractor_session::durable::{PostgresOptions, PostgresStore, SessionStore, StoreError};
 use ractor_session_test_support::{ExpiredRecords, PostgresServer, store_conformance};
 
-use super::{assert_recovers, assert_unreachable, record};
+use super::{assert_newer_schema_refused, assert_recovers, assert_unreachable, record};
 
 fn options() -> PostgresOptions {
     PostgresOptions::default().with_timeout(Duration::from_secs(5))
@@ -58,18 +58,7 @@ async fn postgres_store_refuses_a_schema_from_a_newer_release() {
         .await
         .unwrap();
 
-    let error = PostgresStore::connect(&url).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::SchemaMismatch {
-                found: 2,
-                supported: 1,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_newer_schema_refused(PostgresStore::connect(&url).await);
 }
 
 #[tokio::test]

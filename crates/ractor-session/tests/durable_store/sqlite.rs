@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ractor_session::durable::{SessionStore, SqliteStore, StoreError};
 use ractor_session_test_support::{ExpiredRecords, store_conformance};
 
-use super::record;
+use super::{assert_newer_schema_refused, record};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_passes_the_conformance_suite() {
@@ -78,18 +78,7 @@ async fn sqlite_store_refuses_a_schema_from_a_newer_release() {
         .pragma_update(None, "user_version", 2)
         .unwrap();
 
-    let error = SqliteStore::open(&path).await.unwrap_err();
-    assert!(
-        matches!(
-            error,
-            StoreError::SchemaMismatch {
-                found: 2,
-                supported: 1,
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert_newer_schema_refused(SqliteStore::open(&path).await);
 }
 
 #[tokio::test]

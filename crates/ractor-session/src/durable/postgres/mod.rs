@@ -3,6 +3,9 @@
 
 mod queries;
 
+#[cfg(test)]
+pub(super) use self::queries::SCHEMA_V1;
+
 use std::time::{Duration, SystemTime};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
@@ -303,12 +306,7 @@ impl SessionStore for PostgresStore {
     ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>> {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
-            let mut client = self.client().await?;
-            let moved = queries::rotate(&mut client, (old, new), epoch, now_ms).await?;
-            Ok(match moved {
-                true => RotateOutcome::Rotated,
-                false => RotateOutcome::Missing,
-            })
+            queries::rotate(&mut self.client().await?, (old, new), epoch, now_ms).await
         })
         .boxed()
     }

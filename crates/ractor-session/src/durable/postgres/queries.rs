@@ -11,11 +11,11 @@ use crate::durable::columns::{Columns, Written};
 use crate::durable::error::{StoreError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
-use crate::durable::session_store::{DeleteOutcome, SaveOutcome};
+use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
 
 /// The schema this release creates and reads, as plain SQL.
-pub(super) const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+pub(in crate::durable) const SCHEMA_V1: &str = include_str!("schema_v1.sql");
 
 /// The version [`SCHEMA_V1`] records in `ractor_session_schema`.
 pub(super) const SCHEMA_VERSION: i64 = 1;
@@ -96,12 +96,7 @@ pub(super) async fn load(
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM ractor_sessions WHERE id = $1 AND expires_at_ms > $2"
     );
-    let statement = client.prepare_cached(&sql).await.map_err(pg_error)?;
-    let row = client
-        .query_opt(&statement, &[&id.as_str(), &now_ms])
-        .await
-        .map_err(pg_error)?;
-    row.map(|row| record(&row)).transpose()
+    one_record(client, &sql, id, now_ms).await
 }
 
 /// Raises the epoch of the live record of `id` and returns the record.
@@ -114,7 +109,17 @@ pub(super) async fn claim(
         "UPDATE ractor_sessions SET epoch = epoch + 1 \
          WHERE id = $1 AND expires_at_ms > $2 RETURNING {RECORD_COLUMNS}"
     );
-    let statement = client.prepare_cached(&sql).await.map_err(pg_error)?;
+    one_record(client, &sql, id, now_ms).await
+}
+
+/// The record `sql` returns, given `id` and `now_ms` as its parameters.
+async fn one_record(
+    client: &impl GenericClient,
+    sql: &str,
+    id: &SessionId,
+    now_ms: i64,
+) -> Result<Option<SessionRecord>, StoreError> {
+    let statement = client.prepare_cached(sql).await.map_err(pg_error)?;
     let row = client
         .query_opt(&statement, &[&id.as_str(), &now_ms])
         .await
@@ -207,25 +212,24 @@ pub(super) async fn delete(
     Ok(outcome)
 }
 
-/// Moves the record of `old` to `new`, unless fenced or `new` is taken; `false` when
-/// there is no live record to move.
+/// Moves the record of `old` to `new`, unless fenced or `new` is taken.
 pub(super) async fn rotate(
     client: &mut deadpool_postgres::Client,
     (old, new): (&SessionId, &SessionId),
     epoch: u64,
     now_ms: i64,
-) -> Result<bool, StoreError> {
+) -> Result<RotateOutcome, StoreError> {
     let stored_epoch = epoch_to_i64(epoch, old.redacted())?;
     let tx = client.transaction().await.map_err(pg_error)?;
     let mut stored = lock(&tx, &[old, new]).await?;
-    let go_ahead = rules::rotate(
+    let outcome = rules::rotate(
         (old, stored.remove(old.as_str())),
         (new, stored.remove(new.as_str())),
         epoch,
         now_ms,
     )?;
-    if !go_ahead {
-        return Ok(false);
+    if outcome != RotateOutcome::Rotated {
+        return Ok(outcome);
     }
     // What is left under `new` is expired: it makes room.
     tx.execute(
@@ -248,7 +252,7 @@ pub(super) async fn rotate(
         Err(error) => Err(pg_error(error)),
         Ok(_) => {
             tx.commit().await.map_err(pg_error)?;
-            Ok(true)
+            Ok(outcome)
         }
     }
 }
@@ -292,20 +296,9 @@ async fn lock(
     rows.iter()
         .map(|row| {
             let id: String = row.try_get(0).map_err(corrupt_row)?;
-            let epoch: i64 = row.try_get(1).map_err(corrupt_row)?;
-            let epoch = u64::try_from(epoch).map_err(|_| StoreError::Corrupt {
-                backend: BACKEND,
-                what: "a stored record has a negative epoch".to_owned(),
-                source: None,
-            })?;
+            let epoch = row.try_get(1).map_err(corrupt_row)?;
             let expires_at_ms = row.try_get(2).map_err(corrupt_row)?;
-            Ok((
-                id,
-                Stored {
-                    epoch,
-                    expires_at_ms,
-                },
-            ))
+            Ok((id, Stored::read(BACKEND, epoch, expires_at_ms)?))
         })
         .collect()
 }
@@ -333,19 +326,5 @@ fn corrupt_row(error: tokio_postgres::Error) -> StoreError {
         backend: BACKEND,
         what: "a stored row does not match the schema".to_owned(),
         source: Some(Box::new(error)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_guide_shows_the_schema_as_applied() {
-        let guide = include_str!("../../../../../docs/durability.md");
-        assert!(
-            guide.contains(SCHEMA_V1.trim()),
-            "docs/durability.md: update the PostgreSQL schema"
-        );
     }
 }

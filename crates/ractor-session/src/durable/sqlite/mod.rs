@@ -14,6 +14,8 @@ use futures_util::future::BoxFuture;
 use rusqlite::Connection;
 
 use self::database::BACKEND;
+#[cfg(test)]
+pub(super) use self::database::SCHEMA_V1;
 use self::writer::Writer;
 use super::columns::Written;
 use super::error::StoreError;
@@ -270,12 +272,6 @@ impl SessionStore for SqliteStore {
         let now_ms = unix_millis(SystemTime::now());
         self.writer
             .write(move |conn| writes::rotate(conn, (&old, &new), epoch, now_ms))
-            .map(|moved| {
-                moved.map(|moved| match moved {
-                    true => RotateOutcome::Rotated,
-                    false => RotateOutcome::Missing,
-                })
-            })
             .boxed()
     }
 

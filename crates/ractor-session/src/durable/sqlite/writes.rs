@@ -7,7 +7,7 @@ use crate::durable::columns::Written;
 use crate::durable::error::{StoreError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
-use crate::durable::session_store::{DeleteOutcome, SaveOutcome};
+use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
 
 /// Inserts or replaces a record unless a live stored one carries a newer epoch.
@@ -92,29 +92,28 @@ pub(super) fn delete(
     Ok(outcome)
 }
 
-/// Moves the record of `old` to `new`, unless fenced or `new` is taken; `false` when
-/// there is no live record to move.
+/// Moves the record of `old` to `new`, unless fenced or `new` is taken.
 pub(super) fn rotate(
     conn: &Connection,
     (old, new): (&SessionId, &SessionId),
     epoch: u64,
     now_ms: i64,
-) -> Result<bool, StoreError> {
+) -> Result<RotateOutcome, StoreError> {
     let stored_epoch = epoch_to_i64(epoch, old.redacted())?;
-    let go_ahead = rules::rotate(
+    let outcome = rules::rotate(
         (old, stored(conn, old)?),
         (new, stored(conn, new)?),
         epoch,
         now_ms,
     )?;
-    if go_ahead {
+    if outcome == RotateOutcome::Rotated {
         // What is left under `new` is expired: it makes room.
         remove_row(conn, new)?;
         conn.prepare_cached("UPDATE ractor_sessions SET id = ?1, epoch = ?2 WHERE id = ?3")
             .and_then(|mut statement| statement.execute((new.as_str(), stored_epoch, old.as_str())))
             .map_err(sqlite_error)?;
     }
-    Ok(go_ahead)
+    Ok(outcome)
 }
 
 /// Removes up to `limit` records expired at `now_ms`.
@@ -138,17 +137,7 @@ fn stored(conn: &Connection, id: &SessionId) -> Result<Option<Stored>, StoreErro
         })
         .map_err(sqlite_error)?;
     found
-        .map(|(epoch, expires_at_ms): (i64, i64)| {
-            let epoch = u64::try_from(epoch).map_err(|_| StoreError::Corrupt {
-                backend: BACKEND,
-                what: "a stored record has a negative epoch".to_owned(),
-                source: None,
-            })?;
-            Ok(Stored {
-                epoch,
-                expires_at_ms,
-            })
-        })
+        .map(|(epoch, expires_at_ms)| Stored::read(BACKEND, epoch, expires_at_ms))
         .transpose()
 }
 
