@@ -508,7 +508,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -571,7 +571,7 @@ fn idle_child(contender: &str, n: usize, ttl_ms: usize) {
 }
 
 fn every_tenth(i: usize, n: usize, what: &str) {
-    if n >= 100_000 && (i + 1) % (n / 10) == 0 {
+    if n >= 100_000 && (i + 1).is_multiple_of(n / 10) {
         eprintln!("[report]   {what}: {}/{n}", i + 1);
     }
 }

@@ -286,10 +286,10 @@ async fn close_with(socket: &mut WebSocket, end: LiveEnd, reason: &str) {
         event: end.event_name(),
         reason,
     };
-    if let Ok(text) = serde_json::to_string(&event) {
-        if socket.send(Message::Text(text.into())).await.is_err() {
-            return;
-        }
+    if let Ok(text) = serde_json::to_string(&event)
+        && socket.send(Message::Text(text.into())).await.is_err()
+    {
+        return;
     }
     close_frame(socket, end.close_code(), end.close_reason()).await;
 }

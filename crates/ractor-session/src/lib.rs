@@ -4,6 +4,7 @@
 mod agent;
 mod clock;
 mod config;
+pub mod durable;
 mod entry;
 mod error;
 mod expiry;

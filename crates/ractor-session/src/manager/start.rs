@@ -164,15 +164,15 @@ fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<
         telemetry::start_error(id.redacted(), session_type, "session_limit");
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = &shared.rate {
-        if !rate.try_acquire() {
-            limit.release();
-            telemetry::rate_limited(id.redacted(), rate.per_minute());
-            telemetry::start_error(id.redacted(), session_type, "rate_limit");
-            return Err(SessionError::RateLimitExceeded {
-                limit: rate.per_minute(),
-            });
-        }
+    if let Some(rate) = &shared.rate
+        && !rate.try_acquire()
+    {
+        limit.release();
+        telemetry::rate_limited(id.redacted(), rate.per_minute());
+        telemetry::start_error(id.redacted(), session_type, "rate_limit");
+        return Err(SessionError::RateLimitExceeded {
+            limit: rate.per_minute(),
+        });
     }
     Ok(())
 }
