@@ -65,7 +65,9 @@ pub struct SessionInfo {
 pub struct SessionStats {
     /// Live sessions.
     pub live: usize,
-    /// Sessions whose actor is being started right now.
+    /// Sessions whose actor is being started right now: not yet live, not counted by
+    /// [`count`](crate::SessionManager::count) nor listed, but holding their place under
+    /// `max_sessions`.
     pub starting: usize,
     /// The configured `max_sessions`.
     pub max_sessions: usize,
@@ -75,6 +77,12 @@ pub struct SessionStats {
     /// with `live` (per-session memory is measured by the benchmark package; see
     /// `docs/performance.md`).
     pub registry_capacity: usize,
+}
+
+/// Live sessions, as [`list`] finds them: a session whose actor is still starting is not
+/// one yet (`stats` counts those apart).
+pub(super) fn count(registry: &Registry) -> usize {
+    registry.live()
 }
 
 /// The live sessions whose entry `keep` accepts.

@@ -21,7 +21,6 @@ use crate::config::SessionConfig;
 use crate::error::SessionError;
 use crate::expiry;
 use crate::handle::{SessionHandle, typed};
-use crate::id::SessionId;
 use crate::kv::KvSession;
 use crate::shared::Shared;
 use crate::supervisor::SessionSupervisor;
@@ -33,7 +32,7 @@ use start::IfLive;
 /// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
 ///
 /// One manager owns a supervisor actor, a registry of live sessions keyed by
-/// [`SessionId`], its [`SessionConfig`], the limits and the expiry timer wheel. Several
+/// [`SessionId`](crate::SessionId), its [`SessionConfig`], the limits and the expiry timer wheel. Several
 /// managers in one process never see each other's sessions.
 ///
 /// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
@@ -218,9 +217,8 @@ impl SessionManager {
         actor: A,
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
-        let id = SessionId::parse(id.as_ref())?;
         let make = move || (actor, args);
-        let entry = start::start(&self.shared, id, make, IfLive::Refuse).await?;
+        let entry = start::start(&self.shared, id.as_ref(), make, IfLive::Refuse).await?;
         typed(&entry)
     }
 
@@ -309,8 +307,7 @@ impl SessionManager {
         make: impl FnOnce() -> (A, A::Arguments),
     ) -> Result<SessionHandle, SessionError> {
         // One registry operation: the start's claim returns the session if it is live.
-        let id = SessionId::parse(id.as_ref())?;
-        let entry = start::start(&self.shared, id, make, IfLive::Return).await?;
+        let entry = start::start(&self.shared, id.as_ref(), make, IfLive::Return).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 

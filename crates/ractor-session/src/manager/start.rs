@@ -36,11 +36,16 @@ pub(super) enum IfLive {
 /// an actor is spawned); returns its entry, live and armed for expiry.
 pub(super) async fn start<A: Actor>(
     shared: &Arc<Shared>,
-    id: SessionId,
+    id: &str,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
+    // A refused ID is a refused start, and recorded as one: a flood of tampered or
+    // guessed IDs must leave a trace.
+    let id = SessionId::parse(id).inspect_err(|invalid| {
+        telemetry::invalid_id(session_type, invalid);
+    })?;
     let gate = match claim(shared, &id, session_type, if_live).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
@@ -84,7 +89,6 @@ pub(super) async fn start<A: Actor>(
                 session_type,
                 live_at.saturating_duration_since(began),
             );
-            telemetry::live(registry.limit.live());
             Ok(entry)
         }
         Err(spawn) => {

@@ -67,7 +67,6 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
         tasks.expiry.abort();
         let _ = tasks.expiry.await;
     }
-    telemetry::live(shared.registry.limit.live());
 }
 
 async fn wait_for_starts(shared: &Shared) {
