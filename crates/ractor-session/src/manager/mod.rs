@@ -351,6 +351,16 @@ impl SessionManager {
     /// registry is empty and the supervisor and expiry task have exited. Calling it again
     /// does nothing more.
     ///
+    /// It may be called from inside one of this manager's sessions (an admin session that
+    /// takes the service down). It then stops and waits for every other session, but not
+    /// for the calling one: that actor is busy running the very handler that waits, so
+    /// waiting would only last `stop_timeout` and end with the caller killed mid-handler.
+    /// The calling session leaves the registry at once, its watchers are told
+    /// `Shutdown`, and its actor stops gracefully (`post_stop` runs) when the handler
+    /// returns. This keeps `shutdown` infallible: an error would leave the caller nothing
+    /// to do but what this does. Called from a session's `pre_start`, it does not wait for
+    /// that start, which then fails with [`SessionError::ManagerShutdown`].
+    ///
     /// # Examples
     ///
     /// ```
