@@ -6,7 +6,7 @@
 mod common;
 
 use common::config;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use common::start_failures::FailsToStart;
 use ractor_session::{KvMsg, SessionError, SessionId, SessionManager};
 
 const RAW: &str = "RAWID-debug-4f2a9c";
@@ -93,7 +93,9 @@ async fn live_session_types_debug_without_the_id() {
     assert_redacted("SessionError::WrongSessionType", &format!("{wrong:?}"));
 
     let failed = manager
-        .start_with("RAWID-refused", Refuses, ())
+        .start_with("RAWID-refused", FailsToStart, || {
+            "database unreachable".into()
+        })
         .await
         .unwrap_err();
     assert!(matches!(failed, SessionError::StartFailed { .. }));
@@ -105,16 +107,4 @@ async fn live_session_types_debug_without_the_id() {
         Some(())
     );
     manager.shutdown().await;
-}
-
-struct Refuses;
-
-impl Actor for Refuses {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Err("database unreachable".into())
-    }
 }

@@ -7,7 +7,7 @@ mod common;
 use std::error::Error as _;
 
 use common::config;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use common::start_failures::{FailsToStart, PanicsInPreStart};
 use ractor_session::{SessionError, SessionManager};
 
 /// The actor's own error type.
@@ -15,35 +15,11 @@ use ractor_session::{SessionError, SessionManager};
 #[error("database unreachable")]
 struct DatabaseDown;
 
-struct NeedsDatabase;
-
-impl Actor for NeedsDatabase {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Err(DatabaseDown.into())
-    }
-}
-
-struct PanicsInPreStart;
-
-impl Actor for PanicsInPreStart {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        panic!("pre_start exploded")
-    }
-}
-
 #[tokio::test]
 async fn a_pre_start_error_is_the_start_failures_source() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let err = manager
-        .start_with("abc", NeedsDatabase, ())
+        .start_with("abc", FailsToStart, || DatabaseDown.into())
         .await
         .unwrap_err();
     assert!(matches!(err, SessionError::StartFailed { .. }), "{err:?}");
@@ -64,7 +40,7 @@ async fn a_pre_start_error_is_the_start_failures_source() {
 async fn a_pre_start_panic_is_reported_as_a_panic() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let err = manager
-        .start_with("abc", PanicsInPreStart, ())
+        .start_with("abc", PanicsInPreStart, "pre_start exploded")
         .await
         .unwrap_err();
     assert!(matches!(err, SessionError::StartFailed { .. }), "{err:?}");
