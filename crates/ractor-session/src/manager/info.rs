@@ -10,7 +10,8 @@ use crate::entry::Entry;
 use crate::id::SessionId;
 use crate::registry::{Registration, Registry};
 
-/// One row of [`SessionManager::list`](crate::SessionManager::list).
+/// One row of [`SessionManager::list`](crate::SessionManager::list). Its `Debug` output
+/// shows the session's ID [redacted](SessionId::redacted); `id` itself is the real one.
 ///
 /// # Examples
 ///
@@ -23,6 +24,7 @@ use crate::registry::{Registration, Registry};
 /// assert_eq!(info.id.as_str(), "s1");
 /// assert_eq!(info.session_type, "KvSession");
 /// assert!(info.last_active >= info.started_at);
+/// assert!(!format!("{info:?}").contains("s1"));
 /// # manager.shutdown().await;
 /// # Ok(())
 /// # }

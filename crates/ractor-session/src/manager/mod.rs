@@ -32,8 +32,8 @@ use start::IfLive;
 /// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
 ///
 /// One manager owns a supervisor actor, a registry of live sessions keyed by
-/// [`SessionId`](crate::SessionId), its [`SessionConfig`], the limits and the expiry timer wheel. Several
-/// managers in one process never see each other's sessions.
+/// [`SessionId`](crate::SessionId), its [`SessionConfig`], the limits and the expiry
+/// timer wheel. Several managers in one process never see each other's sessions.
 ///
 /// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
 /// [`start`](Self::start) starts the key-value [`KvSession`]. Every `call`, `cast` and
