@@ -27,9 +27,9 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
-pub use error::{BoxError, ReplyDropped, SessionError};
+pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
-pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
+pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
 pub use session::current_session_id;
