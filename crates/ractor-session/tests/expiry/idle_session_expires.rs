@@ -1,20 +1,19 @@
-//! Acceptance 13: idle and absolute expiry, on tokio's paused clock.
+//! Idle and absolute expiry, on tokio's paused clock.
 //!
 //! With `start_paused`, tokio moves the clock straight to the next timer whenever every
 //! task is idle, so these tests wait minutes of session time in no real time, and the
 //! instant a session ends is exact.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Counter, CounterMsg, config};
 use ractor_session::{EndReason, KvMsg, SessionConfig, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::config::config;
 use tokio::time::{Instant, advance, sleep};
 
 const TTL: Duration = Duration::from_secs(10);
 
-/// The slack the specification allows past a deadline: max(1 s, 2% of the TTL).
+/// The slack `docs/runtime-semantics.md` promises past a deadline: max(1 s, 2 % of the TTL).
 fn slack(ttl: Duration) -> Duration {
     (ttl / 50).max(Duration::from_secs(1))
 }
@@ -191,7 +190,7 @@ async fn an_absolute_lifetime_stops_a_busy_session() {
     // Activity every 2 s, far inside the idle timeout, right up to the lifetime.
     while began.elapsed() + Duration::from_secs(2) < max_age {
         sleep(Duration::from_secs(2)).await;
-        manager.cast("busy", CounterMsg::AddOne).unwrap();
+        manager.cast("busy", CounterMsg::Add(1)).unwrap();
         manager.touch("busy").unwrap();
     }
     assert_eq!(watch.await, EndReason::Expired);

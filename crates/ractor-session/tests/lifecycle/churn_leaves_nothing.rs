@@ -1,20 +1,20 @@
-//! Acceptance 19: 200,000 start → call → terminate cycles leave nothing behind: no
-//! registry entry, no counted slot, no supervised actor, no task.
-
-mod common;
+//! 200,000 start → call → terminate cycles leave nothing behind: no registry entry, no
+//! counted slot, no supervised actor, no task.
 
 use std::time::Instant;
 
-use common::{config, wait_until};
 use ractor_session::{KvMsg, Pong, SessionManager};
-use tokio::runtime::Handle;
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
+
+use crate::support::alive_tasks;
 
 const CYCLES: usize = 200_000;
 const TASKS: usize = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_thousand_cycles_leave_the_registry_empty() {
-    let baseline = Handle::current().metrics().num_alive_tasks();
+    let baseline = alive_tasks();
     let manager = SessionManager::spawn(config()).await.unwrap();
     let began = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
@@ -41,7 +41,7 @@ async fn two_hundred_thousand_cycles_leave_the_registry_empty() {
     let stats = manager.stats();
     assert_eq!((stats.live, stats.starting), (0, 0));
     assert!(stats.by_type.is_empty());
-    wait_until("every actor has left the supervisor", || {
+    eventually("every actor has left the supervisor", || async {
         manager.supervisor().get_children().is_empty()
     })
     .await;
@@ -49,8 +49,8 @@ async fn two_hundred_thousand_cycles_leave_the_registry_empty() {
     manager.start("after").await.unwrap();
     assert_eq!(manager.call("after", KvMsg::Ping).await.unwrap(), Pong);
     manager.shutdown().await;
-    wait_until("every task has exited", || {
-        Handle::current().metrics().num_alive_tasks() == baseline
+    eventually("every task has exited", || async {
+        alive_tasks() == baseline
     })
     .await;
 }

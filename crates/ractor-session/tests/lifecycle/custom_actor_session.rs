@@ -1,25 +1,24 @@
-//! Acceptance 4, 7 and 8: any ractor `Actor` with its own `Arguments` is a session; list
-//! and the per-type filter tell session types apart; a session reaches its own ID with one
-//! call, without it being passed in.
-
-mod common;
+//! Any ractor `Actor` with its own `Arguments` is a session; list and the per-type filter
+//! tell session types apart; a session reaches its own ID with one call, without it being
+//! passed in.
 
 use std::sync::{Arc, Mutex};
 
-use common::{Counter, CounterMsg, config};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{KvSession, SessionId, SessionManager, current_session_id};
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::config::config;
 
 #[tokio::test]
 async fn a_custom_actor_starts_from_its_arguments_and_keeps_state() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let actor = manager.start_with("counter", Counter, 123).await.unwrap();
     assert_eq!(manager.call("counter", CounterMsg::Get).await.unwrap(), 123);
-    manager.cast("counter", CounterMsg::AddOne).unwrap();
+    manager.cast("counter", CounterMsg::Add(1)).unwrap();
     assert_eq!(manager.call("counter", CounterMsg::Get).await.unwrap(), 124);
 
     // The handle given back is the session's own actor, usable directly.
-    actor.cast(CounterMsg::AddOne).unwrap();
+    actor.cast(CounterMsg::Add(1)).unwrap();
     assert_eq!(manager.call("counter", CounterMsg::Get).await.unwrap(), 125);
     manager.shutdown().await;
 }

@@ -1,62 +1,17 @@
-//! Acceptance 18: shutdown stops every session gracefully (their `post_stop` runs),
-//! watchers are told `Shutdown`, the registry ends empty and no task is left running.
-
-mod common;
+//! Shutdown stops every session gracefully (their `post_stop` runs), watchers are told
+//! `Shutdown`, the registry ends empty and no task is left running.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{Counter, config, wait_until};
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{EndReason, SessionError, SessionManager};
-use tokio::runtime::Handle;
+use ractor_session_test_support::actors::{Counter, Fault, Faulty};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 use tokio::sync::Barrier;
 
-/// Counts `post_stop` runs; its handler can be made to take a while.
-struct Graceful {
-    stopped: Arc<AtomicUsize>,
-}
-
-enum GracefulMsg {
-    /// Tells `started` when it begins, then takes the given time.
-    Work(Duration, Arc<tokio::sync::Notify>, RpcReplyPort<()>),
-}
-
-impl Actor for Graceful {
-    type Msg = GracefulMsg;
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<GracefulMsg>, (): ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-
-    async fn handle(
-        &self,
-        _: ActorRef<GracefulMsg>,
-        GracefulMsg::Work(time, started, reply): GracefulMsg,
-        (): &mut (),
-    ) -> Result<(), ActorProcessingErr> {
-        started.notify_one();
-        tokio::time::sleep(time).await;
-        let _ = reply.send(());
-        Ok(())
-    }
-
-    async fn post_stop(
-        &self,
-        _: ActorRef<GracefulMsg>,
-        (): &mut (),
-    ) -> Result<(), ActorProcessingErr> {
-        self.stopped.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
-fn alive_tasks() -> usize {
-    Handle::current().metrics().num_alive_tasks()
-}
+use crate::support::{Graceful, GracefulMsg, alive_tasks};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_stops_every_session_and_leaves_nothing_running() {
@@ -115,7 +70,7 @@ async fn shutdown_stops_every_session_and_leaves_nothing_running() {
         manager.supervisor().get_status(),
         ractor::ActorStatus::Stopped
     );
-    wait_until("every task of the manager has exited", || {
+    eventually("every task of the manager has exited", || async {
         alive_tasks() == baseline
     })
     .await;
@@ -133,31 +88,16 @@ async fn shutdown_stops_every_session_and_leaves_nothing_running() {
     assert_eq!(stopped.load(Ordering::SeqCst), 20);
 }
 
-/// Never finishes `post_stop`: shutdown must kill it after `stop_timeout`.
-struct Stubborn;
-
-impl Actor for Stubborn {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-
-    async fn post_stop(&self, _: ActorRef<()>, (): &mut ()) -> Result<(), ActorProcessingErr> {
-        std::future::pending::<()>().await;
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_session_that_will_not_stop_is_killed_after_the_stop_timeout() {
     let baseline = alive_tasks();
     let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(2)))
         .await
         .unwrap();
-    manager.start_with("stubborn", Stubborn, ()).await.unwrap();
+    manager
+        .start_with("stubborn", Faulty, Fault::NeverStop)
+        .await
+        .unwrap();
     manager.start("fine").await.unwrap();
     let stubborn = manager.watch("stubborn").unwrap();
     let fine = manager.watch("fine").unwrap();
@@ -166,7 +106,10 @@ async fn a_session_that_will_not_stop_is_killed_after_the_stop_timeout() {
     assert_eq!(fine.await, EndReason::Shutdown);
     assert_eq!(manager.count(), 0);
     assert!(manager.list().is_empty());
-    wait_until("every task has exited", || alive_tasks() == baseline).await;
+    eventually("every task has exited", || async {
+        alive_tasks() == baseline
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,7 +169,10 @@ async fn starts_racing_a_shutdown_are_either_refused_or_shut_down() {
             started,
             "round {round}: every session that started ran post_stop"
         );
-        wait_until("every task has exited", || alive_tasks() == baseline).await;
+        eventually("every task has exited", || async {
+            alive_tasks() == baseline
+        })
+        .await;
     }
 }
 
@@ -246,21 +192,10 @@ async fn dropping_every_handle_stops_the_sessions_as_a_shutdown() {
     for watch in watches {
         assert_eq!(watch.await, EndReason::Shutdown);
     }
-    wait_until("every task has exited", || alive_tasks() == baseline).await;
-}
-
-/// Never finishes starting.
-struct NeverStarts;
-
-impl Actor for NeverStarts {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        std::future::pending::<()>().await;
-        Ok(())
-    }
+    eventually("every task has exited", || async {
+        alive_tasks() == baseline
+    })
+    .await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -272,9 +207,9 @@ async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
     let fine = manager.watch("fine").unwrap();
     let stuck = {
         let manager = manager.clone();
-        tokio::spawn(async move { manager.start_with("stuck", NeverStarts, ()).await })
+        tokio::spawn(async move { manager.start_with("stuck", Faulty, Fault::NeverStart).await })
     };
-    wait_until("the stuck start is under way", || {
+    eventually("the stuck start is under way", || async {
         manager.stats().starting == 1
     })
     .await;
@@ -286,20 +221,6 @@ async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
     stuck.abort();
 }
 
-/// Takes a minute to start.
-struct SlowStart;
-
-impl Actor for SlowStart {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_start_that_outlasts_the_shutdown_fails_and_leaves_nothing() {
     let baseline = alive_tasks();
@@ -308,9 +229,10 @@ async fn a_start_that_outlasts_the_shutdown_fails_and_leaves_nothing() {
         .unwrap();
     let slow = {
         let manager = manager.clone();
-        tokio::spawn(async move { manager.start_with("slow", SlowStart, ()).await })
+        let slow = Fault::SlowStart(Duration::from_secs(60));
+        tokio::spawn(async move { manager.start_with("slow", Faulty, slow).await })
     };
-    wait_until("the slow start is under way", || {
+    eventually("the slow start is under way", || async {
         manager.stats().starting == 1
     })
     .await;
@@ -322,5 +244,8 @@ async fn a_start_that_outlasts_the_shutdown_fails_and_leaves_nothing() {
     assert_eq!(manager.count(), 0);
     assert!(manager.list().is_empty());
     assert_eq!(manager.stats().starting, 0);
-    wait_until("every task has exited", || alive_tasks() == baseline).await;
+    eventually("every task has exited", || async {
+        alive_tasks() == baseline
+    })
+    .await;
 }

@@ -2,15 +2,16 @@
 //! consistent: a session ends once, for one reason, told to its watchers and to the caller
 //! that ended it; every registry entry has a live actor and every live actor an entry.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{Counter, CounterMsg, config, wait_until};
 use ractor_session::{EndReason, KvMsg, SessionError, SessionManager};
-use tokio::runtime::Handle;
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
+
+use crate::support::alive_tasks;
 
 /// Keeps the deliberate panics of these tests out of the output, and no other.
 fn quiet_deliberate_panics() {
@@ -71,7 +72,7 @@ async fn terminate_racing_expiry_ends_each_session_once_for_one_reason() {
     assert_eq!(by_terminate + by_expiry, 300);
     assert_eq!(manager.count(), 0);
     assert!(manager.list().is_empty());
-    wait_until("every actor has left the supervisor", || {
+    eventually("every actor has left the supervisor", || async {
         manager.supervisor().get_children().is_empty()
     })
     .await;
@@ -114,7 +115,7 @@ async fn a_session_found_started_can_always_be_terminated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
     quiet_deliberate_panics();
-    let baseline = Handle::current().metrics().num_alive_tasks();
+    let baseline = alive_tasks();
     // Rotated sessions live on under fresh IDs until they expire, hence the short TTL.
     let manager = SessionManager::spawn(config().with_idle_timeout(Duration::from_millis(3)))
         .await
@@ -156,7 +157,7 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
                             Err(other) => panic!("call: {other}"),
                         },
                         5 => {
-                            let _ = manager.cast(&id, CounterMsg::AddOne);
+                            let _ = manager.cast(&id, CounterMsg::Add(1));
                         }
                         6 => {
                             let _ = manager.cast(&id, CounterMsg::Panic("deliberate crash".into()));
@@ -181,7 +182,7 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
     }
 
     // Quiescent now (short TTL): entries and actors must agree.
-    wait_until("registry, counter and supervisor agree", || {
+    eventually("registry, counter and supervisor agree", || async {
         let listed = manager.list().len();
         listed == manager.count()
             && listed == manager.stats().live
@@ -189,15 +190,18 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
     })
     .await;
     // Whatever is left expires on its own, and leaves nothing behind.
-    wait_until("every session has expired", || manager.count() == 0).await;
+    eventually("every session has expired", || async {
+        manager.count() == 0
+    })
+    .await;
     assert!(manager.list().is_empty());
-    wait_until("every actor has left the supervisor", || {
+    eventually("every actor has left the supervisor", || async {
         manager.supervisor().get_children().is_empty()
     })
     .await;
     manager.shutdown().await;
-    wait_until("every task has exited", || {
-        Handle::current().metrics().num_alive_tasks() == baseline
+    eventually("every task has exited", || async {
+        alive_tasks() == baseline
     })
     .await;
 }

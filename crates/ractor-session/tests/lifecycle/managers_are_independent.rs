@@ -1,9 +1,8 @@
-//! Acceptance 15: two managers in one process never see each other's sessions.
+//! Two managers in one process never see each other's sessions.
 
-mod common;
-
-use common::{Counter, CounterMsg, config};
 use ractor_session::{KvMsg, SessionError, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::config::config;
 
 #[tokio::test]
 async fn two_managers_each_hold_their_own_abc() {

@@ -1,11 +1,18 @@
-//! Acceptance 14: a session that panics or fails ends alone, reported as `Crashed` with its
-//! error text and not restarted; every other session and the manager carry on.
+//! A session that panics or fails ends alone, reported as `Crashed` with its error text and
+//! not restarted; every other session and the manager carry on.
 
-mod common;
+use ractor_session::{EndReason, KvMsg, Pong, SessionError, SessionManager, SessionWatch};
+use ractor_session_test_support::actors::{Counter, CounterMsg, Fault, Faulty};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 
-use common::{Counter, CounterMsg, config, wait_until};
-use ractor::{Actor, ActorProcessingErr, ActorRef};
-use ractor_session::{EndReason, KvMsg, Pong, SessionError, SessionManager};
+/// Waits for the end of a watched session, which must be a crash whose text has `text`.
+async fn assert_crashed_with(watch: SessionWatch, text: &str) {
+    match watch.await {
+        EndReason::Crashed(crash) => assert!(crash.contains(text), "{crash}"),
+        other => panic!("expected Crashed, got {other:?}"),
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_session_is_removed_alone_and_others_keep_answering() {
@@ -19,10 +26,7 @@ async fn a_panicking_session_is_removed_alone_and_others_keep_answering() {
     manager
         .cast("doomed", CounterMsg::Panic("boom in handle".into()))
         .unwrap();
-    match watch.await {
-        EndReason::Crashed(text) => assert!(text.contains("boom in handle"), "{text}"),
-        other => panic!("expected Crashed, got {other:?}"),
-    }
+    assert_crashed_with(watch, "boom in handle").await;
     assert!(!manager.is_started("doomed"));
     assert!(matches!(
         manager.call("doomed", CounterMsg::Get).await,
@@ -38,7 +42,7 @@ async fn a_panicking_session_is_removed_alone_and_others_keep_answering() {
         );
     }
     assert_eq!(manager.count(), 100);
-    wait_until("the crashed actor leaves the supervisor", || {
+    eventually("the crashed actor leaves the supervisor", || async {
         manager.supervisor().get_children().len() == 100
     })
     .await;
@@ -61,10 +65,7 @@ async fn fifty_panicking_sessions_in_a_row_do_not_take_the_manager_down() {
         manager
             .cast(&id, CounterMsg::Panic(format!("panic number {i}")))
             .unwrap();
-        match watch.await {
-            EndReason::Crashed(text) => assert!(text.contains(&format!("panic number {i}"))),
-            other => panic!("expected Crashed, got {other:?}"),
-        }
+        assert_crashed_with(watch, &format!("panic number {i}")).await;
     }
     assert_eq!(manager.count(), 1);
     let kept = manager.call("survivor", |reply| KvMsg::Get {
@@ -96,10 +97,7 @@ async fn an_error_returned_by_a_handler_is_a_crash_with_its_text() {
     manager
         .cast("failing", CounterMsg::Fail("database went away".into()))
         .unwrap();
-    match watch.await {
-        EndReason::Crashed(text) => assert!(text.contains("database went away"), "{text}"),
-        other => panic!("expected Crashed, got {other:?}"),
-    }
+    assert_crashed_with(watch, "database went away").await;
     assert_eq!(manager.count(), 0);
     manager.shutdown().await;
 }
@@ -134,42 +132,19 @@ async fn a_session_that_stops_itself_leaves_the_registry_as_terminated() {
     manager.shutdown().await;
 }
 
-/// Panics in `post_start`, after its start was reported as successful.
-struct PanicsAfterStart;
-
-impl Actor for PanicsAfterStart {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-
-    async fn post_start(&self, _: ActorRef<()>, (): &mut ()) -> Result<(), ActorProcessingErr> {
-        panic!("post_start exploded")
-    }
-}
-
-/// Panics in `pre_start`: the start itself fails.
-struct PanicsInPreStart;
-
-impl Actor for PanicsInPreStart {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        panic!("pre_start exploded")
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panics_while_starting_are_contained() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start("bystander").await.unwrap();
 
-    match manager.start_with("bad-start", PanicsInPreStart, ()).await {
+    match manager
+        .start_with(
+            "bad-start",
+            Faulty,
+            Fault::PanicInPreStart("pre_start exploded"),
+        )
+        .await
+    {
         Err(err @ SessionError::StartFailed { .. }) => {
             assert!(
                 err.to_string()
@@ -190,16 +165,21 @@ async fn panics_while_starting_are_contained() {
 
     // A panic in post_start ends the session right after its start.
     manager
-        .start_with("late", PanicsAfterStart, ())
+        .start_with(
+            "late",
+            Faulty,
+            Fault::PanicAfterStart("post_start exploded"),
+        )
         .await
         .unwrap();
-    wait_until("the session that panicked in post_start is gone", || {
-        !manager.is_started("late")
-    })
+    eventually(
+        "the session that panicked in post_start is gone",
+        || async { !manager.is_started("late") },
+    )
     .await;
     assert_eq!(manager.count(), 1);
     assert_eq!(manager.call("bystander", KvMsg::Ping).await.unwrap(), Pong);
-    wait_until("only the bystander is supervised", || {
+    eventually("only the bystander is supervised", || async {
         manager.supervisor().get_children().len() == 1
     })
     .await;

@@ -1,14 +1,13 @@
-//! Acceptance 12: racing starts of one ID spawn exactly one actor.
-
-mod common;
+//! Racing starts of one ID spawn exactly one actor.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::config;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 use tokio::sync::Barrier;
 
 /// Counts how many actors were really spawned (its `pre_start` ran).
@@ -100,7 +99,6 @@ async fn sixty_four_racing_get_or_starts_share_one_actor() {
     manager.shutdown().await;
 }
 
-/// Fails its start after a moment, so racing starters wait on a start that fails.
 /// Fails its start when told to, so the test controls how long the start is under way.
 struct SlowFailure;
 
@@ -128,7 +126,7 @@ async fn starters_waiting_on_a_failed_start_try_again() {
         tokio::spawn(async move { manager.start_with("s", SlowFailure, failing).await })
     };
     // Let the failing start take the ID first.
-    common::wait_until("the first start is under way", || {
+    eventually("the first start is under way", || async {
         manager.stats().starting == 1
     })
     .await;

@@ -1,13 +1,12 @@
-//! Acceptance 2: session IDs are validated strictly, everywhere an ID enters the manager;
-//! generated IDs are distinct, valid and URL-safe.
-
-mod common;
+//! Session IDs are validated strictly, everywhere an ID enters the manager; generated IDs
+//! are distinct, valid and URL-safe.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{Counter, config};
 use ractor_session::{KvMsg, MAX_SESSION_ID_LEN, SessionError, SessionId, SessionManager};
+use ractor_session_test_support::actors::Counter;
+use ractor_session_test_support::config::config;
 
 fn bad_ids() -> Vec<String> {
     vec![

@@ -1,10 +1,9 @@
-//! Acceptance 1: a started session is found; starting it again is refused with the live
-//! actor; get-or-start returns that same actor.
+//! A started session is found; starting it again is refused with the live actor;
+//! get-or-start returns that same actor.
 
-mod common;
-
-use common::{Counter, CounterMsg, config};
 use ractor_session::{KvMsg, Pong, SessionError, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::config::config;
 
 #[tokio::test]
 async fn started_session_is_found_and_a_second_start_carries_the_live_actor() {
@@ -94,7 +93,7 @@ async fn typed_lookup_returns_the_actor_and_refuses_the_wrong_type() {
         Err(SessionError::WrongSessionType { .. })
     ));
     assert!(matches!(
-        manager.cast("s1", CounterMsg::AddOne),
+        manager.cast("s1", CounterMsg::Add(1)),
         Err(SessionError::WrongSessionType { .. })
     ));
     assert_eq!(

@@ -1,15 +1,15 @@
-//! Acceptance 6: terminate stops the session gracefully and frees its ID, which then
-//! starts again as a fresh session.
-
-mod common;
+//! Terminate stops the session gracefully and frees its ID, which then starts again as a
+//! fresh session.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::config;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_session::{EndReason, KvMsg, SessionError, SessionManager};
+use ractor_session_test_support::config::config;
 use serde_json::json;
+
+use crate::support::Graceful;
 
 #[tokio::test]
 async fn a_terminated_id_is_gone_and_starts_again_fresh() {
@@ -52,29 +52,18 @@ async fn a_terminated_id_is_gone_and_starts_again_fresh() {
     manager.shutdown().await;
 }
 
-struct CountsStops(Arc<AtomicUsize>);
-
-impl Actor for CountsStops {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-
-    async fn post_stop(&self, _: ActorRef<()>, (): &mut ()) -> Result<(), ActorProcessingErr> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn terminate_returns_after_post_stop_ran() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let stops = Arc::new(AtomicUsize::new(0));
     manager
-        .start_with("s", CountsStops(Arc::clone(&stops)), ())
+        .start_with(
+            "s",
+            Graceful {
+                stopped: Arc::clone(&stops),
+            },
+            (),
+        )
         .await
         .unwrap();
     manager.terminate("s").await.unwrap();

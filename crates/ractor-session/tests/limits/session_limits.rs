@@ -1,14 +1,12 @@
-//! Acceptance 10 and 11: `max_sessions` and `rate_limit` are exact under concurrency, free
-//! a slot at once when a session ends, and charge only for sessions really started.
-
-mod common;
+//! `max_sessions` and `rate_limit` are exact under concurrency, free a slot at once when a
+//! session ends, and charge only for sessions really started.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Counter, CounterMsg, config};
-use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_session::{EndReason, SessionError, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg, Fault, Faulty};
+use ractor_session_test_support::config::config;
 
 #[tokio::test]
 async fn the_fifth_start_is_refused_and_terminate_frees_a_slot_at_once() {
@@ -101,18 +99,6 @@ async fn expiry_and_crashes_free_their_slots() {
     manager.shutdown().await;
 }
 
-struct RefusesToStart;
-
-impl Actor for RefusesToStart {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Err("no".into())
-    }
-}
-
 #[tokio::test]
 async fn a_failed_start_gives_its_slot_back() {
     let manager = SessionManager::spawn(config().with_max_sessions(1))
@@ -120,7 +106,9 @@ async fn a_failed_start_gives_its_slot_back() {
         .unwrap();
     for _ in 0..3 {
         assert!(matches!(
-            manager.start_with("s", RefusesToStart, ()).await,
+            manager
+                .start_with("s", Faulty, Fault::RefuseStart("no"))
+                .await,
             Err(SessionError::StartFailed { .. })
         ));
     }
@@ -182,14 +170,18 @@ async fn refused_and_already_started_attempts_take_no_token() {
             Err(SessionError::SessionLimitReached { .. })
         ));
         assert!(matches!(
-            manager.start_with("s9", RefusesToStart, ()).await,
+            manager
+                .start_with("s9", Faulty, Fault::RefuseStart("no"))
+                .await,
             Err(SessionError::SessionLimitReached { .. })
         ));
     }
     manager.terminate("s0").await.unwrap();
     for _ in 0..5 {
         assert!(matches!(
-            manager.start_with("fails", RefusesToStart, ()).await,
+            manager
+                .start_with("fails", Faulty, Fault::RefuseStart("no"))
+                .await,
             Err(SessionError::StartFailed { .. })
         ));
     }

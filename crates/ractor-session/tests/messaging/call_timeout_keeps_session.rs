@@ -1,13 +1,11 @@
-//! Acceptance 5: a call that times out reports `Timeout(d)`; the session stays alive and
-//! answers the next call (not with the late reply of the one that timed out).
-
-mod common;
+//! A call that times out reports `Timeout(d)`; the session stays alive and answers the next
+//! call (not with the late reply of the one that timed out).
 
 use std::time::Duration;
 
-use common::config;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
 
 struct Sleepy;
 

@@ -1,14 +1,13 @@
-//! Acceptance 16: error messages read like the original's (SPEC §3.6), and keep their
-//! sources. Each text is produced by the operation that really fails where that is cheap.
-
-mod common;
+//! Each error's message is one fixed sentence naming what went wrong (the session ID, the
+//! limit, the timeout), and errors keep their sources. Each text is produced by the
+//! operation that really fails where that is cheap.
 
 use std::error::Error as _;
 use std::time::Duration;
 
-use common::{Counter, CounterMsg, config};
-use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_session::{SessionError, SessionId, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg, Fault, Faulty};
+use ractor_session_test_support::config::config;
 
 #[test]
 fn invalid_session_id() {
@@ -126,22 +125,13 @@ async fn wrong_session_type() {
     manager.shutdown().await;
 }
 
-struct Refuses;
-
-impl Actor for Refuses {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Err("database unreachable".into())
-    }
-}
-
 #[tokio::test]
 async fn start_failed_keeps_the_actors_error_as_its_source() {
     let manager = SessionManager::spawn(config()).await.unwrap();
-    let err = manager.start_with("abc", Refuses, ()).await.unwrap_err();
+    let err = manager
+        .start_with("abc", Faulty, Fault::RefuseStart("database unreachable"))
+        .await
+        .unwrap_err();
     assert!(
         err.to_string().starts_with("Failed to start session abc: "),
         "{err}"

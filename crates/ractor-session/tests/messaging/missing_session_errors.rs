@@ -1,12 +1,10 @@
-//! Acceptance 3: operations on an ID with no live session fail with `SessionNotFound`
-//! naming the ID.
-
-mod common;
+//! Operations on an ID with no live session fail with `SessionNotFound` naming the ID.
 
 use std::time::Duration;
 
-use common::{CounterMsg, config};
 use ractor_session::{KvMsg, SessionError, SessionManager};
+use ractor_session_test_support::actors::CounterMsg;
+use ractor_session_test_support::config::config;
 
 fn assert_not_found(result: Result<impl std::fmt::Debug, SessionError>, operation: &str) {
     match result {
@@ -35,7 +33,7 @@ async fn operations_on_a_missing_id_name_it() {
     );
     assert_not_found(manager.cast("missing", KvMsg::Clear), "cast");
     assert_not_found(
-        manager.cast("missing", CounterMsg::AddOne),
+        manager.cast("missing", CounterMsg::Add(1)),
         "cast of another type",
     );
     assert_not_found(manager.touch("missing"), "touch");

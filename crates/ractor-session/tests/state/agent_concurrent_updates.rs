@@ -1,13 +1,11 @@
-//! Acceptance 7: concurrent updates of one agent from 100 tasks lose nothing, whether the
-//! tasks hold the agent directly or reach it through session actors.
-
-mod common;
+//! Concurrent updates of one agent from 100 tasks lose nothing, whether the tasks hold the
+//! agent directly or reach it through session actors.
 
 use std::collections::HashMap;
 
-use common::config;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{Agent, SessionManager};
+use ractor_session_test_support::config::config;
 
 const TASKS: u64 = 100;
 const UPDATES: u64 = 200;

@@ -1,18 +1,11 @@
-//! Acceptance 9: the default key-value session, typed and through JSON requests; an
-//! ill-typed request gets an error reply and the session survives with its data.
+//! The default key-value session, typed and through JSON requests; an ill-typed request
+//! gets an error reply and the session survives with its data.
 
-mod common;
-
-use common::config;
 use ractor_session::{KvError, KvMsg, Pong, SessionManager};
+use ractor_session_test_support::config::config;
 use serde_json::{Map, Value, json};
 
-async fn request(manager: &SessionManager, id: &str, request: Value) -> Result<Value, KvError> {
-    manager
-        .call(id, |reply| KvMsg::Request { request, reply })
-        .await
-        .unwrap()
-}
+use crate::support::request;
 
 #[tokio::test]
 async fn ping_put_delete_and_get_all() {

@@ -1,21 +1,14 @@
 //! The default session's JSON commands refuse any field they do not define: a command with
-//! an unknown or misspelled field gets the `BadRequest` reply and changes nothing, whichever
-//! command it is (`clear` with a `key` must not clear the map).
+//! an unknown or misspelled field gets the `BadRequest` reply and changes nothing,
+//! whichever command it is (`clear` with a `key` must not clear the map).
 
-mod common;
-
-use common::config;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use ractor_session::{KvError, KvMsg, KvRequest, KvSession, SessionManager};
+use ractor_session_test_support::config::config;
 use serde_json::{Map, Value, json};
 
-async fn request(manager: &SessionManager, id: &str, request: Value) -> Result<Value, KvError> {
-    manager
-        .call(id, |reply| KvMsg::Request { request, reply })
-        .await
-        .unwrap()
-}
+use crate::support::request;
 
 fn initial() -> Map<String, Value> {
     let Value::Object(map) = json!({"cart": ["apple", "pear"], "theme": "dark"}) else {

@@ -1,5 +1,5 @@
-//! Five dispatches with a history limit of 3 leave the last three in the
-//! history, newest first, each with its action, previous state, new state and timestamp.
+//! Five dispatches with a history limit of 3 leave the last three in the history, newest
+//! first, each with its action, previous state, new state and timestamp.
 
 use std::time::SystemTime;
 

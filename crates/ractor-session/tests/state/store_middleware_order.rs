@@ -1,6 +1,6 @@
-//! A middleware that doubles an action, one that short-circuits to a fixed
-//! state, and a validation that rejects an invalid action (state and history unchanged);
-//! middleware runs in the order it was added (documented on `Store::with_middleware`).
+//! A middleware that doubles an action, one that short-circuits to a fixed state, and a
+//! validation that rejects an invalid action (state and history unchanged); middleware runs
+//! in the order it was added (documented on `Store::with_middleware`).
 
 use std::sync::{Arc, Mutex};
 

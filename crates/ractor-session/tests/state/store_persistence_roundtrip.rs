@@ -1,6 +1,6 @@
-//! Snapshot → serialize → deserialize → restore round-trips the state and the
-//! history, for random action sequences (including transformed, short-circuited and
-//! rejected actions) and random history limits.
+//! Snapshot → serialize → deserialize → restore round-trips the state and the history, for
+//! random action sequences (including transformed, short-circuited and rejected actions)
+//! and random history limits.
 
 use proptest::prelude::*;
 use ractor_session::store::{Origin, Step, Store, StoreError, StoreSnapshot, Validate};

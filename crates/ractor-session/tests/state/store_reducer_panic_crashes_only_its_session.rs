@@ -1,11 +1,10 @@
 //! A reducer that panics crashes only its own store session, reported as `Crashed`; the
 //! manager and every other session carry on.
 
-mod common;
-
-use common::{config, wait_until};
 use ractor_session::store::{Store, StoreError, StoreSessions};
 use ractor_session::{EndReason, KvMsg, Pong, SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 
 #[derive(Clone, Debug)]
 enum Action {
@@ -55,7 +54,7 @@ async fn a_panicking_reducer_crashes_only_its_session() {
     assert_eq!(bystander_sub.changed().await, Some(6));
     assert_eq!(manager.call("kv", KvMsg::Ping).await.unwrap(), Pong);
     assert_eq!(manager.count(), 2);
-    wait_until("the crashed actor leaves the supervisor", || {
+    eventually("the crashed actor leaves the supervisor", || async {
         manager.supervisor().get_children().len() == 2
     })
     .await;

@@ -2,15 +2,13 @@
 //! dispatch, cast and read state, time travel, persistence and subscriptions from outside,
 //! all in turn with the session's other messages.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::config;
 use ractor_session::store::{
     Store, StoreError, StoreHandle, StoreSessions, Subscription, Validate,
 };
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

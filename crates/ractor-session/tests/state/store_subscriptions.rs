@@ -1,6 +1,6 @@
-//! A subscriber gets the current selected value at once, is told when a
-//! dispatch changes its selected value and not when an unrelated part changes, hears
-//! nothing after unsubscribing, and a dropped subscriber is pruned without error.
+//! A subscriber gets the current selected value at once, is told when a dispatch changes
+//! its selected value and not when an unrelated part changes, hears nothing after
+//! unsubscribing, and a dropped subscriber is pruned without error.
 
 use ractor_session::store::Store;
 

@@ -1,6 +1,6 @@
-//! Time travel to k returns exactly the state after action k, by replaying
-//! the reducer, and an error when k is out of range. (The original returned the initial
-//! state whatever k was.)
+//! Time travel to k returns exactly the state after action k, by replaying the reducer, and
+//! an error when k is out of range. (Returning the initial or the current state whatever k
+//! is would fail.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

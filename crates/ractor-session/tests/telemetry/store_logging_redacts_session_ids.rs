@@ -1,24 +1,9 @@
 //! The built-in logging middleware logs every action of a store session with the session's
 //! redacted ID, never the raw one (session IDs are secrets).
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ractor_session::store::{Logging, Store, StoreSessions, Validate};
 use ractor_session::{SessionId, SessionManager};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use ractor_session_test_support::logs::Logs;
 
 #[derive(Clone, Debug)]
 enum Action {
@@ -28,14 +13,7 @@ enum Action {
 // One thread: the session's actor runs on the thread whose default subscriber is set.
 #[tokio::test(flavor = "current_thread")]
 async fn store_session_actions_are_logged_with_the_redacted_id() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::capture(tracing::Level::DEBUG);
 
     let raw = "raw-secret-session-id-0123456789";
     let manager = SessionManager::spawn(Default::default()).await.unwrap();
@@ -50,7 +28,7 @@ async fn store_session_actions_are_logged_with_the_redacted_id() {
     assert!(counter.dispatch(Action::Add(700)).await.is_err());
     manager.shutdown().await;
 
-    let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let out = logs.text();
     let redacted = SessionId::parse(raw).unwrap().redacted().to_string();
     assert!(out.contains("dispatching action"), "{out}");
     assert!(out.contains("action applied"), "{out}");

@@ -1,23 +1,21 @@
-//! Acceptance 17: start, stop, call, cast, expiry and start errors emit `tracing` events
-//! and `metrics` series labelled with the session type and durations in real units; no raw
-//! session ID appears in any of them.
+//! Start, stop, call, cast, expiry and start errors emit `tracing` events and `metrics`
+//! series labelled with the session type and durations in real units; no raw session ID
+//! appears in any of them.
 //!
 //! The runtime is built by hand so that a thread-local metrics recorder and tracing
 //! subscriber see everything: a current-thread runtime runs every task (the sessions',
 //! the expiry task) on the thread that set them.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use common::{Counter, CounterMsg, config};
 use metrics::Unit;
-use metrics_util::MetricKind;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use ractor::{Actor, ActorProcessingErr, ActorRef, ActorStatus, RpcReplyPort};
 use ractor_session::{EndReason, KvMsg, SessionError, SessionId, SessionManager};
+use ractor_session_test_support::actors::{Counter, CounterMsg, Fault, Faulty};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::logs::Logs;
+use ractor_session_test_support::metrics::Recorder;
 
 const TTL: Duration = Duration::from_secs(10);
 
@@ -31,26 +29,6 @@ const REFUSED: &str = "RAWID-refused-88aa";
 const ROTATED: &str = "RAWID-rotated-64f1";
 const RATED: &str = "RAWID-rated-2a9c";
 const RATE_LIMITED: &str = "RAWID-rate-limited-f00d";
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
 
 /// A session whose calls take a known time, whose start takes 2 ms, and whose `post_stop`
 /// lingers for an hour, so that it can be caught while stopping.
@@ -91,18 +69,6 @@ impl Actor for Timed {
     }
 }
 
-struct Refuses;
-
-impl Actor for Refuses {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
-        Err("refused on purpose".into())
-    }
-}
-
 /// Drives every telemetry-emitting path once (or more) on a paused clock.
 async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     let manager = SessionManager::spawn(
@@ -118,7 +84,7 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     manager.start(ALPHA).await.unwrap();
     manager.start_with(BETA, Counter, 0).await.unwrap();
     manager.start_with(GAMMA, Timed, ()).await.unwrap();
-    manager.cast(BETA, CounterMsg::AddOne).unwrap();
+    manager.cast(BETA, CounterMsg::Add(1)).unwrap();
     manager.cast(ALPHA, KvMsg::put("k", 1)).unwrap();
     assert_eq!(manager.call(BETA, CounterMsg::Get).await.unwrap(), 1);
     manager.call(GAMMA, TimedMsg::Slow).await.unwrap();
@@ -139,7 +105,9 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     ));
     manager.terminate(ROTATED).await.unwrap();
     assert!(matches!(
-        manager.start_with(REFUSED, Refuses, ()).await,
+        manager
+            .start_with(REFUSED, Faulty, Fault::RefuseStart("refused on purpose"))
+            .await,
         Err(SessionError::StartFailed { .. })
     ));
 
@@ -200,30 +168,23 @@ fn drop_port() -> RpcReplyPort<()> {
 
 #[test]
 fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let logs = Buffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
+    let recorder = Recorder::default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
         .build()
         .unwrap();
     let rotated_to = Mutex::new(None);
-    metrics::with_local_recorder(&recorder, || {
-        tracing::subscriber::with_default(subscriber, || {
-            runtime.block_on(exercise(&rotated_to));
-        });
-    });
+    let logs = {
+        let _metrics = recorder.install();
+        let (logs, _logs) = Logs::capture(tracing::Level::TRACE);
+        runtime.block_on(exercise(&rotated_to));
+        logs
+    };
     drop(runtime);
 
     let logs = logs.text();
-    let metrics = snapshotter.snapshot().into_vec();
+    let metrics = recorder.snapshot();
     let rotated_to = rotated_to.lock().unwrap().clone().unwrap();
 
     // No raw ID anywhere: not in log lines, not in metric names or labels.
@@ -243,8 +204,7 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         assert!(!logs.contains(raw), "raw ID {raw} in the logs:\n{logs}");
         assert!(!logs.contains("RAWID"), "a raw ID in the logs:\n{logs}");
     }
-    for (key, _, _, _) in &metrics {
-        let key = key.key();
+    for key in metrics.keys() {
         assert!(!key.name().contains("RAWID"), "{key:?}");
         for label in key.labels() {
             assert!(
@@ -294,7 +254,7 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         &["session start refused", "error=\"session_limit\""],
         &[
             "session start refused",
-            "session_type=\"Refuses\"",
+            "session_type=\"Faulty\"",
             "error=\"start_failed\"",
         ],
         &["session call", "session_type=\"Timed\"", "duration_s=1.5"],
@@ -309,149 +269,122 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         assert!(has(parts), "no log line with {parts:?}:\n{logs}");
     }
 
-    // metrics
-    let find = |kind: MetricKind, name: &str, labels: &[(&str, &str)]| {
-        metrics
-            .iter()
-            .find(|(key, _, _, _)| {
-                key.kind() == kind
-                    && key.key().name() == name
-                    && labels
-                        .iter()
-                        .all(|(k, v)| key.key().labels().any(|l| l.key() == *k && l.value() == *v))
-            })
-            .map(|(_, unit, _, value)| (*unit, value))
-            .unwrap_or_else(|| panic!("no {kind:?} {name} {labels:?} in {metrics:#?}"))
-    };
-    let counter =
-        |name: &str, labels: &[(&str, &str)]| match find(MetricKind::Counter, name, labels) {
-            (_, DebugValue::Counter(n)) => *n,
-            other => panic!("{name}: {other:?}"),
-        };
-    let histogram =
-        |name: &str, labels: &[(&str, &str)]| match find(MetricKind::Histogram, name, labels) {
-            (unit, DebugValue::Histogram(values)) => (
-                unit,
-                values.iter().map(|v| v.into_inner()).collect::<Vec<f64>>(),
-            ),
-            other => panic!("{name}: {other:?}"),
-        };
-
-    assert_eq!(
-        counter(
+    // metrics: each counter, and what it counted
+    let counters: &[(&str, &[(&str, &str)], u64, &str)] = &[
+        (
             "ractor_session_started_total",
-            &[("session_type", "KvSession")]
+            &[("session_type", "KvSession")],
+            4,
+            "ALPHA, ROTATED twice and RATED",
         ),
-        4,
-        "ALPHA, ROTATED twice and RATED"
-    );
-    assert_eq!(
-        counter(
+        (
             "ractor_session_started_total",
-            &[("session_type", "Counter")]
+            &[("session_type", "Counter")],
+            2,
+            "BETA and CRASHER",
         ),
-        2
-    );
-    assert_eq!(
-        counter("ractor_session_started_total", &[("session_type", "Timed")]),
-        2
-    );
-    assert_eq!(
-        counter(
+        (
+            "ractor_session_started_total",
+            &[("session_type", "Timed")],
+            2,
+            "GAMMA and LINGERER",
+        ),
+        (
             "ractor_session_stopped_total",
-            &[("session_type", "Counter"), ("reason", "terminated")]
+            &[("session_type", "Counter"), ("reason", "terminated")],
+            1,
+            "BETA",
         ),
-        1
-    );
-    assert_eq!(
-        counter(
+        (
             "ractor_session_stopped_total",
-            &[("session_type", "Counter"), ("reason", "crashed")]
+            &[("session_type", "Counter"), ("reason", "crashed")],
+            1,
+            "CRASHER",
         ),
-        1
-    );
-    assert_eq!(
-        counter(
+        (
             "ractor_session_stopped_total",
-            &[("session_type", "KvSession"), ("reason", "expired")]
+            &[("session_type", "KvSession"), ("reason", "expired")],
+            1,
+            "ALPHA",
         ),
-        1
-    );
-    assert_eq!(
-        counter(
+        (
             "ractor_session_expired_total",
-            &[("session_type", "KvSession")]
+            &[("session_type", "KvSession")],
+            1,
+            "ALPHA",
         ),
-        1
-    );
-    assert_eq!(
-        counter("ractor_session_expired_total", &[("session_type", "Timed")]),
-        1
-    );
-    assert_eq!(
-        counter("ractor_session_casts_total", &[("session_type", "Counter")]),
-        2,
-        "BETA's add and CRASHER's panic"
-    );
-    assert_eq!(
-        counter(
+        (
+            "ractor_session_expired_total",
+            &[("session_type", "Timed")],
+            1,
+            "GAMMA",
+        ),
+        (
             "ractor_session_casts_total",
-            &[("session_type", "KvSession")]
+            &[("session_type", "Counter")],
+            2,
+            "BETA's add and CRASHER's panic",
         ),
-        1
-    );
-    assert_eq!(
-        counter(
+        (
+            "ractor_session_casts_total",
+            &[("session_type", "KvSession")],
+            1,
+            "ALPHA's put",
+        ),
+        (
             "ractor_session_start_errors_total",
-            &[("session_type", "KvSession"), ("error", "session_limit")]
+            &[("session_type", "KvSession"), ("error", "session_limit")],
+            1,
+            "the start over the limit",
         ),
-        1
-    );
-    assert_eq!(
-        counter(
+        (
             "ractor_session_start_errors_total",
-            &[("session_type", "Refuses"), ("error", "start_failed")]
+            &[("session_type", "Faulty"), ("error", "start_failed")],
+            1,
+            "REFUSED",
         ),
-        1
-    );
+        (
+            "ractor_session_cleanup_errors_total",
+            &[("session_type", "Timed")],
+            1,
+            "the lingering session was killed",
+        ),
+        ("ractor_session_rate_limited_total", &[], 1, "RATE_LIMITED"),
+        (
+            "ractor_session_start_errors_total",
+            &[("session_type", "KvSession"), ("error", "rate_limit")],
+            1,
+            "RATE_LIMITED",
+        ),
+    ];
+    for &(name, labels, expected, what) in counters {
+        assert_eq!(
+            metrics.counter(name, labels),
+            expected,
+            "{name} {labels:?}: {what}"
+        );
+    }
     assert!(
-        counter(
+        metrics.counter(
             "ractor_session_communication_errors_total",
             &[("session_type", "Timed"), ("operation", "call")]
         ) >= 2,
         "the timeout and the call to a stopping actor"
     );
 
-    assert_eq!(
-        counter(
-            "ractor_session_cleanup_errors_total",
-            &[("session_type", "Timed")]
-        ),
-        1,
-        "the lingering session was killed"
-    );
-    assert_eq!(counter("ractor_session_rate_limited_total", &[]), 1);
-    assert_eq!(
-        counter(
-            "ractor_session_start_errors_total",
-            &[("session_type", "KvSession"), ("error", "rate_limit")]
-        ),
-        1
-    );
-
     // Durations are in seconds, and say so.
-    let (unit, calls) = histogram(
+    let (unit, calls) = metrics.histogram(
         "ractor_session_call_duration_seconds",
         &[("session_type", "Timed")],
     );
     assert_eq!(unit, Some(Unit::Seconds));
     assert_eq!(calls, [1.5], "a 1.5 s call is recorded as 1.5 seconds");
-    let (_, counter_calls) = histogram(
+    let (_, counter_calls) = metrics.histogram(
         "ractor_session_call_duration_seconds",
         &[("session_type", "Counter")],
     );
     assert_eq!(counter_calls.len(), 1);
-    let (unit, lifetimes) = histogram(
+    let (unit, lifetimes) = metrics.histogram(
         "ractor_session_lifetime_seconds",
         &[("session_type", "KvSession")],
     );
@@ -461,8 +394,5 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         "ALPHA, last active 2 ms after its start, lived 10.002 s: {lifetimes:?}"
     );
 
-    match find(MetricKind::Gauge, "ractor_session_live", &[]) {
-        (_, DebugValue::Gauge(live)) => assert_eq!(live.into_inner(), 0.0),
-        other => panic!("ractor_session_live: {other:?}"),
-    }
+    assert_eq!(metrics.gauge("ractor_session_live", &[]), 0.0);
 }
