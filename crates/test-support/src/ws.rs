@@ -5,6 +5,7 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -59,6 +60,37 @@ pub async fn connect(
     cookie: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Ws, tungstenite::Error> {
+    let request = upgrade_request(url, cookie, origin)?;
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+/// The upgrade request [`connect`] sends, for a test that looks at the server's response
+/// itself (with `tokio_tungstenite::connect_async`).
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_test_support::ws::upgrade_request;
+///
+/// let request = upgrade_request("ws://127.0.0.1:1/live", Some("a=b"), None).unwrap();
+/// assert_eq!(request.headers()["cookie"], "a=b");
+/// assert!(request.headers().get("origin").is_none());
+/// ```
+///
+/// # Errors
+///
+/// When `url` is not a websocket URL.
+///
+/// # Panics
+///
+/// When `cookie` or `origin` is not a valid header value.
+pub fn upgrade_request(
+    url: &str,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Request, tungstenite::Error> {
     let mut request = url.into_client_request()?;
     let headers = request.headers_mut();
     if let Some(cookie) = cookie {
@@ -67,9 +99,7 @@ pub async fn connect(
     if let Some(origin) = origin {
         headers.insert("origin", origin.parse().expect("an Origin header value"));
     }
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(ws, _)| ws)
+    Ok(request)
 }
 
 /// The HTTP status with which the server refused to upgrade, as [`connect`] sent it.

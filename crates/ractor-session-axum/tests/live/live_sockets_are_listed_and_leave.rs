@@ -1,39 +1,27 @@
-//! Acceptance 6: a session knows its live sockets; a closed socket leaves the list.
-
-mod common;
+//! A session knows its live sockets; a closed socket leaves the list.
 
 use std::time::Duration;
 
-use common::*;
+use ractor_session_test_support::poll::eventually;
+
+use crate::support::*;
 
 #[tokio::test]
 async fn closed_sockets_leave_their_sessions_list() {
     let server = start(Duration::from_secs(60)).await;
     let value = new_session(&server, &bare_client()).await;
     let id = id_of(&value);
-    let url = server.ws_url("/live");
-    let origin = server.origin();
-    let mut first = connect(&url, Some(&value), Some(&origin)).await.unwrap();
-    let second = connect(&url, Some(&value), Some(&origin)).await.unwrap();
+    let mut first = server.socket(&value).await;
+    let second = server.socket(&value).await;
 
-    let live = server.live.clone();
     let count = |n: usize| {
-        let live = live.clone();
-        let id = id.clone();
-        move || {
-            let now = live.count(&id);
-            async move { now == n }
-        }
+        let (live, id) = (&server.live, &id);
+        move || async move { live.count(id) == n }
     };
     eventually("both sockets are listed", count(2)).await;
     assert_eq!(server.live.sockets(&id).len(), 2);
     // The app sees the same through a handler.
-    let listed = bare_client()
-        .get(server.url("/sockets"))
-        .header("cookie", cookie_header(&value))
-        .send()
-        .await
-        .unwrap();
+    let listed = server.get("/sockets", &value).send().await.unwrap();
     assert_eq!(listed.text().await.unwrap(), "2");
 
     // A clean close, and a dropped connection.

@@ -1,29 +1,27 @@
-//! Acceptance 6: a push reaches both sockets of one session and no socket of another;
-//! text from the browser reaches the session actor.
-
-mod common;
+//! A push reaches both sockets of one session and no socket of another; text from the
+//! browser reaches the session actor.
 
 use std::time::Duration;
 
-use common::*;
 use futures_util::SinkExt;
+use ractor_session_test_support::poll::eventually;
+use ractor_session_test_support::ws::{Frame, next_frame};
 use serde_json::json;
+
+use crate::support::*;
 
 #[tokio::test]
 async fn a_push_reaches_both_sockets_of_its_session_and_none_of_another() {
     let server = start(Duration::from_secs(60)).await;
-    let url = server.ws_url("/live");
-    let origin = server.origin();
     let a = new_session(&server, &bare_client()).await;
     let b = new_session(&server, &bare_client()).await;
-    let mut a1 = connect(&url, Some(&a), Some(&origin)).await.unwrap();
-    let mut a2 = connect(&url, Some(&a), Some(&origin)).await.unwrap();
-    let mut b1 = connect(&url, Some(&b), Some(&origin)).await.unwrap();
+    let mut a1 = server.socket(&a).await;
+    let mut a2 = server.socket(&a).await;
+    let mut b1 = server.socket(&b).await;
     let (ida, idb) = (id_of(&a), id_of(&b));
-    let live = server.live.clone();
-    eventually("all sockets are registered", || {
-        let ready = live.count(&ida) == 2 && live.count(&idb) == 1;
-        async move { ready }
+    let live = &server.live;
+    eventually("all sockets are registered", || async {
+        live.count(&ida) == 2 && live.count(&idb) == 1
     })
     .await;
 
@@ -43,23 +41,12 @@ async fn a_push_reaches_both_sockets_of_its_session_and_none_of_another() {
 async fn browser_text_reaches_the_session_actor() {
     let server = start(Duration::from_secs(60)).await;
     let value = new_session(&server, &bare_client()).await;
-    let mut ws = connect(
-        &server.ws_url("/live"),
-        Some(&value),
-        Some(&server.origin()),
-    )
-    .await
-    .unwrap();
+    let mut ws = server.socket(&value).await;
     for _ in 0..5 {
         ws.send("incr".into()).await.unwrap();
     }
     let count = || async {
-        let response = bare_client()
-            .get(server.url("/count"))
-            .header("cookie", cookie_header(&value))
-            .send()
-            .await
-            .unwrap();
+        let response = server.get("/count", &value).send().await.unwrap();
         json_body(response).await["count"].clone()
     };
     eventually("five increments arrived", || async { count().await == 5 }).await;

@@ -1,15 +1,14 @@
 //! A store session behind the layer: `Session<StoreMsg<S, A>>` gives the handle of this
 //! request's store; a middleware's refusal answers 422 and leaves the state alone.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
-use common::*;
 use ractor_session::store::{Store, StoreMsg, StoreSession, Validate};
 use ractor_session_axum::{Session, SessionLayer, SessionRejection};
+
+use crate::support::*;
 
 type Counter = Session<StoreMsg<u64, u64>>;
 

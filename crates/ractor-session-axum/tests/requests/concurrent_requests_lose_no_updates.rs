@@ -1,23 +1,17 @@
-//! Acceptance 3: 64 concurrent requests on one session, each incrementing a counter,
-//! end at 64 — the session's actor applies them one at a time.
-
-mod common;
+//! 64 concurrent requests on one session, each incrementing a counter, end at 64 — the
+//! session's actor applies them one at a time.
 
 use std::time::Duration;
 
-use common::*;
+use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_increments_on_one_session_end_at_64() {
     let server = start(Duration::from_secs(60)).await;
     let value = new_session(&server, &client()).await;
-    let http = bare_client();
 
     let requests = (0..64).map(|_| {
-        let request = http
-            .post(server.url("/incr"))
-            .header("cookie", cookie_header(&value))
-            .send();
+        let request = server.post("/incr", &value).send();
         tokio::spawn(async move {
             let response = request.await.unwrap();
             assert_eq!(response.status(), 200);
@@ -37,12 +31,7 @@ async fn sixty_four_concurrent_increments_on_one_session_end_at_64() {
     // Each increment saw a distinct count: none overwrote another.
     assert_eq!(seen, (1..=64).collect::<Vec<u64>>());
 
-    let total = bare_client()
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(&value))
-        .send()
-        .await
-        .unwrap();
+    let total = server.get("/count", &value).send().await.unwrap();
     assert_eq!(json_body(total).await["count"], 64);
     assert_eq!(server.manager.count(), 1);
     server.manager.shutdown().await;

@@ -1,6 +1,6 @@
-//! Acceptance 4: every request through the layer is session activity. With an idle
-//! timeout of 300 ms, a request every 100 ms for a second keeps the session; once it
-//! is left idle it expires, and the next request gets a new session.
+//! Every request through the layer is session activity. With an idle timeout of 300 ms, a
+//! request every 100 ms for a second keeps the session; once it is left idle it expires,
+//! and the next request gets a new session.
 //!
 //! The requests here do not even read the session (`/ping` has no session extractor):
 //! the layer's own touch is what keeps it alive.
@@ -10,12 +10,12 @@
 //! to the next one's reply, an upper bound on the gap between the server's touches);
 //! otherwise the run is repeated.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use ractor_session_test_support::poll::eventually;
 use tokio::time::Instant;
+
+use crate::support::*;
 
 const IDLE: Duration = Duration::from_millis(300);
 const EVERY: Duration = Duration::from_millis(100);
@@ -23,19 +23,13 @@ const MAX_GAP: Duration = Duration::from_millis(280);
 
 /// Keeps a session busy for about a second; `None` if the machine fell behind.
 async fn keep_busy(server: &Server) -> Option<String> {
-    let http = bare_client();
     let mut previous_sent = Instant::now();
     let value = new_session(server, &client()).await;
     let id = id_of(&value);
     for _ in 0..10 {
         tokio::time::sleep(EVERY).await;
         let sent = Instant::now();
-        let response = http
-            .get(server.url("/ping"))
-            .header("cookie", cookie_header(&value))
-            .send()
-            .await
-            .unwrap();
+        let response = server.get("/ping", &value).send().await.unwrap();
         if Instant::now() - previous_sent >= MAX_GAP {
             return None;
         }
@@ -68,20 +62,12 @@ async fn requests_every_100ms_keep_a_300ms_session_then_idle_expires_it() {
     let old = id_of(&value);
 
     // Left idle, it expires (no request is sent meanwhile: that would touch it).
-    let manager = server.manager.clone();
-    eventually("the idle session expires", || {
-        let manager = manager.clone();
-        let old = old.clone();
-        async move { !manager.is_started(&old) }
+    eventually("the idle session expires", || async {
+        !server.manager.is_started(&old)
     })
     .await;
 
-    let response = bare_client()
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(&value))
-        .send()
-        .await
-        .unwrap();
+    let response = server.get("/count", &value).send().await.unwrap();
     let fresh = id_of(&session_cookie(&response).expect("a new session cookie"));
     assert_ne!(fresh, old);
     assert_eq!(json_body(response).await["count"], 0);
@@ -93,11 +79,8 @@ async fn an_idle_session_is_gone_for_its_cookie() {
     let server = start(IDLE).await;
     let client = client();
     let old = id_of(&new_session(&server, &client).await);
-    let manager = server.manager.clone();
-    eventually("the idle session expires", || {
-        let manager = manager.clone();
-        let old = old.clone();
-        async move { !manager.is_started(&old) }
+    eventually("the idle session expires", || async {
+        !server.manager.is_started(&old)
     })
     .await;
     // A request that does not use the session only clears the dead cookie.

@@ -1,20 +1,21 @@
 //! The middleware's cookie handling, driven with `tower::ServiceExt::oneshot`: garbage,
-//! oversized, duplicated and non-UTF-8 cookies never break a request and are never
-//! adopted; cookies are set or cleared exactly when the session changes.
-
-mod common;
+//! oversized, duplicated and non-UTF-8 cookies never break a request and are never adopted;
+//! cookies are set or cleared exactly when the session changes.
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::{get, post};
-use common::*;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
 use ractor_session::{SessionId, SessionManager};
-use ractor_session_axum::{CurrentSessionId, NewSession, SessionRejection};
+use ractor_session_axum::{CurrentSessionId, NewSession, SessionLayer, SessionRejection};
+use ractor_session_test_support::actors::CounterMsg;
+use ractor_session_test_support::config::config;
 use tower::ServiceExt;
+
+use crate::support::*;
 
 async fn whoami(id: Option<CurrentSessionId>) -> String {
     id.map(|CurrentSessionId(id)| id.to_string())
@@ -29,8 +30,10 @@ async fn begin(new: NewSession) -> Result<String, SessionRejection> {
     Ok(new.start().await?.id().to_string())
 }
 
-async fn app_with(manager: &SessionManager, auto_start: bool) -> Router {
-    let builder = ractor_session_axum::SessionLayer::builder(manager.clone())
+/// A layer whose sessions are the default key-value session, started by a handler or, with
+/// `auto_start`, by the first request that needs one.
+fn kv_layer(manager: &SessionManager, auto_start: bool) -> SessionLayer {
+    let builder = SessionLayer::builder(manager.clone())
         .with_key(key())
         .with_secure(false);
     let builder = if auto_start {
@@ -38,11 +41,15 @@ async fn app_with(manager: &SessionManager, auto_start: bool) -> Router {
     } else {
         builder
     };
+    builder.build().unwrap()
+}
+
+async fn app_with(manager: &SessionManager, auto_start: bool) -> Router {
     Router::new()
         .route("/whoami", get(whoami))
         .route("/start", get(start_id))
         .route("/begin", post(begin))
-        .layer(builder.build().unwrap())
+        .layer(kv_layer(manager, auto_start))
 }
 
 async fn send(app: &Router, method: &str, path: &str, cookies: &[&[u8]]) -> Response<Body> {
@@ -230,7 +237,7 @@ async fn logout_clears_the_cookie_and_login_after_it_gets_a_new_id() {
                 session.terminate().await.unwrap();
             }),
         )
-        .layer(layer_kv(&manager));
+        .layer(kv_layer(&manager, true));
     let id = SessionId::generate();
     manager.start(&id).await.unwrap();
     let cookie = format!("session_id={}", sign(id.as_str()));
@@ -252,15 +259,6 @@ async fn logout_clears_the_cookie_and_login_after_it_gets_a_new_id() {
     manager.shutdown().await;
 }
 
-fn layer_kv(manager: &SessionManager) -> ractor_session_axum::SessionLayer {
-    ractor_session_axum::SessionLayer::builder(manager.clone())
-        .with_key(key())
-        .with_secure(false)
-        .with_auto_start()
-        .build()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_session_of_another_type_is_a_500_naming_both_types() {
     let manager = manager(Duration::from_secs(60)).await;
@@ -269,7 +267,7 @@ async fn a_session_of_another_type_is_a_500_naming_both_types() {
             "/",
             get(|_: ractor_session_axum::Session<CounterMsg>| async { "unreachable" }),
         )
-        .layer(layer_kv(&manager));
+        .layer(kv_layer(&manager, true));
     let response = send(&app, "GET", "/", &[]).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let text = body(response).await;
@@ -282,13 +280,9 @@ async fn a_session_of_another_type_is_a_500_naming_both_types() {
 
 #[tokio::test]
 async fn when_the_session_limit_is_reached_extraction_answers_503() {
-    let manager = SessionManager::spawn(
-        ractor_session::SessionConfig::default()
-            .with_rate_limit(None)
-            .with_max_sessions(1),
-    )
-    .await
-    .unwrap();
+    let manager = SessionManager::spawn(config().with_max_sessions(1))
+        .await
+        .unwrap();
     let app = app_with(&manager, true).await;
     assert_eq!(
         send(&app, "GET", "/start", &[]).await.status(),

@@ -1,7 +1,5 @@
-//! Acceptance 5: after rotation the old cookie gets a fresh session and the new cookie
-//! reaches the same state; the old ID's live sockets are told `rotated` (4002).
-
-mod common;
+//! After rotation the old cookie gets a fresh session and the new cookie reaches the same
+//! state; the old ID's live sockets are told `rotated` (4002).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,12 +7,15 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use common::*;
 use http::{Request, header};
 use ractor_session::{SessionError, SessionId};
 use ractor_session_axum::Session;
+use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::ws::{connect, expect_end, refused_status};
 use tokio::sync::Barrier;
 use tower::ServiceExt;
+
+use crate::support::*;
 
 #[tokio::test]
 async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
@@ -23,20 +24,10 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
     let old_value = new_session(&server, &client).await;
     let old = id_of(&old_value);
     for _ in 0..3 {
-        client
-            .post(server.url("/incr"))
-            .header("cookie", cookie_header(&old_value))
-            .send()
-            .await
-            .unwrap();
+        server.post("/incr", &old_value).send().await.unwrap();
     }
 
-    let rotated = client
-        .post(server.url("/login"))
-        .header("cookie", cookie_header(&old_value))
-        .send()
-        .await
-        .unwrap();
+    let rotated = server.post("/login", &old_value).send().await.unwrap();
     assert_eq!(rotated.status(), 200);
     let new_value = session_cookie(&rotated).expect("rotation sets the new cookie");
     let new = id_of(&new_value);
@@ -46,12 +37,7 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
         "the old ID stopped working at once"
     );
 
-    let with_new = client
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(&new_value))
-        .send()
-        .await
-        .unwrap();
+    let with_new = server.get("/count", &new_value).send().await.unwrap();
     assert_eq!(session_cookie(&with_new), None);
     assert_eq!(
         json_body(with_new).await["count"],
@@ -59,12 +45,7 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
         "same state under the new ID"
     );
 
-    let with_old = client
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(&old_value))
-        .send()
-        .await
-        .unwrap();
+    let with_old = server.get("/count", &old_value).send().await.unwrap();
     let fresh = id_of(&session_cookie(&with_old).expect("the old cookie is replaced"));
     assert_ne!(fresh, old);
     assert_ne!(fresh, new);
@@ -81,31 +62,18 @@ async fn live_sockets_of_the_old_id_are_told_rotated_with_4002() {
     let server = start(Duration::from_secs(60)).await;
     let (value, mut ws) = open_socket(&server).await;
 
-    let rotated = bare_client()
-        .post(server.url("/login"))
-        .header("cookie", cookie_header(&value))
-        .send()
-        .await
-        .unwrap();
+    let rotated = server.post("/login", &value).send().await.unwrap();
     let new_value = session_cookie(&rotated).unwrap();
     expect_end(&mut ws, "rotated", 4002).await;
 
     // The browser reconnects with the new cookie, and is accepted.
-    let again = connect(
-        &server.ws_url("/live"),
-        Some(&new_value),
-        Some(&server.origin()),
-    )
-    .await;
+    let url = server.ws_url("/live");
+    let origin = server.origin();
+    let again = connect(&url, Some(&cookie_header(&new_value)), Some(&origin)).await;
     assert!(again.is_ok());
     // The old cookie can no longer open a socket.
     assert_eq!(
-        refused_status(
-            &server.ws_url("/live"),
-            Some(&value),
-            Some(&server.origin())
-        )
-        .await,
+        refused_status(&url, Some(&cookie_header(&value)), Some(&origin)).await,
         401
     );
     server.manager.shutdown().await;

@@ -1,47 +1,24 @@
 //! A refused session cookie is recorded — a warning carrying a hashed ID (never the raw
 //! value) and the `ractor_session_axum_cookies_refused_total` counter by reason.
 
-mod common;
-
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use common::*;
 use http::Request;
-use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use ractor_session::SessionId;
+use ractor_session_test_support::logs::Logs;
+use ractor_session_test_support::metrics::Recorder;
 use tower::ServiceExt;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use crate::support::*;
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _log_guard = tracing::subscriber::set_default(subscriber);
-    let recorder = DebuggingRecorder::new();
-    let snapshotter = recorder.snapshotter();
-    let _metrics_guard = metrics::set_default_local_recorder(&recorder);
+    let (logs, _logs) = Logs::capture(tracing::Level::INFO);
+    let recorder = Recorder::default();
+    let _metrics = recorder.install();
 
     let manager = manager(Duration::from_secs(60)).await;
     let app = Router::new()
@@ -60,7 +37,7 @@ async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
         assert_eq!(response.status(), 200);
     }
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let warnings: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("WARN") && l.contains("session cookie refused"))
@@ -76,21 +53,9 @@ async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
         assert!(!text.contains(raw), "a raw value reached the logs: {text}");
     }
 
-    let mut counted = std::collections::BTreeMap::new();
-    for (key, _, _, value) in snapshotter.snapshot().into_vec() {
-        let key = key.key();
-        if key.name() == "ractor_session_axum_cookies_refused_total" {
-            let reason = key
-                .labels()
-                .find(|l| l.key() == "reason")
-                .map(|l| l.value().to_owned())
-                .unwrap();
-            let DebugValue::Counter(n) = value else {
-                panic!("not a counter")
-            };
-            counted.insert(reason, n);
-        }
-    }
+    let counted = recorder
+        .snapshot()
+        .counters_by_label("ractor_session_axum_cookies_refused_total", "reason");
     let expected: std::collections::BTreeMap<String, u64> = [
         ("bad_signature".to_owned(), 1),
         ("malformed".to_owned(), 1),

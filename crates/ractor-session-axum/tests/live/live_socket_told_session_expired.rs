@@ -1,23 +1,18 @@
-//! Acceptance 6, second part: when the session ends, each of its live sockets receives
-//! the `session_expired` event and then a close frame with code 4001 (terminate, idle
-//! expiry, crash), or `shutdown` and 4003 when the manager shuts down.
-
-mod common;
+//! When the session ends, each of its live sockets receives the `session_expired` event and
+//! then a close frame with code 4001 (terminate, idle expiry, crash), or `shutdown` and
+//! 4003 when the manager shuts down.
 
 use std::time::Duration;
 
-use common::*;
+use ractor_session_test_support::ws::expect_end;
+
+use crate::support::*;
 
 #[tokio::test]
 async fn after_terminate_the_socket_gets_session_expired_then_4001() {
     let server = start(Duration::from_secs(60)).await;
     let (value, mut ws) = open_socket(&server).await;
-    let response = bare_client()
-        .post(server.url("/logout"))
-        .header("cookie", cookie_header(&value))
-        .send()
-        .await
-        .unwrap();
+    let response = server.post("/logout", &value).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         session_cookie(&response).as_deref(),

@@ -1,15 +1,15 @@
-//! Acceptance 7: without the layer, every session extractor answers 500 with a message
-//! that says how to fix it.
-
-mod common;
+//! Without the layer, every session extractor answers 500 with a message that says how to
+//! fix it.
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use common::*;
 use ractor_session_axum::{CurrentSessionId, LiveSockets, LiveUpgrade, NewSession, Session};
+use ractor_session_test_support::ws::refused_status;
+
+use crate::support::*;
 
 async fn uses_session(_: Session) -> &'static str {
     "unreachable"

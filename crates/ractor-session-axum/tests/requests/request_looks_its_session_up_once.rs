@@ -5,19 +5,19 @@
 //! and the session actors run on the test's thread and the per-thread lookup counter counts
 //! exactly the lookups of the request under test.
 
-mod common;
-
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use common::*;
 use http::{Request, StatusCode, header};
 use ractor_session::test_util::registry_lookups;
 use ractor_session::{SessionId, SessionManager};
 use ractor_session_axum::{CurrentSessionId, Session, SessionRejection};
+use ractor_session_test_support::actors::{Counter, CounterMsg};
 use tower::ServiceExt;
+
+use crate::support::*;
 
 /// Three calls and two casts: each used to look the session up again.
 async fn busy(session: Session<CounterMsg>) -> Result<String, SessionRejection> {
@@ -173,12 +173,7 @@ async fn a_forged_cookie_is_never_looked_up() {
     let app = app(&manager);
     let (id, _) = live_session(&manager).await;
     // A live session's ID, signed with another key.
-    let forged = {
-        let mut jar = cookie::CookieJar::new();
-        jar.signed_mut(&cookie::Key::generate())
-            .add(cookie::Cookie::new(COOKIE, id.to_string()));
-        jar.get(COOKIE).unwrap().value().to_owned()
-    };
+    let forged = sign_with(&cookie::Key::generate(), id.as_str());
 
     let (status, set, body, lookups) = request(&app, "/maybe", Some(&forged)).await;
     assert_eq!(status, StatusCode::OK);

@@ -1,21 +1,15 @@
-//! Acceptance 2: a malformed cookie, a tampered signature and a well-formed unknown ID
-//! each get a fresh ID, never the presented one.
-
-mod common;
+//! A malformed cookie, a tampered signature and a well-formed unknown ID each get a fresh
+//! ID, never the presented one.
 
 use std::time::Duration;
 
-use common::*;
 use ractor_session::SessionId;
+
+use crate::support::*;
 
 /// Presents `value` as the session cookie; returns the fresh ID the response set.
 async fn fresh_id_for(server: &Server, value: &str) -> String {
-    let response = bare_client()
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(value))
-        .send()
-        .await
-        .unwrap();
+    let response = server.get("/count", value).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let set = session_cookie(&response).expect("a refused cookie is replaced by a fresh one");
     let fresh = id_of(&set);
@@ -54,12 +48,7 @@ async fn a_tampered_signature_gets_a_fresh_id() {
 
     // A live ID with no signature at all, and one signed with another key.
     assert_ne!(fresh_id_for(&server, &victim).await, victim);
-    let other_key = {
-        let mut jar = cookie::CookieJar::new();
-        jar.signed_mut(&cookie::Key::generate())
-            .add(cookie::Cookie::new(COOKIE, victim.clone()));
-        jar.get(COOKIE).unwrap().value().to_owned()
-    };
+    let other_key = sign_with(&cookie::Key::generate(), &victim);
     assert_ne!(fresh_id_for(&server, &other_key).await, victim);
 
     // The genuine session was never handed out again, and is untouched.

@@ -1,12 +1,12 @@
-//! Acceptance 1: the first response sets a hardened cookie; the cookie keeps the same ID
-//! and reaches the same actor; 100 sequential increments end at 100.
-
-mod common;
+//! The first response sets a hardened cookie; the cookie keeps the same ID and reaches the
+//! same actor; 100 sequential increments end at 100.
 
 use std::time::Duration;
 
-use common::*;
-use ractor_session_axum::SessionLayer;
+use ractor_session_axum::{LiveSockets, SessionLayer};
+use ractor_session_test_support::actors::Counter;
+
+use crate::support::*;
 
 #[tokio::test]
 async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
@@ -16,10 +16,10 @@ async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
         .with_auto_start_with(|| (Counter, 0))
         .build()
         .unwrap();
-    let addr = serve(routes().with_state(Default::default()).layer(layer)).await;
+    let server = serve_routes(manager, LiveSockets::new(), layer).await;
 
     let response = bare_client()
-        .get(format!("http://{addr}/count"))
+        .get(server.url("/count"))
         .send()
         .await
         .unwrap();
@@ -35,7 +35,7 @@ async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
         );
     }
     assert!(!header.contains("Domain="), "{header}");
-    manager.shutdown().await;
+    server.manager.shutdown().await;
 }
 
 #[tokio::test]
@@ -46,10 +46,10 @@ async fn dev_mode_cookie_is_not_secure_but_still_signed() {
         .with_auto_start_with(|| (Counter, 0))
         .build()
         .unwrap();
-    let addr = serve(routes().with_state(Default::default()).layer(layer)).await;
+    let server = serve_routes(manager, LiveSockets::new(), layer).await;
 
     let response = bare_client()
-        .get(format!("http://{addr}/count"))
+        .get(server.url("/count"))
         .send()
         .await
         .unwrap();
@@ -60,16 +60,11 @@ async fn dev_mode_cookie_is_not_secure_but_still_signed() {
     }
     let value = session_cookie(&response).unwrap();
     let id = id_of(&value);
-    assert!(manager.is_started(&id));
+    assert!(server.manager.is_started(&id));
     // The tag in front is a signature: the bare ID is refused.
-    let bare = bare_client()
-        .get(format!("http://{addr}/count"))
-        .header("cookie", cookie_header(&id))
-        .send()
-        .await
-        .unwrap();
+    let bare = server.get("/count", &id).send().await.unwrap();
     assert_ne!(session_cookie(&bare).map(|v| id_of(&v)), Some(id));
-    manager.shutdown().await;
+    server.manager.shutdown().await;
 }
 
 #[tokio::test]
