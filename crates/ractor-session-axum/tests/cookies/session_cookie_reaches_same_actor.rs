@@ -3,26 +3,36 @@
 
 use std::time::Duration;
 
-use ractor_session_axum::{LiveSockets, SessionLayer};
+use ractor_session::SessionManager;
+use ractor_session_axum::{LiveSockets, SessionLayer, SessionLayerBuilder};
 use ractor_session_test_support::actors::Counter;
 
 use crate::support::*;
 
-#[tokio::test]
-async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
-    let manager = manager(Duration::from_secs(60)).await;
-    let layer = SessionLayer::builder(manager.clone())
-        .with_key(key())
+/// Serves the test app behind a layer from `builder`, auto-starting a counter; returns the
+/// server and its response to a first request, which carries no cookie.
+async fn first_visit(
+    manager: SessionManager,
+    builder: SessionLayerBuilder,
+) -> (Server, reqwest::Response) {
+    let layer = builder
         .with_auto_start_with(|| (Counter, 0))
         .build()
         .unwrap();
     let server = serve_routes(manager, LiveSockets::new(), layer).await;
-
     let response = bare_client()
         .get(server.url("/count"))
         .send()
         .await
         .unwrap();
+    (server, response)
+}
+
+#[tokio::test]
+async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
+    let manager = manager(Duration::from_secs(60)).await;
+    let builder = SessionLayer::builder(manager.clone()).with_key(key());
+    let (server, response) = first_visit(manager, builder).await;
     assert_eq!(response.status(), 200);
     let headers = set_cookies(&response);
     assert_eq!(headers.len(), 1, "{headers:?}");
@@ -41,18 +51,8 @@ async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
 #[tokio::test]
 async fn dev_mode_cookie_is_not_secure_but_still_signed() {
     let manager = manager(Duration::from_secs(60)).await;
-    let layer = SessionLayer::builder(manager.clone())
-        .with_dev_mode()
-        .with_auto_start_with(|| (Counter, 0))
-        .build()
-        .unwrap();
-    let server = serve_routes(manager, LiveSockets::new(), layer).await;
-
-    let response = bare_client()
-        .get(server.url("/count"))
-        .send()
-        .await
-        .unwrap();
+    let builder = SessionLayer::builder(manager.clone()).with_dev_mode();
+    let (server, response) = first_visit(manager, builder).await;
     let header = set_cookies(&response).pop().expect("a cookie");
     assert!(!header.contains("Secure"), "{header}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {

@@ -7,6 +7,15 @@ use serde_json::{Map, Value, json};
 
 use crate::support::request;
 
+/// What the key-value session `id` holds under `key`, read with a typed `Get`.
+async fn get(manager: &SessionManager, id: &str, key: &str) -> Option<Value> {
+    let key = key.to_owned();
+    manager
+        .call(id, |reply| KvMsg::Get { key, reply })
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn ping_put_delete_and_get_all() {
     let manager = SessionManager::spawn(config()).await.unwrap();
@@ -25,14 +34,7 @@ async fn ping_put_delete_and_get_all() {
     expected.insert("b".into(), json!({"n": 2}));
     assert_eq!(all, expected);
 
-    let got = manager
-        .call("kv", |reply| KvMsg::Get {
-            key: "b".into(),
-            reply,
-        })
-        .await
-        .unwrap();
-    assert_eq!(got, Some(json!({"n": 2})));
+    assert_eq!(get(&manager, "kv", "b").await, Some(json!({"n": 2})));
     let taken = manager
         .call("kv", |reply| KvMsg::Take {
             key: "b".into(),
@@ -41,14 +43,7 @@ async fn ping_put_delete_and_get_all() {
         .await
         .unwrap();
     assert_eq!(taken, Some(json!({"n": 2})));
-    let gone = manager
-        .call("kv", |reply| KvMsg::Get {
-            key: "b".into(),
-            reply,
-        })
-        .await
-        .unwrap();
-    assert_eq!(gone, None);
+    assert_eq!(get(&manager, "kv", "b").await, None, "taken");
 
     manager.cast("kv", KvMsg::put("c", 3)).unwrap();
     manager.cast("kv", KvMsg::Clear).unwrap();

@@ -69,6 +69,14 @@ impl Actor for Timed {
     }
 }
 
+/// A counter's name and labels, its expected value, and what it counted.
+type ExpectedCounter = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    u64,
+    &'static str,
+);
+
 /// Drives every telemetry-emitting path once (or more) on a paused clock.
 async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     let manager = SessionManager::spawn(
@@ -270,7 +278,7 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
     }
 
     // metrics: each counter, and what it counted
-    let counters: &[(&str, &[(&str, &str)], u64, &str)] = &[
+    let counters: &[ExpectedCounter] = &[
         (
             "ractor_session_started_total",
             &[("session_type", "KvSession")],

@@ -1,22 +1,16 @@
-//! Acceptance 8: the live cart demo driven over HTTP and websockets. An item added in one
-//! connection shows up on every socket of the same session (and on no other session's);
-//! when the session expires its sockets are told `session_expired` and closed with 4001,
-//! and the old cookie then gets a fresh, empty cart.
-
-mod live_cart_support;
+//! The live cart demo driven over HTTP and websockets. An item added in one connection shows
+//! up on every socket of the same session (and on no other session's); when the session
+//! expires its sockets are told `session_expired` and closed with 4001, and the old cookie
+//! then gets a fresh, empty cart.
 
 use std::sync::Arc;
 
-use futures_util::{SinkExt, StreamExt};
-use live_cart_support::{Demo, PATIENCE};
+use futures_util::SinkExt;
+use ractor_session_test_support::ws::{Ws, connect, expect_end, next_frame};
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use crate::support::Demo;
 
 struct Visitor {
     http: reqwest::Client,
@@ -44,11 +38,8 @@ impl Visitor {
     }
 
     async fn socket(&self, demo: &Demo) -> Ws {
-        let mut request = demo.ws_url("/live").into_client_request().unwrap();
-        let headers = request.headers_mut();
-        headers.insert("cookie", self.cookie(demo).parse().unwrap());
-        headers.insert("origin", demo.url.parse().unwrap());
-        tokio_tungstenite::connect_async(request).await.unwrap().0
+        let (url, cookie) = (demo.ws_url("/live"), self.cookie(demo));
+        connect(&url, Some(&cookie), Some(&demo.url)).await.unwrap()
     }
 
     async fn get(&self, demo: &Demo, path: &str) -> reqwest::Response {
@@ -75,21 +66,9 @@ impl Visitor {
     }
 }
 
-/// The next text event, as JSON; `None` on a close frame or end of stream.
-async fn next_event(ws: &mut Ws) -> Result<Value, Option<u16>> {
-    let read = async {
-        loop {
-            match ws.next().await {
-                Some(Ok(Message::Text(text))) => return Ok(serde_json::from_str(&text).unwrap()),
-                Some(Ok(Message::Close(frame))) => return Err(frame.map(|f| u16::from(f.code))),
-                Some(Ok(_)) => continue,
-                Some(Err(_)) | None => return Err(None),
-            }
-        }
-    };
-    tokio::time::timeout(PATIENCE, read)
-        .await
-        .expect("an event in time")
+/// The next event, as JSON.
+async fn next_event(ws: &mut Ws) -> Value {
+    next_frame(ws).await.into_text()
 }
 
 fn names(cart: &Value) -> Vec<(String, u64)> {
@@ -133,7 +112,7 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     // Over HTTP: both of Alice's tabs hear it.
     assert_eq!(alice.add(&demo, "apple").await.status(), 200);
     for tab in [&mut tab1, &mut tab2] {
-        let event = next_event(tab).await.unwrap();
+        let event = next_event(tab).await;
         assert_eq!(event["event"], "cart");
         assert_eq!(names(&event), [("apple".to_owned(), 1)]);
     }
@@ -142,23 +121,23 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     tab1.send(json!({"op": "add", "item": "pear"}).to_string().into())
         .await
         .unwrap();
-    let event = next_event(&mut tab2).await.unwrap();
+    let event = next_event(&mut tab2).await;
     assert_eq!(
         names(&event),
         [("apple".to_owned(), 1), ("pear".to_owned(), 1)]
     );
-    assert_eq!(names(&next_event(&mut tab1).await.unwrap()), names(&event));
+    assert_eq!(names(&next_event(&mut tab1).await), names(&event));
 
     // A refused command is answered on its own socket only.
     tab1.send(json!({"op": "remove", "item": "kiwi"}).to_string().into())
         .await
         .unwrap();
-    let refusal = next_event(&mut tab1).await.unwrap();
+    let refusal = next_event(&mut tab1).await;
     assert_eq!(refusal["event"], "error");
 
     // Bob's tab heard none of it: his first event is his own.
     assert_eq!(bob.add(&demo, "coffee").await.status(), 200);
-    let bobs = next_event(&mut bob_tab).await.unwrap();
+    let bobs = next_event(&mut bob_tab).await;
     assert_eq!(names(&bobs), [("coffee".to_owned(), 1)]);
     assert_eq!(names(&alice.cart(&demo).await["cart"]), names(&event));
 
@@ -176,9 +155,7 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     // Left alone, the session expires and every tab is told so.
     let old_cookie = alice.cookie(&demo);
     for tab in [&mut tab1, &mut tab2] {
-        let event = next_event(tab).await.unwrap();
-        assert_eq!(event["event"], "session_expired");
-        assert_eq!(next_event(tab).await, Err(Some(4001)));
+        expect_end(tab, "session_expired", 4001).await;
     }
 
     // The page reloads into a fresh session: a new cookie and an empty cart.
@@ -199,15 +176,13 @@ async fn stopping_the_demo_tells_live_tabs_shutdown_with_4003() {
     tab.send(json!({"op": "add", "item": "tea"}).to_string().into())
         .await
         .unwrap();
-    assert_eq!(next_event(&mut tab).await.unwrap()["event"], "cart");
+    assert_eq!(next_event(&mut tab).await["event"], "cart");
 
-    let stopper = tokio::task::spawn_blocking(move || {
-        let clean = demo.terminate();
+    let stopper = tokio::spawn(async move {
+        let clean = demo.terminate().await;
         (demo, clean)
     });
-    let event = next_event(&mut tab).await.unwrap();
-    assert_eq!(event["event"], "shutdown");
-    assert_eq!(next_event(&mut tab).await, Err(Some(4003)));
+    expect_end(&mut tab, "shutdown", 4003).await;
     let (_demo, clean) = stopper.await.unwrap();
     assert!(
         clean,

@@ -1,31 +1,42 @@
-//! Runs the real `live_cart` binary on a free loopback port for the demo's tests.
-#![allow(dead_code, unreachable_pub)]
+//! Runs the real `live_cart` binary on a free loopback port for the demo's tests, and keeps
+//! no process of a test alive after it.
+
+// Each test binary uses part of this module.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
 
-/// How long to wait for something that should happen promptly.
-pub const PATIENCE: Duration = Duration::from_secs(20);
+use ractor_session_test_support::poll::{PATIENCE, eventually};
+
+/// A child process, killed when dropped.
+pub(crate) struct KillOnDrop(pub(crate) Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
 
 /// A running demo; killed when dropped.
-pub struct Demo {
-    child: Child,
+pub(crate) struct Demo {
+    process: KillOnDrop,
     /// `http://127.0.0.1:PORT`
-    pub url: String,
+    pub(crate) url: String,
 }
 
 impl Demo {
     /// Starts `live_cart --port 0 --dev` with `args` and waits for its address.
-    pub fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let mut all = vec!["--dev"];
         all.extend_from_slice(args);
         Self::spawn(&all, &[])
     }
 
     /// Starts `live_cart --port 0` with `args` and `env` and waits for its address.
-    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_live_cart"))
             .args(["--port", "0"])
             .args(args)
@@ -39,10 +50,10 @@ impl Demo {
             .spawn()
             .expect("the live_cart binary starts");
         let mut demo = Self {
-            child,
+            process: KillOnDrop(child),
             url: String::new(),
         };
-        let stdout = demo.child.stdout.take().expect("piped stdout");
+        let stdout = demo.process.0.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout so the demo never blocks on a full pipe.
         std::thread::spawn(move || {
@@ -61,34 +72,24 @@ impl Demo {
 
     /// Sends SIGTERM and waits for the demo to exit; returns whether it exited cleanly.
     #[cfg(unix)]
-    pub fn terminate(&mut self) -> bool {
-        let pid = self.child.id().to_string();
+    pub(crate) async fn terminate(&mut self) -> bool {
+        let pid = self.process.0.id().to_string();
         let sent = Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .expect("`kill` runs");
         assert!(sent.success(), "SIGTERM could not be sent");
-        let deadline = std::time::Instant::now() + PATIENCE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the demo's status") {
-                return status.success();
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the demo did not exit after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut exit = None;
+        eventually("the demo exits after SIGTERM", || {
+            exit = self.process.0.try_wait().expect("the demo's status");
+            let exited = exit.is_some();
+            async move { exited }
+        })
+        .await;
+        exit.is_some_and(|status| status.success())
     }
 
-    pub fn ws_url(&self, path: &str) -> String {
+    pub(crate) fn ws_url(&self, path: &str) -> String {
         format!("{}{path}", self.url.replacen("http://", "ws://", 1))
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -1,23 +1,23 @@
-//! Acceptance 8, in a real browser: headless Chromium, driven over WebDriver by
+//! The live cart in a real browser: headless Chromium, driven over WebDriver by
 //! ChromeDriver, opens the live cart, adds an item in one tab, sees it appear live in a
-//! second tab of the same session, follows a session-ID rotation in both tabs, and sees
-//! the "session expired" notice.
+//! second tab of the same session, follows a session-ID rotation in both tabs, and sees the
+//! "session expired" notice.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-test-deps` installs
 //! them). Without them this test FAILS, saying so: it never passes silently.
 
-mod live_cart_support;
-
 use std::error::Error;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
-use live_cart_support::{Demo, PATIENCE};
+use ractor_session_test_support::poll::{PATIENCE, eventually};
 use serde_json::json;
+
+use crate::support::{Demo, KillOnDrop};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -43,16 +43,6 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-/// A process killed when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A fresh, empty Chromium profile directory, removed when dropped.
 struct Profile(PathBuf);
 
@@ -69,7 +59,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_chromedriver(driver: &Path) -> (Guard, String) {
+async fn start_chromedriver(driver: &Path) -> (KillOnDrop, String) {
     let port = free_port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -77,27 +67,20 @@ async fn start_chromedriver(driver: &Path) -> (Guard, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
-    let guard = Guard(child);
+    let process = KillOnDrop(child);
     let url = format!("http://127.0.0.1:{port}");
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    loop {
-        let ready = match reqwest::get(format!("{url}/status")).await {
+    eventually("chromedriver is ready", || async {
+        match reqwest::get(format!("{url}/status")).await {
             Ok(response) => response
                 .text()
                 .await
                 .unwrap_or_default()
                 .contains("\"ready\":true"),
             Err(_) => false,
-        };
-        if ready {
-            return (guard, url);
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "chromedriver did not become ready on {url}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await;
+    (process, url)
 }
 
 async fn open_browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
@@ -155,6 +138,21 @@ const LIVE: &str = "//p[@id='status' and @class='live']";
 const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
 const PEAR: &str = "//ul[@id='cart']/li[@data-name='pear']";
 
+/// Types `item` into the current tab's input and presses its add button.
+async fn add_item(client: &Client, item: &str) -> TestResult {
+    client
+        .find(Locator::Id("item-input"))
+        .await?
+        .send_keys(item)
+        .await?;
+    client
+        .find(Locator::Id("add-button"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 async fn scenario(client: &Client, demo: &Demo) -> TestResult {
     // Tab 1 opens the page: a session starts, the live socket connects.
     client.goto(&demo.url).await?;
@@ -175,16 +173,7 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
 
     // Add an item in tab 1.
     client.switch_to_window(tab1.clone()).await?;
-    client
-        .find(Locator::Id("item-input"))
-        .await?
-        .send_keys("apple")
-        .await?;
-    client
-        .find(Locator::Id("add-button"))
-        .await?
-        .click()
-        .await?;
+    add_item(client, "apple").await?;
     wait_for(client, APPLE, "the item shows in tab 1").await?;
 
     // It appears in tab 2 by itself.
@@ -208,16 +197,7 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
     )
     .await?;
     wait_for(client, LIVE, "tab 2 reconnects after rotation").await?;
-    client
-        .find(Locator::Id("item-input"))
-        .await?
-        .send_keys("pear")
-        .await?;
-    client
-        .find(Locator::Id("add-button"))
-        .await?
-        .click()
-        .await?;
+    add_item(client, "pear").await?;
     client.switch_to_window(tab1.clone()).await?;
     wait_for(
         client,
@@ -235,11 +215,7 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
 
     // ...and reloads into a fresh session with an empty cart.
     let fresh = "//p[@id='status' and @class='live'][not(//ul[@id='cart']/li)]";
-    client
-        .wait()
-        .at_most(PATIENCE)
-        .for_element(Locator::XPath(fresh))
-        .await?;
+    wait_for(client, fresh, "tab 2 reloads into a fresh session").await?;
     let reloaded = client
         .execute("return window.liveMarker === undefined;", vec![])
         .await?;
