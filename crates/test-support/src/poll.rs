@@ -77,25 +77,20 @@ mod tests {
         assert_eq!(checks.get(), 3);
     }
 
+    /// Waits briefly for a condition that never holds.
+    async fn give_up_on(what: &str) {
+        poll_within(what, Duration::from_millis(20), || async { false }).await;
+    }
+
     #[tokio::test]
     #[should_panic(expected = "timed out waiting until the impossible happens")]
     async fn a_condition_that_never_holds_fails_naming_it() {
-        poll_within(
-            "the impossible happens",
-            Duration::from_millis(20),
-            || async { false },
-        )
-        .await;
+        give_up_on("the impossible happens").await;
     }
 
     #[tokio::test(start_paused = true)]
     #[should_panic(expected = "timed out waiting until the paused clock gives up")]
     async fn the_deadline_holds_on_the_paused_clock() {
-        poll_within(
-            "the paused clock gives up",
-            Duration::from_millis(20),
-            || async { false },
-        )
-        .await;
+        give_up_on("the paused clock gives up").await;
     }
 }
