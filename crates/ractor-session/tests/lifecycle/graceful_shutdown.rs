@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use ractor::ActorRef;
 use ractor_session::{EndReason, SessionError, SessionManager};
 use ractor_session_test_support::actors::{Counter, Fault, Faulty};
 use ractor_session_test_support::config::config;
 use ractor_session_test_support::poll::eventually;
 use tokio::sync::Barrier;
+use tokio::task::JoinHandle;
 
 use crate::support::{Graceful, GracefulMsg, alive_tasks};
 
@@ -198,6 +200,23 @@ async fn dropping_every_handle_stops_the_sessions_as_a_shutdown() {
     .await;
 }
 
+/// Starts a [`Faulty`] session in a task of its own, and waits until its start is under way.
+async fn start_in_background(
+    manager: &SessionManager,
+    id: &'static str,
+    fault: Fault,
+) -> JoinHandle<Result<ActorRef<()>, SessionError>> {
+    let start = {
+        let manager = manager.clone();
+        tokio::spawn(async move { manager.start_with(id, Faulty, fault).await })
+    };
+    eventually(&format!("the start of {id} is under way"), || async {
+        manager.stats().starting == 1
+    })
+    .await;
+    start
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
     let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(1)))
@@ -205,14 +224,7 @@ async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
         .unwrap();
     manager.start("fine").await.unwrap();
     let fine = manager.watch("fine").unwrap();
-    let stuck = {
-        let manager = manager.clone();
-        tokio::spawn(async move { manager.start_with("stuck", Faulty, Fault::NeverStart).await })
-    };
-    eventually("the stuck start is under way", || async {
-        manager.stats().starting == 1
-    })
-    .await;
+    let stuck = start_in_background(&manager, "stuck", Fault::NeverStart).await;
     tokio::time::timeout(Duration::from_secs(60), manager.shutdown())
         .await
         .expect("shutdown finished");
@@ -227,15 +239,8 @@ async fn a_start_that_outlasts_the_shutdown_fails_and_leaves_nothing() {
     let manager = SessionManager::spawn(config().with_stop_timeout(Duration::from_secs(1)))
         .await
         .unwrap();
-    let slow = {
-        let manager = manager.clone();
-        let slow = Fault::SlowStart(Duration::from_secs(60));
-        tokio::spawn(async move { manager.start_with("slow", Faulty, slow).await })
-    };
-    eventually("the slow start is under way", || async {
-        manager.stats().starting == 1
-    })
-    .await;
+    let slow = Fault::SlowStart(Duration::from_secs(60));
+    let slow = start_in_background(&manager, "slow", slow).await;
     manager.shutdown().await;
     assert!(matches!(
         slow.await.unwrap(),
