@@ -143,7 +143,10 @@ async fn subscribe<T>(
 where
     T: PartialEq + Send + Sync + 'static,
 {
-    cart.run(|store| store.subscribe(select)).await.unwrap()
+    cart.run(|store| store.subscribe(select))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]
