@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use common::{config, wait_until};
 use ractor_session::store::{
@@ -71,13 +72,16 @@ async fn a_cancelled_job_stops_and_dispatches_nothing() {
     let (manager, log) = setup().await;
     let dropped = Arc::new(AtomicBool::new(false));
     let flag = DropFlag(Arc::clone(&dropped));
+    let (started, job_started) = oneshot::channel();
     let job = log
         .spawn(move |_| async move {
             let _flag = flag;
+            let _ = started.send(());
             std::future::pending::<()>().await;
             Some("never")
         })
         .unwrap();
+    job_started.await.unwrap();
     assert!(job.cancel());
     assert_eq!(job.finished().await, JobStatus::Cancelled);
     wait_until("the job's future is dropped", || {
@@ -172,7 +176,11 @@ async fn a_session_ending_stops_its_jobs() {
     // Started: the session holds it.
     log.state().await.unwrap();
     manager.terminate("s1").await.unwrap();
-    assert_eq!(job.finished().await, JobStatus::Stopped);
+    let stopped = tokio::time::timeout(Duration::from_secs(10), job.finished()).await;
+    assert_eq!(
+        stopped.expect("the job stops with its session"),
+        JobStatus::Stopped
+    );
     wait_until("the job's future is dropped", || {
         dropped.load(Ordering::SeqCst)
     })
