@@ -36,6 +36,12 @@ async fn setup() -> (SessionManager, StoreHandle<Log, &'static str>) {
 /// Sets its flag when dropped: shows that a job's future was dropped.
 struct DropFlag(Arc<AtomicBool>);
 
+/// A flag for a job to hold, and whether it has been dropped.
+fn drop_flag() -> (DropFlag, Arc<AtomicBool>) {
+    let dropped = Arc::new(AtomicBool::new(false));
+    (DropFlag(Arc::clone(&dropped)), dropped)
+}
+
 impl Drop for DropFlag {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
@@ -70,8 +76,7 @@ async fn a_jobs_actions_are_dispatched_in_order_after_it_finishes() {
 #[tokio::test]
 async fn a_cancelled_job_stops_and_dispatches_nothing() {
     let (manager, log) = setup().await;
-    let dropped = Arc::new(AtomicBool::new(false));
-    let flag = DropFlag(Arc::clone(&dropped));
+    let (flag, dropped) = drop_flag();
     let (started, job_started) = oneshot::channel();
     let job = log
         .spawn(move |_| async move {
@@ -165,8 +170,7 @@ async fn a_panicking_job_dispatches_nothing_and_the_session_serves_on() {
 #[tokio::test]
 async fn a_session_ending_stops_its_jobs() {
     let (manager, log) = setup().await;
-    let dropped = Arc::new(AtomicBool::new(false));
-    let flag = DropFlag(Arc::clone(&dropped));
+    let (flag, dropped) = drop_flag();
     let job = log
         .spawn(move |_| async move {
             let _flag = flag;
