@@ -65,7 +65,7 @@ fn a_short_circuit_sets_a_fixed_state_without_the_reducer() {
 fn validation_rejects_an_invalid_action_leaving_state_and_history_unchanged() {
     let mut store = Store::new(0, reducer).with_middleware(no_negatives());
     store.dispatch(Action::Add(4)).unwrap();
-    let sub = store.subscribe(|n: &i64| *n);
+    let sub = store.subscribe(|n: &i64| *n).unwrap();
 
     let err = store.dispatch(Action::Add(-1)).unwrap_err();
     match &err {

@@ -30,10 +30,12 @@ async fn a_panicking_reducer_crashes_only_its_session() {
     let mut bystander_sub = bystander
         .run(|store| store.subscribe(|n: &i64| *n))
         .await
+        .unwrap()
         .unwrap();
     let mut doomed_sub = doomed
         .run(|store| store.subscribe(|n: &i64| *n))
         .await
+        .unwrap()
         .unwrap();
     let watch = doomed.session().watch();
 

@@ -141,7 +141,10 @@ async fn subscribe<T>(
 where
     T: PartialEq + Send + Sync + 'static,
 {
-    cart.run(|store| store.subscribe(select)).await.unwrap()
+    cart.run(|store| store.subscribe(select))
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[tokio::test]

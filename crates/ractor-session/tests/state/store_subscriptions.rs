@@ -37,7 +37,7 @@ fn page_store() -> Store<Page, Action> {
 async fn a_subscriber_gets_the_current_value_at_once() {
     let mut store = page_store();
     store.dispatch(Action::AddToCart("pear")).unwrap();
-    let count = store.subscribe(|p: &Page| p.cart.len());
+    let count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     assert_eq!(count.current(), 2);
     assert!(
         !count.has_changed(),
@@ -48,8 +48,8 @@ async fn a_subscriber_gets_the_current_value_at_once() {
 #[tokio::test]
 async fn a_change_of_the_selected_value_notifies_and_an_unrelated_change_does_not() {
     let mut store = page_store();
-    let mut count = store.subscribe(|p: &Page| p.cart.len());
-    let mut theme = store.subscribe(|p: &Page| p.theme);
+    let mut count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
+    let mut theme = store.subscribe(|p: &Page| p.theme).unwrap();
 
     store.dispatch(Action::SetTheme("dark")).unwrap();
     assert!(!count.has_changed(), "the cart did not change");
@@ -69,7 +69,7 @@ async fn a_change_of_the_selected_value_notifies_and_an_unrelated_change_does_no
 #[tokio::test]
 async fn a_slow_subscriber_sees_the_latest_value() {
     let mut store = page_store();
-    let mut count = store.subscribe(|p: &Page| p.cart.len());
+    let mut count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     for item in ["a", "b", "c"] {
         store.dispatch(Action::AddToCart(item)).unwrap();
     }
@@ -80,8 +80,8 @@ async fn a_slow_subscriber_sees_the_latest_value() {
 #[tokio::test]
 async fn after_unsubscribe_nothing_more_arrives() {
     let mut store = page_store();
-    let mut count = store.subscribe(|p: &Page| p.cart.len());
-    let other = store.subscribe(|p: &Page| p.cart.len());
+    let mut count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
+    let other = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     assert!(store.unsubscribe(count.id()));
     assert!(!store.unsubscribe(count.id()), "already gone");
     assert_eq!(store.subscriber_count(), 1);
@@ -96,9 +96,9 @@ async fn after_unsubscribe_nothing_more_arrives() {
 #[tokio::test]
 async fn a_dropped_subscriber_is_pruned_without_error() {
     let mut store = page_store();
-    let dropped = store.subscribe(|p: &Page| p.cart.len());
+    let dropped = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     let clone = dropped.clone();
-    let mut kept = store.subscribe(|p: &Page| p.cart.len());
+    let mut kept = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     drop(dropped);
 
     // One receiver of the first subscription is still alive: it stays.
@@ -117,7 +117,7 @@ async fn reset_and_restore_notify_like_dispatch() {
     let mut store = page_store();
     store.dispatch(Action::AddToCart("pear")).unwrap();
     let saved = store.snapshot();
-    let mut count = store.subscribe(|p: &Page| p.cart.len());
+    let mut count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
 
     store.reset();
     assert_eq!(count.changed().await, Some(1));
@@ -128,7 +128,7 @@ async fn reset_and_restore_notify_like_dispatch() {
 #[tokio::test]
 async fn dropping_the_store_ends_its_subscriptions() {
     let mut store = page_store();
-    let mut count = store.subscribe(|p: &Page| p.cart.len());
+    let mut count = store.subscribe(|p: &Page| p.cart.len()).unwrap();
     drop(store);
     assert_eq!(count.changed().await, None);
 }
