@@ -5,18 +5,19 @@
 //! with [`on_runtime`](crate::on_runtime): a caller outside the runtime pays a cross-thread
 //! wake-up on every await.
 
+mod expiry;
+
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use dashmap::DashMap;
-use ractor::Actor;
-use ractor_session::SessionId;
+use ractor_session::{SessionId, SessionManager};
 use tokio::time::Instant;
 
-use crate::contenders::{
-    BareTokio, Contender, ExpiringActor, ExpiringArgs, ExpiryTally, Library, QuietSupervisor,
-    RawRactor, bench_config, spawn_expiring_task,
+use crate::contenders::Contender;
+
+pub use expiry::{
+    ExpiryRun, expiry, expiry_bare_tokio, expiry_library, expiry_raw_ractor, ttl_after,
 };
 
 /// `n` fresh, distinct, valid session IDs (32 characters, as the library generates).
@@ -245,161 +246,44 @@ pub async fn casts<C: Contender>(c: Arc<C>, n: usize) -> Duration {
     took
 }
 
-/// Polls `done` every 100 µs until it holds or `limit` passes; `false` on timeout.
-async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + limit;
-    while !done() {
-        if std::time::Instant::now() > deadline {
+/// Whether `manager` holds no session any more: none registered, and no actor left under
+/// its supervisor.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session_benches::{Library, bench_config, measure};
+///
+/// let rt = ractor_session_benches::runtime();
+/// ractor_session_benches::on_runtime(&rt, async {
+///     let lib = Library::spawn(bench_config(10)).await;
+///     lib.manager().start("s1").await.unwrap();
+///     assert!(!measure::is_drained(lib.manager()));
+///     lib.manager().terminate("s1").await.unwrap();
+///     assert!(measure::drained_within(lib.manager(), std::time::Duration::from_secs(5)).await);
+///     lib.manager().shutdown().await;
+/// });
+/// ```
+#[must_use]
+pub fn is_drained(manager: &SessionManager) -> bool {
+    manager.count() == 0 && manager.supervisor().get_children().is_empty()
+}
+
+/// Polls [`is_drained`] every millisecond until it holds (`true`) or `limit` has passed
+/// (`false`).
+///
+/// # Examples
+///
+/// See [`is_drained`].
+pub async fn drained_within(manager: &SessionManager, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while !is_drained(manager) {
+        if Instant::now() > deadline {
             return false;
         }
-        // A short real sleep off the runtime's timer (whose resolution is 1 ms).
-        tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_micros(100)))
-            .await
-            .expect("sleep completes");
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     true
-}
-
-/// The idle timeout to give `n` sessions so that none falls due while they are started.
-fn expiry_ttl(n: usize) -> Duration {
-    // Generous: 50 µs per start (10× the expected cost) plus 100 ms.
-    Duration::from_millis(100) + Duration::from_micros(50) * n as u32
-}
-
-/// Expiry throughput of this library: `n` sessions with one idle timeout are started,
-/// then all touched so that their deadlines fall together. Returns the time from the
-/// earliest deadline until every session has left the registry and its actor has
-/// stopped (the supervisor has no children left).
-///
-/// # Panics
-///
-/// If the sessions have not all expired a minute after their deadline.
-///
-/// # Examples
-///
-/// ```
-/// let rt = ractor_session_benches::runtime();
-/// let took = ractor_session_benches::on_runtime(&rt, ractor_session_benches::measure::expiry_library(50));
-/// assert!(took.as_nanos() > 0);
-/// ```
-pub async fn expiry_library(n: usize) -> Duration {
-    let ttl = expiry_ttl(n);
-    let lib = Library::spawn(bench_config(n.max(1)).with_idle_timeout(ttl)).await;
-    let ids = fresh_ids(n);
-    for id in &ids {
-        lib.start(id).await;
-    }
-    let due = Instant::now() + ttl;
-    for id in &ids {
-        lib.manager().touch(id).expect("session is live");
-    }
-    tokio::time::sleep_until(due).await;
-    let manager = lib.manager().clone();
-    let done = wait_until(ttl + Duration::from_secs(60), || {
-        manager.count() == 0 && manager.supervisor().get_children().is_empty()
-    })
-    .await;
-    let took = due.elapsed();
-    assert!(done, "every session expired");
-    lib.manager().shutdown().await;
-    took
-}
-
-/// Expiry throughput of raw ractor: `n` [`ExpiringActor`]s sharing one deadline. Returns
-/// the time from the deadline until every one has removed itself and stopped.
-///
-/// # Panics
-///
-/// If they have not all stopped a minute after their deadline.
-///
-/// # Examples
-///
-/// ```
-/// let rt = ractor_session_benches::runtime();
-/// let took = ractor_session_benches::on_runtime(&rt, ractor_session_benches::measure::expiry_raw_ractor(50));
-/// assert!(took.as_nanos() > 0);
-/// ```
-pub async fn expiry_raw_ractor(n: usize) -> Duration {
-    let ttl = expiry_ttl(n);
-    let (supervisor, _) = Actor::spawn(None, QuietSupervisor, ())
-        .await
-        .expect("supervisor starts");
-    let sessions = Arc::new(DashMap::new());
-    let tally = Arc::new(ExpiryTally::default());
-    let deadline = Instant::now() + ttl;
-    for id in fresh_ids(n) {
-        let args = ExpiringArgs {
-            id: id.clone(),
-            sessions: Arc::clone(&sessions),
-            deadline,
-            tally: Arc::clone(&tally),
-        };
-        let (actor, _) = Actor::spawn_linked(None, ExpiringActor, args, supervisor.get_cell())
-            .await
-            .expect("actor starts");
-        sessions.insert(id, actor);
-    }
-    tokio::time::sleep_until(deadline).await;
-    let done = wait_until(ttl + Duration::from_secs(60), || {
-        tally.ended() == n && sessions.is_empty()
-    })
-    .await;
-    let took = deadline.elapsed();
-    assert!(done, "every actor expired");
-    supervisor.stop(None);
-    took
-}
-
-/// Expiry throughput of bare tokio tasks: `n` tasks waiting on their channel with one
-/// shared deadline (`timeout_at`). Returns the time from the deadline until every task
-/// has removed itself and ended.
-///
-/// # Panics
-///
-/// If they have not all ended a minute after their deadline.
-///
-/// # Examples
-///
-/// ```
-/// let rt = ractor_session_benches::runtime();
-/// let took = ractor_session_benches::on_runtime(&rt, ractor_session_benches::measure::expiry_bare_tokio(50));
-/// assert!(took.as_nanos() > 0);
-/// ```
-pub async fn expiry_bare_tokio(n: usize) -> Duration {
-    let ttl = expiry_ttl(n);
-    let sessions = Arc::new(DashMap::new());
-    let tally = Arc::new(ExpiryTally::default());
-    let deadline = Instant::now() + ttl;
-    for id in fresh_ids(n) {
-        spawn_expiring_task(&id, &sessions, deadline, &tally);
-    }
-    tokio::time::sleep_until(deadline).await;
-    let done = wait_until(ttl + Duration::from_secs(60), || {
-        tally.ended() == n && sessions.is_empty()
-    })
-    .await;
-    let took = deadline.elapsed();
-    assert!(done, "every task expired");
-    took
-}
-
-/// Expiry time of `n` sessions for contender `C`, dispatched by its name.
-///
-/// # Examples
-///
-/// ```
-/// use ractor_session_benches::{RawRactor, measure};
-/// let rt = ractor_session_benches::runtime();
-/// let took = ractor_session_benches::on_runtime(&rt, measure::expiry::<RawRactor>(10));
-/// assert!(took.as_nanos() > 0);
-/// ```
-pub async fn expiry<C: Contender>(n: usize) -> Duration {
-    match C::NAME {
-        Library::NAME => expiry_library(n).await,
-        RawRactor::NAME => expiry_raw_ractor(n).await,
-        BareTokio::NAME => expiry_bare_tokio(n).await,
-        other => unreachable!("no expiry measurement for {other}"),
-    }
 }
 
 #[cfg(test)]
