@@ -13,7 +13,7 @@ mod session_store;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-pub use error::StoreError;
+pub use error::BackendError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
