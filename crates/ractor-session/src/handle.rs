@@ -193,7 +193,7 @@ impl SessionHandle {
     /// ```
     pub fn touch(&self) -> Result<(), SessionError> {
         let now = self.check_live()?;
-        self.entry.touch_at(&self.shared.registry.clock, now);
+        self.active_at(now);
         Ok(())
     }
 
@@ -263,21 +263,24 @@ impl SessionHandle {
         let began = self.check_live()?;
         let actor: ActorRef<M> = typed(&self.entry)?;
         let entry = &self.entry;
-        entry.touch_at(&self.shared.registry.clock, began);
+        self.active_at(began);
         let result = call_until_stopped(&actor, builder, timeout).await;
         let ended = Instant::now();
         // Touched again on return, so a call longer than the idle timeout doesn't expire
         // its session the moment it returns.
         entry.touch_at(&self.shared.registry.clock, ended);
         let error = match result {
-            Ok(CallResult::Success(reply)) => {
-                telemetry::call(
-                    || entry.id().redacted(),
-                    entry.session_type,
-                    ended.saturating_duration_since(began),
-                );
-                return Ok(reply);
-            }
+            Ok(CallResult::Success(reply)) => match self.stored_by(began + timeout).await {
+                Ok(()) => {
+                    telemetry::call(
+                        || entry.id().redacted(),
+                        entry.session_type,
+                        ended.saturating_duration_since(began),
+                    );
+                    return Ok(reply);
+                }
+                Err(error) => error,
+            },
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
             Ok(CallResult::SenderError) => SessionError::CallFailed {
                 session_type: entry.session_type,
@@ -312,7 +315,7 @@ impl SessionHandle {
         let now = self.check_live()?;
         let entry = &self.entry;
         let actor: ActorRef<M> = typed(entry)?;
-        entry.touch_at(&self.shared.registry.clock, now);
+        self.active_at(now);
         match actor.cast(message) {
             Ok(()) => {
                 telemetry::cast(|| entry.id().redacted(), entry.session_type);
@@ -354,6 +357,39 @@ impl SessionHandle {
     /// ```
     pub fn watch(&self) -> SessionWatch {
         self.entry.watch(self.entry.id().as_str())
+    }
+
+    /// Records activity at `now`; for a durable session, also queues the write of its
+    /// deadline when the stored one lags (never on every request).
+    fn active_at(&self, now: Instant) {
+        self.entry.touch_at(&self.shared.registry.clock, now);
+        if self.entry.persisted().is_some()
+            && let Some(persistence) = &self.shared.persistence
+        {
+            persistence.touched(&self.entry);
+        }
+    }
+
+    /// With write-through, waits (until `deadline`) for the store to have every change
+    /// the session has begun, and so the state a reply just received reflects.
+    async fn stored_by(&self, deadline: Instant) -> Result<(), SessionError> {
+        let Some(persisted) = self.entry.persisted() else {
+            return Ok(());
+        };
+        if !self
+            .shared
+            .persistence
+            .as_ref()
+            .is_some_and(|p| p.write_through())
+        {
+            return Ok(());
+        }
+        match tokio::time::timeout_at(deadline, persisted.wait_saved(persisted.changes())).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
+                id: self.entry.id(),
+            }),
+        }
     }
 
     /// The instant of the check, if the session is live and within its deadlines; a

@@ -4,6 +4,7 @@
 mod agent;
 mod clock;
 mod config;
+mod durability_config;
 pub mod durable;
 mod entry;
 mod error;
@@ -14,6 +15,8 @@ mod id;
 mod kv;
 mod limits;
 mod manager;
+mod persisted;
+mod persistence;
 mod registry;
 mod session;
 mod shared;
@@ -27,11 +30,12 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
+pub use durability_config::{DurabilityConfig, OnCorrupt, WritePolicy};
 pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
 pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
-pub use manager::{SessionInfo, SessionManager, SessionStats};
+pub use manager::{SessionInfo, SessionManager, SessionManagerBuilder, SessionStats};
 pub use session::current_session_id;
 pub use watch::{EndReason, SessionWatch};
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::error::BoxError;
+use super::BoxError;
 use crate::id::RedactedId;
 
 /// A session store's failure: the backend is unreachable or too slow, its data is corrupt

@@ -14,14 +14,18 @@ use dashmap::mapref::entry::Entry as MapEntry;
 use ractor::Actor;
 use tokio::time::Instant;
 
+use crate::durable::Codec;
 use crate::entry::Entry;
 use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
+use crate::persisted::Persisted;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
 use crate::telemetry::{self, short_type_name};
+
+use super::revive;
 
 /// What a start does when the ID is already live.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +34,26 @@ pub(super) enum IfLive {
     Refuse,
     /// Returns the live session.
     Return,
+}
+
+impl IfLive {
+    /// What a start of `id` returns on finding its session `entry` live.
+    pub(super) fn found(self, id: &SessionId, entry: Arc<Entry>) -> Result<Arc<Entry>, SessionError> {
+        match self {
+            Self::Return => Ok(entry),
+            Self::Refuse => {
+                let actor = entry
+                    .actor
+                    .get()
+                    .cloned()
+                    .expect("live entries have an actor");
+                Err(SessionError::AlreadyStarted {
+                    id: id.clone(),
+                    actor,
+                })
+            }
+        }
+    }
 }
 
 /// Starts the session `id` with the actor and arguments `make` returns (called only when
@@ -46,7 +70,7 @@ pub(super) async fn start<A: Actor>(
     let id = SessionId::parse(id).inspect_err(|invalid| {
         telemetry::invalid_id(session_type, invalid);
     })?;
-    let gate = match claim(shared, &id, session_type, if_live).await? {
+    let mut gate = match claim(shared, &id, session_type, if_live, Admission::Start).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -58,32 +82,39 @@ pub(super) async fn start<A: Actor>(
     if shared.shutting_down.load(Ordering::SeqCst) {
         return Err(SessionError::ManagerShutdown);
     }
+    // With a store, the ID may name a stored session: it is revived, never replaced by
+    // a fresh one (which would overwrite it at its first write).
+    if shared.persistence.is_some()
+        && let Some(entry) = revive::claimed(shared, &id, &mut gate).await?
+    {
+        gate.revived();
+        return if_live.found(&id, entry);
+    }
 
     let began = Instant::now();
     let registry = &shared.registry;
-    let entry = Arc::new(Entry::new(
+    let entry = Entry::new(
         id.clone(),
         TypeId::of::<A::Msg>(),
         session_type,
         &registry.clock,
         registry.lifetime_ms,
-    ));
-    let (actor, args) = make();
-    let session = SessionActor {
-        inner: actor,
-        entry: Arc::clone(&entry),
-        shared: Arc::downgrade(shared),
+    );
+    // A session of a durable type is linked to its record-to-be (no record yet: epoch 0).
+    let (entry, durable) = match shared.durable::<A>() {
+        Some((kind, codec)) => {
+            let active = entry.last_active_ms();
+            let persisted = Persisted::new(kind.tag(), kind.format(), 0, active);
+            (entry.with_persisted(persisted), Some(codec))
+        }
+        None => (entry, None),
     };
-    match Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await {
-        Ok((actor, _task)) => {
-            let _ = entry.actor.set(actor.get_cell());
-            // The idle timeout runs from the moment the session is live, not from when
-            // its start began: a slow `pre_start` must not eat into it.
-            let live_at = Instant::now();
-            entry.touch_at(&registry.clock, live_at);
-            registry.register(&id, &entry);
+    let entry = Arc::new(entry);
+    let (actor, args) = make();
+    match spawn_actor(shared, &entry, actor, args, durable).await {
+        Ok(()) => {
+            let live_at = go_live(shared, &id, &entry);
             gate.succeed();
-            expiry::arm_new(shared, &entry);
             telemetry::started(
                 id.redacted(),
                 session_type,
@@ -98,10 +129,43 @@ pub(super) async fn start<A: Actor>(
     }
 }
 
+/// Spawns `actor` with `args` as the actor of `entry`, linked to the supervisor.
+pub(super) async fn spawn_actor<A: Actor>(
+    shared: &Arc<Shared>,
+    entry: &Arc<Entry>,
+    actor: A,
+    args: A::Arguments,
+    durable: Option<Codec<A>>,
+) -> Result<(), ractor::SpawnErr> {
+    let session = SessionActor {
+        inner: actor,
+        entry: Arc::clone(entry),
+        shared: Arc::downgrade(shared),
+        durable,
+    };
+    let (actor, _task) =
+        Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await?;
+    let _ = entry.actor.set(actor.get_cell());
+    Ok(())
+}
+
+/// Makes a spawned entry live: stamped active now, registered under `id`, armed for
+/// expiry. Returns the moment it went live. The caller then releases its claim.
+pub(super) fn go_live(shared: &Shared, id: &SessionId, entry: &Arc<Entry>) -> Instant {
+    let registry = &shared.registry;
+    // The idle timeout runs from the moment the session is live, not from when its start
+    // began: a slow `pre_start` must not eat into it.
+    let live_at = Instant::now();
+    entry.touch_at(&registry.clock, live_at);
+    registry.register(id, entry);
+    expiry::arm_new(shared, entry);
+    live_at
+}
+
 /// The error for a start whose spawn failed: the actor's own error or panic as the source
 /// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
 /// had stopped) means the manager shut down meanwhile, and is reported so.
-fn start_failed(
+pub(super) fn start_failed(
     shared: &Shared,
     id: SessionId,
     session_type: &'static str,
@@ -116,20 +180,32 @@ fn start_failed(
     SessionError::StartFailed { id, source }
 }
 
+/// What a claim of an ID takes under the limits.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Admission {
+    /// A start: a place under `max_sessions` and a rate-limit token, with the claim.
+    Start,
+    /// A revival from the store: a place only, and only once a record is found
+    /// (`StartGate::admit_revival`). Reviving is not creating: after a restart, users
+    /// coming back must not run into the creation rate limit.
+    Revival,
+}
+
 /// The outcome of claiming an ID.
-enum Claim<'a> {
+pub(super) enum Claim<'a> {
     /// The ID is live and the start was asked to return it.
     Live(Arc<Entry>),
     /// The ID is ours to start.
     Gate(StartGate<'a>),
 }
 
-/// Claims `id` for a start, waiting out any start of it already under way.
-async fn claim<'a>(
+/// Claims `id` for a start (or a revival), waiting out any start of it already under way.
+pub(super) async fn claim<'a>(
     shared: &'a Shared,
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
@@ -142,11 +218,16 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                admit(shared, id, session_type)?;
+                let start = matches!(admission, Admission::Start);
+                if start {
+                    admit(shared, id, session_type, true)?;
+                }
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
+                    place: start,
+                    token: start && shared.rate.is_some(),
                     done: false,
                 }));
             }
@@ -156,36 +237,28 @@ async fn claim<'a>(
             Registration::Live(entry)
                 if matches!(if_live, IfLive::Return)
                     && shared.registry.check_deadline(&entry).is_none() => {}
-            Registration::Live(entry) => {
-                return match if_live {
-                    IfLive::Return => Ok(Claim::Live(entry)),
-                    IfLive::Refuse => {
-                        let actor = entry
-                            .actor
-                            .get()
-                            .cloned()
-                            .expect("live entries have an actor");
-                        Err(SessionError::AlreadyStarted {
-                            id: id.clone(),
-                            actor,
-                        })
-                    }
-                };
-            }
+            Registration::Live(entry) => return if_live.found(id, entry).map(Claim::Live),
             // Another task is starting this ID: wait until it is done, then look again.
             Registration::Starting => start_done.await,
         }
     }
 }
 
-/// Reserves a place under `max_sessions` and a rate-limit token for one start.
-fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<(), SessionError> {
+/// Reserves a place under `max_sessions` and, with `token`, a rate-limit token for one
+/// start.
+fn admit(
+    shared: &Shared,
+    id: &SessionId,
+    session_type: &'static str,
+    token: bool,
+) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
         telemetry::start_error(id.redacted(), session_type, "session_limit");
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = &shared.rate
+    if token
+        && let Some(rate) = &shared.rate
         && !rate.try_acquire()
     {
         limit.release();
@@ -201,16 +274,44 @@ fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<
 /// Holds an ID's `Starting` registration, its place under `max_sessions` and its
 /// rate-limit token while the actor spawns. Dropped without `succeed` (a failed spawn, or
 /// the start future cancelled), it gives all three back; either way waiters are woken.
-struct StartGate<'a> {
+pub(super) struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
+    /// Whether it holds a place under `max_sessions`.
+    place: bool,
+    /// Whether it holds a rate-limit token.
+    token: bool,
     done: bool,
 }
 
 impl StartGate<'_> {
     /// The session is registered: its place and token are now its own.
-    fn succeed(mut self) {
+    pub(super) fn succeed(mut self) {
         self.done = true;
+    }
+
+    /// A stored session was revived instead of a fresh one started: it keeps the place,
+    /// and the creation token goes back.
+    pub(super) fn revived(mut self) {
+        if std::mem::take(&mut self.token)
+            && let Some(rate) = &self.shared.rate
+        {
+            rate.refund();
+        }
+        self.succeed();
+    }
+
+    /// Takes the place under `max_sessions` of a revival, if the claim has none yet.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionLimitReached`] when no place is free.
+    pub(super) fn admit_revival(&mut self, session_type: &'static str) -> Result<(), SessionError> {
+        if !self.place {
+            admit(self.shared, self.id, session_type, false)?;
+            self.place = true;
+        }
+        Ok(())
     }
 }
 
@@ -218,8 +319,12 @@ impl Drop for StartGate<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
-            self.shared.registry.limit.release();
-            if let Some(rate) = &self.shared.rate {
+            if self.place {
+                self.shared.registry.limit.release();
+            }
+            if self.token
+                && let Some(rate) = &self.shared.rate
+            {
                 rate.refund();
             }
         }

@@ -88,6 +88,7 @@ use std::time::SystemTime;
 
 mod action;
 mod combined;
+mod durable;
 mod error;
 mod handle;
 mod history;

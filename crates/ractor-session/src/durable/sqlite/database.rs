@@ -9,7 +9,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension as _, Row};
 use crate::durable::columns::Columns;
 use crate::durable::error::BackendError;
 use crate::durable::record::SessionRecord;
-use crate::error::BoxError;
+use crate::durable::BoxError;
 
 pub(super) const BACKEND: &str = "sqlite";
 
