@@ -46,7 +46,7 @@ use crate::telemetry;
 /// async fn log_in(mut session: Session) -> Result<&'static str, SessionRejection> {
 ///     // After a change of privilege, move the session to a new ID (OWASP);
 ///     // the layer sends the new cookie, and the old one stops working.
-///     session.rotate()?;
+///     session.rotate().await?;
 ///     Ok("welcome")
 /// }
 ///
@@ -227,7 +227,9 @@ impl<M: Message> Session<M> {
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile.
+    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile; with a
+    /// session store, [`SessionError::StoreFailed`] if the store could not move its
+    /// record (then nothing has moved).
     ///
     /// # Examples
     ///
@@ -236,15 +238,15 @@ impl<M: Message> Session<M> {
     ///
     /// async fn log_in(mut session: Session) -> Result<(), SessionRejection> {
     ///     // ... check the credentials, then:
-    ///     session.rotate()?;
+    ///     session.rotate().await?;
     ///     Ok(())
     /// }
     /// ```
-    pub fn rotate(&mut self) -> Result<SessionId, SessionError> {
+    pub async fn rotate(&mut self) -> Result<SessionId, SessionError> {
         let handle = self.handle()?.clone();
         // By ID: the manager's rotation is atomic against a racing one, and fails if this
         // ID has already been rotated away.
-        let new = self.manager().rotate(self.id())?;
+        let new = self.manager().rotate(self.id()).await?;
         self.session = BoundSession::new(new.clone(), handle);
         self.request.set_current(self.session.clone());
         telemetry::rotated();

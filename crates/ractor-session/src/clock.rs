@@ -99,7 +99,10 @@ mod tests {
         let later = clock.wall_time(now_ms + 60_000);
         let back = clock.ms_of(later);
         // Both readings round to the millisecond, a moment apart.
-        assert!((now_ms + 59_000..=now_ms + 61_000).contains(&back), "{back}");
+        assert!(
+            (now_ms + 59_000..=now_ms + 61_000).contains(&back),
+            "{back}"
+        );
         let past = SystemTime::now() - Duration::from_secs(5);
         assert_eq!(clock.ms_of(past), clock.now_ms());
     }

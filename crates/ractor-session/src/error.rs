@@ -25,7 +25,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// use ractor_session::{SessionConfig, SessionError, SessionManager};
 ///
 /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
-/// match manager.touch("nobody") {
+/// match manager.touch("nobody").await {
 ///     Err(SessionError::SessionNotFound { id }) => assert_eq!(id.as_str(), "nobody"),
 ///     other => panic!("unexpected: {other:?}"),
 /// }

@@ -89,7 +89,7 @@ impl SessionHandle {
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("before").await?;
     /// let session = manager.session("before")?;
-    /// let after = manager.rotate("before")?;
+    /// let after = manager.rotate("before").await?;
     /// assert_eq!(session.id(), after);
     /// # manager.shutdown().await;
     /// # Ok(())

@@ -29,7 +29,7 @@ use crate::error::BoxError;
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start("s1").await?;
-/// manager.cast("s1", KvMsg::put("cart", json!(["apple"])))?;
+/// manager.cast("s1", KvMsg::put("cart", json!(["apple"]))).await?;
 /// let all = manager.call("s1", KvMsg::GetAll).await?;
 /// assert_eq!(all.get("cart"), Some(&json!(["apple"])));
 /// # manager.shutdown().await;

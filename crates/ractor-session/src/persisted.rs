@@ -232,7 +232,10 @@ mod tests {
         let taken = persisted.take_for_save(false).unwrap();
         persisted.saved(taken.change, 100);
         assert!(persisted.take_for_save(false).is_none());
-        assert!(persisted.take_for_save(true).is_some(), "a deadline refresh");
+        assert!(
+            persisted.take_for_save(true).is_some(),
+            "a deadline refresh"
+        );
         assert!(!persisted.deadline_lags(100 + 125, 1_000));
         assert!(persisted.deadline_lags(100 + 126, 1_000));
     }

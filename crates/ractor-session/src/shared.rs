@@ -51,7 +51,13 @@ impl Shared {
         let persistence = store.map(|(store, settings)| {
             let manager = Arc::from(config.name.as_str());
             let clock = registry.clock;
-            Arc::new(Persistence::new(store, settings, clock, registry.idle_ms, manager))
+            Arc::new(Persistence::new(
+                store,
+                settings,
+                clock,
+                registry.idle_ms,
+                manager,
+            ))
         });
         Self {
             registry,

@@ -335,8 +335,7 @@ pub(crate) fn store_recovered(backend: &'static str, lasted: Duration) {
 /// A record was looked up for an ID not in memory: `outcome` is `revived`, `missing`
 /// or `unreadable`.
 pub(crate) fn store_loaded(backend: &'static str, outcome: &'static str) {
-    metrics::counter!(names::STORE_LOADS, "backend" => backend, "outcome" => outcome)
-        .increment(1);
+    metrics::counter!(names::STORE_LOADS, "backend" => backend, "outcome" => outcome).increment(1);
 }
 
 /// A stored session came back to life.

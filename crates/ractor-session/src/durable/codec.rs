@@ -9,8 +9,8 @@ use std::fmt;
 
 use ractor::Actor;
 
-use super::session::DurableSession;
 use super::BoxError;
+use super::session::DurableSession;
 
 /// A session type's state to bytes, and which of its messages change it: plain function
 /// pointers, so that the session wrapper holds them for any actor type and calls them
@@ -52,7 +52,10 @@ fn encode<A: DurableSession>(state: &A::State) -> Result<Vec<u8>, BoxError> {
 
 /// Reads `bytes`, written by `A` in its layout `format`: directly in the current
 /// layout, through [`DurableSession::migrate`] in any other.
-pub(crate) fn decode<A: DurableSession>(format: u32, bytes: &[u8]) -> Result<A::Snapshot, BoxError> {
+pub(crate) fn decode<A: DurableSession>(
+    format: u32,
+    bytes: &[u8],
+) -> Result<A::Snapshot, BoxError> {
     if format == A::FORMAT {
         Ok(serde_json::from_slice(bytes)?)
     } else {

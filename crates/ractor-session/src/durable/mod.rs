@@ -22,10 +22,10 @@ pub use memory::MemoryStore;
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PostgresOptions, PostgresStore};
 pub use record::SessionRecord;
-pub use session::{DurableSession, UnknownFormat};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
+pub use session::{DurableSession, UnknownFormat};
 pub use session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]

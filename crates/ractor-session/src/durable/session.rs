@@ -6,7 +6,6 @@ use ractor::Actor;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-
 /// A session type whose state survives a restart: it says how its state is written
 /// (serde, as JSON) and how a stored state becomes the arguments of a new actor.
 ///
@@ -125,7 +124,10 @@ pub trait DurableSession: Actor {
     ///
     /// When the snapshot cannot make a state (it fails a check of its own): the restore is
     /// then treated as an unreadable record.
-    fn restore(&self, snapshot: Self::Snapshot) -> Result<Self::Arguments, Box<dyn Error + Send + Sync>>;
+    fn restore(
+        &self,
+        snapshot: Self::Snapshot,
+    ) -> Result<Self::Arguments, Box<dyn Error + Send + Sync>>;
 
     /// Whether `message` may change the state (default: every message). Messages that
     /// only read should answer `false`: they are then not followed by a snapshot and a

@@ -72,7 +72,10 @@ impl SessionManager {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
+    pub async fn lookup<M: Message>(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<M>, SessionError> {
         let id = id.as_ref();
         if let Some(found) = self.shared.registry.peek(id, typed) {
             return found;

@@ -51,7 +51,7 @@ use start::IfLive;
 ///
 /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
 /// manager.start("user-1").await?;
-/// manager.cast("user-1", KvMsg::put("theme", json!("dark")))?;
+/// manager.cast("user-1", KvMsg::put("theme", json!("dark"))).await?;
 /// let theme = manager.call("user-1", |reply| KvMsg::Get { key: "theme".into(), reply }).await?;
 /// assert_eq!(theme, Some(json!("dark")));
 /// manager.terminate("user-1").await?;
@@ -193,7 +193,7 @@ impl SessionManager {
     ///
     /// let manager = SessionManager::spawn(Default::default()).await?;
     /// manager.start_with("c", Counter, 123).await?;
-    /// manager.cast("c", CounterMsg::Add(1))?;
+    /// manager.cast("c", CounterMsg::Add(1)).await?;
     /// assert_eq!(manager.call("c", CounterMsg::Get).await?, 124);
     /// # manager.shutdown().await;
     /// # Ok(())

@@ -115,18 +115,20 @@ pub(super) async fn claimed(
             Ok(Some(entry))
         }
         Err(Revival::Unreadable(source)) => unreadable(shared, &record, source).await,
-        Err(Revival::Start(spawn)) => Err(start_failed(
-            shared,
-            id.clone(),
-            kind.session_type(),
-            spawn,
-        )),
+        Err(Revival::Start(spawn)) => {
+            Err(start_failed(shared, id.clone(), kind.session_type(), spawn))
+        }
     }
 }
 
 /// The entry of a session revived from `record`: its absolute deadline is the record's,
 /// and it writes with the epoch its claim got.
-fn restored_entry(shared: &Shared, id: &SessionId, kind: &dyn Kind, record: &SessionRecord) -> Entry {
+fn restored_entry(
+    shared: &Shared,
+    id: &SessionId,
+    kind: &dyn Kind,
+    record: &SessionRecord,
+) -> Entry {
     let registry = &shared.registry;
     let mut entry = Entry::new(
         id.clone(),

@@ -38,7 +38,11 @@ pub(super) enum IfLive {
 
 impl IfLive {
     /// What a start of `id` returns on finding its session `entry` live.
-    pub(super) fn found(self, id: &SessionId, entry: Arc<Entry>) -> Result<Arc<Entry>, SessionError> {
+    pub(super) fn found(
+        self,
+        id: &SessionId,
+        entry: Arc<Entry>,
+    ) -> Result<Arc<Entry>, SessionError> {
         match self {
             Self::Return => Ok(entry),
             Self::Refuse => {

@@ -194,9 +194,7 @@ impl Persistence {
                 }
             }
             Err(error) => {
-                let failure = self
-                    .outage
-                    .failed(now, self.settings.max_retry_backoff);
+                let failure = self.outage.failed(now, self.settings.max_retry_backoff);
                 if failure.warn {
                     telemetry::store_unavailable(
                         self.backend,

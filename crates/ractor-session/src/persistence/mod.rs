@@ -139,8 +139,7 @@ impl Persistence {
             return;
         };
         let active = entry.last_active_ms();
-        if persisted.deadline_lags(active, self.idle_ms) && persisted.queue(self.clock.now_ms())
-        {
+        if persisted.deadline_lags(active, self.idle_ms) && persisted.queue(self.clock.now_ms()) {
             self.push(entry);
         }
     }

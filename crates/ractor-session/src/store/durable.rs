@@ -88,6 +88,9 @@ mod tests {
     fn a_store_session_without_a_store_to_restore_into_says_so() {
         let snapshot = decode::<Counter>(1, br#"{"seq":0,"state":1,"history":[]}"#).unwrap();
         let error = StoreSession::new().restore(snapshot).unwrap_err();
-        assert!(error.to_string().contains("StoreSession::restoring"), "{error}");
+        assert!(
+            error.to_string().contains("StoreSession::restoring"),
+            "{error}"
+        );
     }
 }

@@ -43,7 +43,7 @@ use super::select::StoreSelect;
 /// // What `StoreSessions::start` does, with the types spelled out.
 /// manager.start_with("visitor", StoreSession::new(), store).await?;
 ///
-/// let visitor = StoreSessions::<u32, u32>::new(manager.clone()).get("visitor")?;
+/// let visitor = StoreSessions::<u32, u32>::new(manager.clone()).get("visitor").await?;
 /// visitor.cast(2)?;
 /// assert_eq!(*visitor.dispatch(3).await?, 5);
 /// # manager.shutdown().await;
@@ -151,7 +151,7 @@ impl<S, A> fmt::Debug for StoreSession<S, A> {
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start_with("s1", StoreSession::new(), Store::new(0, |n: &i32, add: &i32| n + add)).await?;
-/// manager.cast("s1", StoreMsg::<i32, i32>::Cast(4))?;
+/// manager.cast("s1", StoreMsg::<i32, i32>::Cast(4)).await?;
 /// let seq = manager
 ///     .call("s1", |reply| StoreMsg::Run(StoreTask::new(move |store: &mut Store<i32, i32>| {
 ///         let _ = reply.send(store.seq());

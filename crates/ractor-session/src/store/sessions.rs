@@ -35,7 +35,7 @@ use crate::manager::SessionManager;
 /// })).await?;
 ///
 /// // Later, by ID (e.g. in another request):
-/// let counter = counters.get("user-1")?;
+/// let counter = counters.get("user-1").await?;
 /// let mut positive = counter.run(|store| store.subscribe(|n: &i64| *n > 0)).await??;
 /// counter.dispatch(Counter::Add(2)).await?;
 /// assert_eq!(positive.changed().await, Some(true));

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension as _, Row};
 
+use crate::durable::BoxError;
 use crate::durable::columns::Columns;
 use crate::durable::error::BackendError;
 use crate::durable::record::SessionRecord;
-use crate::durable::BoxError;
 
 pub(super) const BACKEND: &str = "sqlite";
 
