@@ -270,7 +270,7 @@ impl SessionHandle {
         // its session the moment it returns.
         entry.touch_at(&self.shared.registry.clock, ended);
         let error = match result {
-            Ok(CallResult::Success(reply)) => match self.stored_by(began + timeout).await {
+            Ok(CallResult::Success(reply)) => match self.settled(began + timeout).await {
                 Ok(()) => {
                     telemetry::call(
                         || entry.id().redacted(),
@@ -370,21 +370,29 @@ impl SessionHandle {
         }
     }
 
-    /// With write-through, waits (until `deadline`) for the store to have every change
-    /// the session has begun, and so the state a reply just received reflects.
-    async fn stored_by(&self, deadline: Instant) -> Result<(), SessionError> {
+    /// For a durable session, after a reply: waits (until `deadline`) for the handler
+    /// that replied to return, so that its change is recorded and the next write has it;
+    /// with write-through, for the store to have every change begun so far, the one the
+    /// reply reflects included.
+    async fn settled(&self, deadline: Instant) -> Result<(), SessionError> {
         let Some(persisted) = self.entry.persisted() else {
             return Ok(());
         };
-        if !self
+        let target = persisted.changes();
+        let write_through = self
             .shared
             .persistence
             .as_ref()
-            .is_some_and(|p| p.write_through())
-        {
+            .is_some_and(|p| p.write_through());
+        if !write_through {
+            if !persisted.is_recorded(target) {
+                // A handler still running long after its reply: write-behind promises
+                // nothing more, so the reply is not held beyond the call's timeout.
+                let _ = tokio::time::timeout_at(deadline, persisted.wait_recorded(target)).await;
+            }
             return Ok(());
         }
-        match tokio::time::timeout_at(deadline, persisted.wait_saved(persisted.changes())).await {
+        match tokio::time::timeout_at(deadline, persisted.wait_saved(target)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
                 id: self.entry.id(),

@@ -28,6 +28,9 @@ pub(crate) struct Persisted {
     epoch: u64,
     /// Changes begun so far (mutating messages, and the state at the start).
     changes: AtomicU64,
+    /// The newest change whose handler has returned (its bytes recorded, or their
+    /// serialization failed).
+    recorded: AtomicU64,
     latest: Mutex<Option<Snapshot>>,
     /// The newest change the store has.
     saved: AtomicU64,
@@ -67,6 +70,7 @@ impl Persisted {
             format,
             epoch,
             changes: AtomicU64::new(0),
+            recorded: AtomicU64::new(0),
             latest: Mutex::new(None),
             saved: AtomicU64::new(0),
             failed: AtomicU64::new(0),
@@ -107,7 +111,17 @@ impl Persisted {
             change,
             bytes: bytes.into(),
         });
-        self.queue(now_ms)
+        let push = self.queue(now_ms);
+        self.recorded.fetch_max(change, Ordering::AcqRel);
+        self.progress.notify_waiters();
+        push
+    }
+
+    /// The state after `change` could not be serialized: it stays in memory only.
+    pub(crate) fn unrecorded(&self, change: u64) {
+        self.failed.fetch_max(change, Ordering::AcqRel);
+        self.recorded.fetch_max(change, Ordering::AcqRel);
+        self.progress.notify_waiters();
     }
 
     /// Marks the entry dirty without new bytes (its deadline is due to be written).
@@ -173,6 +187,25 @@ impl Persisted {
 
     pub(crate) fn is_retired(&self) -> bool {
         self.retired.load(Ordering::Acquire)
+    }
+
+    /// Waits until the handler of change `target` has returned (its bytes are recorded
+    /// for the next write), or the session will not be written any more.
+    pub(crate) async fn wait_recorded(&self, target: u64) {
+        loop {
+            let progress = self.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if self.recorded.load(Ordering::Acquire) >= target || self.is_retired() {
+                return;
+            }
+            progress.await;
+        }
+    }
+
+    /// Whether the handler of change `target` has returned.
+    pub(crate) fn is_recorded(&self, target: u64) -> bool {
+        self.recorded.load(Ordering::Acquire) >= target
     }
 
     /// Waits until the store has change `target`, or its write failed, or the session

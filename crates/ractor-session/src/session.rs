@@ -144,7 +144,7 @@ impl<A: Actor> SessionActor<A> {
             Ok(Err(error)) => error.to_string(),
             Err(panic) => panic_text(panic),
         };
-        persisted.save_failed(change);
+        persisted.unrecorded(change);
         telemetry::snapshot_failed(self.entry.id().redacted(), self.entry.session_type, &error);
     }
 
