@@ -5,6 +5,10 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor_session::BoxError;
+use tokio::sync::Semaphore;
+
 use ractor_session::durable::{MemoryStore, SessionStore};
 use ractor_session::{
     DurabilityConfig, EndReason, KvMsg, SessionConfig, SessionError, SessionId, SessionManager,
@@ -74,6 +78,104 @@ async fn terminating_a_session_deletes_its_record_and_its_id_stays_dead() {
         manager.call("s1", KvMsg::GetAll).await,
         Err(SessionError::SessionNotFound { .. })
     ));
+    manager.shutdown().await;
+}
+
+/// A durable session whose `post_stop` waits until the test lets it finish.
+#[derive(Clone)]
+struct Lingering {
+    release: Arc<Semaphore>,
+}
+
+impl Actor for Lingering {
+    type Msg = RpcReplyPort<u32>;
+    type State = u32;
+    type Arguments = u32;
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, n: u32) -> Result<u32, ActorProcessingErr> {
+        Ok(n)
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        reply: Self::Msg,
+        n: &mut u32,
+    ) -> Result<(), ActorProcessingErr> {
+        let _ = reply.send(*n);
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _: ActorRef<Self::Msg>,
+        _: &mut u32,
+    ) -> Result<(), ActorProcessingErr> {
+        let _ = self.release.acquire().await;
+        Ok(())
+    }
+}
+
+impl ractor_session::durable::DurableSession for Lingering {
+    const TYPE_TAG: &'static str = "lingering";
+    type Snapshot = u32;
+
+    fn snapshot(n: &u32) -> impl serde::Serialize {
+        *n
+    }
+
+    fn restore(&self, n: u32) -> Result<u32, BoxError> {
+        Ok(n)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_being_terminated_is_not_revived_from_its_record() {
+    let store = Arc::new(MemoryStore::new());
+    let lingering = Lingering {
+        release: Arc::new(Semaphore::new(0)),
+    };
+    let manager = SessionManager::builder(SessionConfig::default())
+        .with_store(store.clone())
+        .with_durable({
+            let lingering = lingering.clone();
+            move || lingering.clone()
+        })
+        .spawn()
+        .await
+        .unwrap();
+    manager
+        .start_with("s1", lingering.clone(), 7)
+        .await
+        .unwrap();
+    assert_eq!(
+        manager
+            .call("s1", |reply: RpcReplyPort<u32>| reply)
+            .await
+            .unwrap(),
+        7
+    );
+    manager.flush().await.unwrap();
+
+    let terminating = tokio::spawn({
+        let manager = manager.clone();
+        async move { manager.terminate("s1").await }
+    });
+    eventually("the session has left the registry", || async {
+        !manager.is_started("s1")
+    })
+    .await;
+    // Its actor is still in `post_stop` and its record not deleted yet: the ID is dead
+    // all the same.
+    assert_eq!(stored_state(&*store, "s1").await, Some(json!(7)));
+    assert!(matches!(
+        manager.call("s1", |reply: RpcReplyPort<u32>| reply).await,
+        Err(SessionError::SessionNotFound { .. })
+    ));
+    lingering.release.add_permits(1);
+    terminating.await.unwrap().unwrap();
+    assert_eq!(stored_state(&*store, "s1").await, None);
+    assert!(!manager.is_started("s1"));
     manager.shutdown().await;
 }
 

@@ -3,9 +3,9 @@
 //! managers on SQLite files.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
@@ -119,6 +119,8 @@ pub(crate) struct Probe {
     inner: Arc<dyn SessionStore>,
     hold_saves: AtomicBool,
     fail_saves: AtomicBool,
+    /// How long each save takes, in milliseconds (a slow database).
+    save_delay_ms: AtomicU64,
     moved: Notify,
     saves_begun: AtomicUsize,
     deleted: Mutex<Vec<SessionId>>,
@@ -131,6 +133,7 @@ impl Probe {
             inner,
             hold_saves: AtomicBool::new(false),
             fail_saves: AtomicBool::new(false),
+            save_delay_ms: AtomicU64::new(0),
             moved: Notify::new(),
             saves_begun: AtomicUsize::new(0),
             deleted: Mutex::new(Vec::new()),
@@ -147,6 +150,12 @@ impl Probe {
     /// Saves fail as if the database were unreachable (`true`), or go through (`false`).
     pub(crate) fn fail_saves(&self, fail: bool) {
         self.fail_saves.store(fail, Ordering::SeqCst);
+    }
+
+    /// Each save takes `delay` longer, as on a slow database.
+    pub(crate) fn slow_saves(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.save_delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// Saves asked for so far (held ones included).
@@ -215,6 +224,10 @@ impl SessionStore for Probe {
         async move {
             self.saves_begun.fetch_add(1, Ordering::SeqCst);
             self.wait_while_held().await;
+            let delay = self.save_delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
             if self.fail_saves.load(Ordering::SeqCst) {
                 return Err(unreachable());
             }
