@@ -5,4 +5,5 @@
 //! run what a test observes on a current-thread runtime.
 
 mod store_logging_redacts_session_ids;
+mod store_telemetry_counts_writes_and_revivals;
 mod telemetry_redacts_ids;
