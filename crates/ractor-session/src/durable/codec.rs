@@ -2,8 +2,8 @@
 //! session wrapper needs of a [`DurableSession`] without knowing that it is one.
 //!
 //! JSON because serde_json is already a dependency, records stay readable (and fixable)
-//! by hand, and a schema change shows up as a clear serde error. A state of a few hundred
-//! bytes encodes in about a microsecond; see `docs/durability.md` for the cost per change.
+//! by hand, and a schema change shows up as a clear serde error. Its cost is paid once per
+//! message that may change a durable session (see `docs/durability.md`).
 
 use std::fmt;
 
