@@ -27,6 +27,7 @@ macro_rules! guide_links {
     () => {
         "[architecture]: crate::guide::architecture\n\
          [configuration]: crate::guide::configuration\n\
+         [durability]: crate::durable\n\
          [migration]: crate::guide::migration\n\
          [performance]: crate::guide::performance\n\
          [runtime-semantics]: crate::guide::runtime_semantics\n\
