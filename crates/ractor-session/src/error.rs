@@ -212,6 +212,11 @@ impl SessionError {
         }
     }
 
+    /// A `map_err` for the store's failure in `operation`: [`SessionError::StoreFailed`].
+    pub(crate) fn store(operation: &'static str) -> impl FnOnce(BackendError) -> Self {
+        move |source| Self::StoreFailed { operation, source }
+    }
+
     /// For [`SessionError::AlreadyStarted`], the live session's actor as a typed reference.
     ///
     /// Returns `None` for other errors, or when the live actor takes another message type.

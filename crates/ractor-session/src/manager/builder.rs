@@ -215,13 +215,7 @@ impl SessionManagerBuilder {
             if kinds.of::<KvSession>().is_none() && !kinds.has_tag(KvSession::TYPE_TAG) {
                 kinds.insert(Arc::new(Registered::new(KvSession::TYPE_TAG, || KvSession)))?;
             }
-            store
-                .health()
-                .await
-                .map_err(|source| SessionError::StoreFailed {
-                    operation: "check",
-                    source,
-                })?;
+            store.health().await.map_err(SessionError::store("check"))?;
         }
         telemetry::describe();
         let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())

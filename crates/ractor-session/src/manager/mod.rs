@@ -402,10 +402,7 @@ impl SessionManager {
         persistence
             .flush()
             .await
-            .map_err(|source| SessionError::StoreFailed {
-                operation: "flush",
-                source,
-            })
+            .map_err(SessionError::store("flush"))
     }
 
     /// The supervisor all sessions are linked to, for linking further actors of your own.

@@ -86,10 +86,7 @@ pub(super) async fn claimed(
     let began = Instant::now();
     let record = persistence.store().claim(id).await.map_err(|source| {
         telemetry::store_error(backend, "load");
-        SessionError::StoreFailed {
-            operation: "load",
-            source,
-        }
+        SessionError::store("load")(source)
     })?;
     let Some(record) = record else {
         telemetry::store_loaded(backend, "missing");
@@ -182,10 +179,7 @@ async fn unreadable(
             persistence
                 .delete_now(deletion)
                 .await
-                .map_err(|source| SessionError::StoreFailed {
-                    operation: "delete",
-                    source,
-                })?;
+                .map_err(SessionError::store("delete"))?;
             Ok(None)
         }
     }

@@ -33,10 +33,7 @@ pub(super) async fn rotate(shared: &Arc<Shared>, id: &str) -> Result<SessionId, 
     let epoch = persisted.epoch();
     let store_error = |source: BackendError| {
         telemetry::store_error(persistence.backend(), "rotate");
-        SessionError::StoreFailed {
-            operation: "rotate",
-            source,
-        }
+        SessionError::store("rotate")(source)
     };
     // `Missing` is no error: a session not written yet is written under its new ID.
     persistence

@@ -50,10 +50,7 @@ pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), Sess
         persistence
             .delete_now(deletion)
             .await
-            .map_err(|source| SessionError::StoreFailed {
-                operation: "delete",
-                source,
-            })?;
+            .map_err(SessionError::store("delete"))?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
-use super::{Persistence, lock};
+use super::{Persistence, lock, next_turn};
 use crate::durable::{BackendError, SaveOutcome, SessionRecord};
 use crate::entry::Entry;
 use crate::persisted::Snapshot;
@@ -247,30 +247,9 @@ impl Persistence {
 /// manager closes or is gone.
 pub(crate) async fn run(persistence: Weak<Persistence>, wake: Arc<Notify>, closed: Arc<Notify>) {
     let mut last = Instant::now();
-    loop {
-        let closing = closed.notified();
-        tokio::pin!(closing);
-        closing.as_mut().enable();
-        let next = {
-            let Some(persistence) = persistence.upgrade() else {
-                return;
-            };
-            if persistence.is_closing() {
-                return;
-            }
-            persistence.next_round(last)
-        };
-        tokio::select! {
-            () = tokio::time::sleep_until(next) => {}
-            () = wake.notified() => {}
-            () = &mut closing => {}
-        }
-        let Some(persistence) = persistence.upgrade() else {
-            return;
-        };
-        if persistence.is_closing() {
-            return;
-        }
+    while let Some(persistence) =
+        next_turn(&persistence, &closed, Some(&wake), |p| p.next_round(last)).await
+    {
         let now = Instant::now();
         if persistence.outage.retry_at().is_some_and(|at| at > now) {
             // Woken while waiting to retry: write-through callers learn now that their

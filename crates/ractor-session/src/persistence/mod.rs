@@ -19,9 +19,10 @@ mod sweep;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
+use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::durability_config::{DurabilityConfig, WritePolicy};
@@ -246,6 +247,38 @@ impl Persistence {
     fn is_closing(&self) -> bool {
         self.closing.load(Ordering::SeqCst)
     }
+}
+
+/// For the background tasks: waits until `due` (asked of the persistence, which is held
+/// only for that), a wake-up on `wake`, or the manager closing; returns the persistence for
+/// the task's turn, or `None` once the manager is closing or gone.
+async fn next_turn(
+    persistence: &Weak<Persistence>,
+    closed: &Notify,
+    wake: Option<&Notify>,
+    due: impl FnOnce(&Persistence) -> Instant,
+) -> Option<Arc<Persistence>> {
+    let closing = closed.notified();
+    tokio::pin!(closing);
+    closing.as_mut().enable();
+    let until = due(&*open(persistence)?);
+    let woken = async {
+        match wake {
+            Some(wake) => wake.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = tokio::time::sleep_until(until) => {}
+        () = woken => {}
+        () = &mut closing => {}
+    }
+    open(persistence)
+}
+
+/// The persistence, unless the manager is closing or gone.
+fn open(persistence: &Weak<Persistence>) -> Option<Arc<Persistence>> {
+    persistence.upgrade().filter(|p| !p.is_closing())
 }
 
 impl Drop for Persistence {

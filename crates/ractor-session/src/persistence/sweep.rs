@@ -11,8 +11,8 @@ use std::time::SystemTime;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::Persistence;
 use super::outage::Outage;
+use super::{Persistence, next_turn};
 use crate::telemetry;
 
 impl Persistence {
@@ -47,29 +47,8 @@ impl Persistence {
 /// The sweeper task: a sweep every `sweep_interval`, until the manager closes or is gone.
 pub(crate) async fn run(persistence: Weak<Persistence>, closed: Arc<Notify>) {
     let failures = Outage::default();
-    loop {
-        let closing = closed.notified();
-        tokio::pin!(closing);
-        closing.as_mut().enable();
-        let interval = {
-            let Some(persistence) = persistence.upgrade() else {
-                return;
-            };
-            if persistence.is_closing() {
-                return;
-            }
-            persistence.settings.sweep_interval
-        };
-        tokio::select! {
-            () = tokio::time::sleep(interval) => {}
-            () = &mut closing => return,
-        }
-        let Some(persistence) = persistence.upgrade() else {
-            return;
-        };
-        if persistence.is_closing() {
-            return;
-        }
+    let due = |p: &Persistence| Instant::now() + p.settings.sweep_interval;
+    while let Some(persistence) = next_turn(&persistence, &closed, None, due).await {
         persistence.sweep(&failures).await;
     }
 }

@@ -8,16 +8,13 @@ use std::time::Duration;
 use ractor_session::{DurabilityConfig, SessionManager};
 use tokio::sync::Barrier;
 
-use super::support::{Journal, JournalMsg, manager, sqlite};
+use super::support::{JournalMsg, manager, sqlite, start_journal};
 
 /// A journal stored under `id` in the SQLite file in `dir`, by a manager that shut down.
 async fn stored_journal(dir: &std::path::Path, id: &str) {
     let starts = Arc::new(AtomicUsize::new(0));
     let before = manager(sqlite(dir).await, DurabilityConfig::default(), &starts).await;
-    before
-        .start_with(id, Journal::default(), vec![])
-        .await
-        .unwrap();
+    start_journal(&before, id).await;
     before.shutdown().await;
 }
 

@@ -16,7 +16,7 @@ use ractor_session::{
 use ractor_session_test_support::poll::eventually;
 use serde_json::json;
 
-use super::support::{Journal, JournalMsg, manager, stored_state};
+use super::support::{JournalMsg, manager, start_journal, stored_state};
 
 async fn kv_manager(store: &Arc<MemoryStore>) -> SessionManager {
     SessionManager::builder(SessionConfig::default())
@@ -198,10 +198,7 @@ async fn an_older_activation_is_fenced_off_once_a_newer_one_claims_the_record() 
     let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
     let starts = Arc::new(AtomicUsize::new(0));
     let older = manager(store.clone(), DurabilityConfig::default(), &starts).await;
-    older
-        .start_with("j", Journal::default(), vec![])
-        .await
-        .unwrap();
+    start_journal(&older, "j").await;
     older
         .call("j", |reply| JournalMsg::AppendAck(1, reply))
         .await

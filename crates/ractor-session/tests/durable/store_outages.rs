@@ -59,14 +59,36 @@ async fn all_stored(store: &dyn SessionStore, acknowledged: &[(&str, String)]) -
     true
 }
 
-/// Serves puts before, during and after an outage of the store's server (`stop`, then
-/// `restart`), checking that every put is acknowledged, that the failure is reported,
-/// and that every acknowledged put is in the store afterwards.
-async fn serve_through_an_outage(
-    store: Arc<dyn SessionStore>,
-    stop: impl FnOnce(),
-    restart: impl FnOnce(),
-) {
+/// A database server a test can stop and start again.
+trait Outage {
+    fn stop(&mut self);
+    fn restart(&mut self);
+}
+
+impl Outage for PostgresServer {
+    fn stop(&mut self) {
+        PostgresServer::stop(self);
+    }
+
+    fn restart(&mut self) {
+        PostgresServer::restart(self);
+    }
+}
+
+impl Outage for RedisServer {
+    fn stop(&mut self) {
+        RedisServer::stop(self);
+    }
+
+    fn restart(&mut self) {
+        RedisServer::restart(self);
+    }
+}
+
+/// Serves puts before, during and after an outage of `server`, the store's, checking that
+/// every put is acknowledged, that the failure is reported, and that every acknowledged
+/// put is in the store afterwards.
+async fn serve_through_an_outage(store: Arc<dyn SessionStore>, server: &mut impl Outage) {
     let (logs, _capture) = Logs::capture(Level::INFO);
     let recorder = Recorder::default();
     let _recording = recorder.install();
@@ -91,7 +113,7 @@ async fn serve_through_an_outage(
     })
     .await;
 
-    stop();
+    server.stop();
     for n in 40..80 {
         acknowledged.push(put(&manager, n).await);
     }
@@ -107,7 +129,7 @@ async fn serve_through_an_outage(
         acknowledged.push(put(&manager, n).await);
     }
 
-    restart();
+    server.restart();
     for n in 120..160 {
         acknowledged.push(put(&manager, n).await);
     }
@@ -135,13 +157,7 @@ async fn sessions_keep_serving_while_postgres_is_down_and_every_acknowledged_cha
     let store = PostgresStore::connect_with(&server.create_database(), options)
         .await
         .unwrap();
-    let server = std::cell::RefCell::new(&mut server);
-    serve_through_an_outage(
-        Arc::new(store),
-        || server.borrow_mut().stop(),
-        || server.borrow_mut().restart(),
-    )
-    .await;
+    serve_through_an_outage(Arc::new(store), &mut server).await;
 }
 
 fn redis_options() -> RedisOptions {
@@ -156,13 +172,7 @@ async fn sessions_keep_serving_while_redis_is_down_and_every_acknowledged_change
     let store = RedisStore::connect_with(&server.url(), redis_options())
         .await
         .unwrap();
-    let server = std::cell::RefCell::new(&mut server);
-    serve_through_an_outage(
-        Arc::new(store),
-        || server.borrow_mut().stop(),
-        || server.borrow_mut().restart(),
-    )
-    .await;
+    serve_through_an_outage(Arc::new(store), &mut server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

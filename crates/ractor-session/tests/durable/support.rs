@@ -88,6 +88,16 @@ impl DurableSession for Journal {
     }
 }
 
+/// Starts an empty journal under `id`, and waits until its first state is recorded (with
+/// write-through: stored).
+pub(crate) async fn start_journal(manager: &SessionManager, id: &str) {
+    manager
+        .start_with(id, Journal::default(), vec![])
+        .await
+        .unwrap();
+    manager.call(id, JournalMsg::Entries).await.unwrap();
+}
+
 /// A manager on `store`, with `durability`, knowing [`Journal`] (whose actors `starts`
 /// counts).
 pub(crate) async fn manager(

@@ -19,7 +19,7 @@ use ractor_session_test_support::metrics::Recorder;
 use ractor_session_test_support::poll::eventually;
 use serde_json::json;
 
-use super::support::{Journal, JournalMsg, Probe, manager, sqlite, stored_state};
+use super::support::{JournalMsg, Probe, manager, sqlite, start_journal, stored_state};
 
 const INTERVAL: Duration = Duration::from_secs(10);
 
@@ -74,10 +74,7 @@ async fn a_hard_kill_with_write_behind_loses_only_what_changed_since_the_last_wr
     // No timed flush within the test: the explicit one is the last write.
     let durability = DurabilityConfig::default().with_flush_interval(Duration::from_secs(3600));
     let before = manager(sqlite(dir.path()).await, durability.clone(), &starts).await;
-    before
-        .start_with("j", Journal::default(), vec![])
-        .await
-        .unwrap();
+    start_journal(&before, "j").await;
     before
         .call("j", |reply| JournalMsg::AppendAck(1, reply))
         .await
@@ -112,11 +109,7 @@ async fn write_through_replies_only_once_the_change_is_stored() {
     let starts = Arc::new(AtomicUsize::new(0));
     let probe = Probe::new(sqlite(dir.path()).await);
     let manager = manager(probe.clone(), write_through(), &starts).await;
-    manager
-        .start_with("j", Journal::default(), vec![])
-        .await
-        .unwrap();
-    manager.call("j", JournalMsg::Entries).await.unwrap();
+    start_journal(&manager, "j").await;
 
     probe.hold_saves(true);
     let begun = probe.saves_begun();
@@ -151,10 +144,7 @@ async fn a_hard_kill_with_write_through_loses_no_acknowledged_change() {
     let probe = Probe::new(sqlite(dir.path()).await);
     probe.slow_saves(Duration::from_millis(50));
     let before = manager(probe.clone(), write_through(), &starts).await;
-    before
-        .start_with("j", Journal::default(), vec![])
-        .await
-        .unwrap();
+    start_journal(&before, "j").await;
     for n in 0..20 {
         before
             .call("j", |reply| JournalMsg::AppendAck(n, reply))
@@ -180,11 +170,7 @@ async fn write_through_fails_a_call_whose_change_cannot_be_stored_and_writes_it_
     let probe = Probe::new(Arc::new(MemoryStore::new()));
     let starts = Arc::new(AtomicUsize::new(0));
     let manager = manager(probe.clone(), write_through(), &starts).await;
-    manager
-        .start_with("j", Journal::default(), vec![])
-        .await
-        .unwrap();
-    manager.call("j", JournalMsg::Entries).await.unwrap();
+    start_journal(&manager, "j").await;
 
     probe.fail_saves(true);
     let refused = manager
