@@ -209,7 +209,7 @@ impl Actor for QuietSupervisor {
 ///     let raw = RawRactor::spawn().await;
 ///     raw.start("s1").await;
 ///     raw.call("s1").await;
-///     assert!(raw.lookup("s1"));
+///     assert!(raw.lookup("s1").await);
 ///     raw.terminate("s1").await;
 ///     assert!(!raw.is_live("s1"));
 /// });
