@@ -87,6 +87,7 @@ use serde::de::DeserializeOwned;
 ///     .await?;
 /// manager.start_with("alice", Cart, vec![]).await?;
 /// manager.cast("alice", CartMsg::Add("apple".into())).await?;
+/// assert_eq!(manager.call("alice", CartMsg::Items).await?, ["apple"]);
 /// manager.shutdown().await; // writes every change
 ///
 /// // Later, in a new process: the first use of the ID brings the cart back.

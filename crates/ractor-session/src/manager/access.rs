@@ -142,6 +142,7 @@ impl SessionManager {
     /// let before = SessionManager::builder(SessionConfig::default()).with_store(store.clone()).spawn().await?;
     /// before.start("s1").await?;
     /// before.cast("s1", KvMsg::put("a", 1)).await?;
+    /// before.call("s1", KvMsg::Ping).await?; // handled after the put
     /// before.shutdown().await;
     ///
     /// let after = SessionManager::builder(SessionConfig::default()).with_store(store).spawn().await?;

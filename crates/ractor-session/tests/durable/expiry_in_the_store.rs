@@ -14,7 +14,7 @@ use ractor_session_test_support::config::config;
 use ractor_session_test_support::poll::eventually;
 use serde_json::json;
 
-use super::support::{Probe, manager, sqlite};
+use super::support::{Probe, manager, put, sqlite};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_that_expired_while_the_process_was_down_is_not_revived() {
@@ -27,10 +27,7 @@ async fn a_session_that_expired_while_the_process_was_down_is_not_revived() {
         .await
         .unwrap();
     before.start("s1").await.unwrap();
-    before
-        .cast("s1", KvMsg::put("cart", json!(["apple"])))
-        .await
-        .unwrap();
+    put(&before, "s1", "cart", json!(["apple"])).await;
     before.shutdown().await;
     drop(before);
 
@@ -75,9 +72,8 @@ async fn an_expired_session_has_its_record_deleted() {
         .await
         .unwrap();
     manager.start("s1").await.unwrap();
-    manager.cast("s1", KvMsg::put("a", 1)).await.unwrap();
+    put(&manager, "s1", "a", json!(1)).await;
     let watch = manager.watch("s1").await.unwrap();
-    manager.call("s1", KvMsg::Ping).await.unwrap();
     manager.flush().await.unwrap();
     assert_eq!(watch.await, EndReason::Expired);
     let id = SessionId::parse("s1").unwrap();

@@ -13,6 +13,7 @@
 
 mod support;
 
+mod configuration_is_validated;
 mod expiry_in_the_store;
 mod racing_revivals;
 mod record_lifecycle;

@@ -16,7 +16,7 @@ use ractor_session::{
 use ractor_session_test_support::poll::eventually;
 use serde_json::json;
 
-use super::support::{JournalMsg, manager, start_journal, stored_state};
+use super::support::{JournalMsg, manager, put, start_journal, stored_state};
 
 async fn kv_manager(store: &Arc<MemoryStore>) -> SessionManager {
     SessionManager::builder(SessionConfig::default())
@@ -31,12 +31,7 @@ async fn rotation_moves_the_record_to_the_new_id() {
     let store = Arc::new(MemoryStore::new());
     let before = kv_manager(&store).await;
     before.start("before-login").await.unwrap();
-    before
-        .cast("before-login", KvMsg::put("a", 1))
-        .await
-        .unwrap();
-    // Handled after the put: the put's change is recorded by the time this returns.
-    before.call("before-login", KvMsg::Ping).await.unwrap();
+    put(&before, "before-login", "a", json!(1)).await;
     before.flush().await.unwrap();
     assert!(stored_state(&*store, "before-login").await.is_some());
 
@@ -46,7 +41,7 @@ async fn rotation_moves_the_record_to_the_new_id() {
         stored_state(&*store, new.as_str()).await,
         Some(json!({"a": 1}))
     );
-    before.cast(&new, KvMsg::put("b", 2)).await.unwrap();
+    put(&before, new.as_str(), "b", json!(2)).await;
     before.shutdown().await;
 
     let after = kv_manager(&store).await;
@@ -67,8 +62,7 @@ async fn terminating_a_session_deletes_its_record_and_its_id_stays_dead() {
     let store = Arc::new(MemoryStore::new());
     let manager = kv_manager(&store).await;
     manager.start("s1").await.unwrap();
-    manager.cast("s1", KvMsg::put("a", 1)).await.unwrap();
-    manager.call("s1", KvMsg::Ping).await.unwrap();
+    put(&manager, "s1", "a", json!(1)).await;
     manager.flush().await.unwrap();
     assert_eq!(stored_state(&*store, "s1").await, Some(json!({"a": 1})));
 

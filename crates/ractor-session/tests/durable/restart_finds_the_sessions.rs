@@ -12,7 +12,7 @@ use ractor_session::{
 };
 use serde_json::json;
 
-use super::support::{Journal, JournalMsg, manager, sqlite};
+use super::support::{Journal, JournalMsg, manager, put, sqlite};
 
 /// Written only by `shutdown`: no flush falls within a test.
 fn at_shutdown_only() -> DurabilityConfig {
@@ -25,10 +25,7 @@ async fn a_new_manager_on_the_same_store_finds_every_session_after_a_graceful_sh
     let starts = Arc::new(AtomicUsize::new(0));
     let before = manager(sqlite(dir.path()).await, at_shutdown_only(), &starts).await;
     before.start("kv-user").await.unwrap();
-    before
-        .cast("kv-user", KvMsg::put("theme", "dark"))
-        .await
-        .unwrap();
+    put(&before, "kv-user", "theme", json!("dark")).await;
     before
         .start_with("journal-user", Journal::default(), vec![1])
         .await
@@ -75,7 +72,7 @@ async fn stored(ids: &[&str]) -> Arc<MemoryStore> {
         .unwrap();
     for id in ids {
         before.start(id).await.unwrap();
-        before.cast(id, KvMsg::put("id", *id)).await.unwrap();
+        put(&before, id, "id", json!(id)).await;
     }
     before.shutdown().await;
     store
@@ -207,7 +204,7 @@ async fn the_key_value_session_is_durable_without_being_registered() {
         .get_or_start_with("s1", || (KvSession, Default::default()))
         .await
         .unwrap();
-    before.cast("s1", KvMsg::put("id", "s1")).await.unwrap();
+    put(&before, "s1", "id", json!("s1")).await;
     before.shutdown().await;
 
     let after = restarted(store).await;

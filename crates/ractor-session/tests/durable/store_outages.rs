@@ -211,7 +211,7 @@ async fn a_load_that_fails_is_an_error_never_a_fresh_session() {
         .await
         .unwrap();
     before.start("kept").await.unwrap();
-    before.cast("kept", KvMsg::put("a", 1)).await.unwrap();
+    super::support::put(&before, "kept", "a", json!(1)).await;
     before.shutdown().await;
     let after = SessionManager::builder(config())
         .with_store(Arc::new(connect().await.unwrap()))

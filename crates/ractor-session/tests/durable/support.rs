@@ -88,6 +88,20 @@ impl DurableSession for Journal {
     }
 }
 
+/// Puts `key = value` into the key-value session `id`, by a call: acknowledged once the
+/// session has it (a cast could still be queued when a shutdown stops the session).
+pub(crate) async fn put(manager: &SessionManager, id: &str, key: &str, value: serde_json::Value) {
+    let request = serde_json::json!({"op": "put", "key": key, "value": value});
+    manager
+        .call(id, |reply| ractor_session::KvMsg::Request {
+            request,
+            reply,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+}
+
 /// Starts an empty journal under `id`, and waits until its first state is recorded (with
 /// write-through: stored).
 pub(crate) async fn start_journal(manager: &SessionManager, id: &str) {

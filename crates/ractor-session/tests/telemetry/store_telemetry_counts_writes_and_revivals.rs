@@ -31,7 +31,10 @@ async fn store_telemetry_counts_writes_and_revivals_without_raw_ids() {
 
     let before = manager(&store).await;
     before.start(STORED).await.unwrap();
-    before.cast(STORED, KvMsg::put("a", 1)).await.unwrap();
+    // A call, not a cast: acknowledged before the shutdown stops the session.
+    let request = serde_json::json!({"op": "put", "key": "a", "value": 1});
+    let put = before.call(STORED, |reply| KvMsg::Request { request, reply });
+    put.await.unwrap().unwrap();
     before.shutdown().await;
 
     let after = manager(&store).await;
