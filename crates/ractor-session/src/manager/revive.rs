@@ -45,6 +45,13 @@ pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, S
     if shared.persistence.is_none() {
         return Err(SessionError::SessionNotFound { id });
     }
+    // Boxed: the revival's state machine is large, and the futures of `call` and `cast`
+    // on a live session (the hot path) should not carry it.
+    Box::pin(revive(shared, id)).await
+}
+
+/// The stored session `id`, revived; see [`find`].
+async fn revive(shared: &Arc<Shared>, id: SessionId) -> Result<Arc<Entry>, SessionError> {
     let revived = {
         let mut gate = match claim(shared, &id, STORED, IfLive::Return, Admission::Revival).await? {
             Claim::Live(entry) => return Ok(entry),

@@ -88,8 +88,9 @@ pub(super) async fn start<A: Actor>(
     }
     // With a store, the ID may name a stored session: it is revived, never replaced by
     // a fresh one (which would overwrite it at its first write).
+    // (Boxed, so that starts without a store do not carry the revival's state machine.)
     if shared.persistence.is_some()
-        && let Some(entry) = revive::claimed(shared, &id, &mut gate).await?
+        && let Some(entry) = Box::pin(revive::claimed(shared, &id, &mut gate)).await?
     {
         gate.revived();
         return if_live.found(&id, entry);
