@@ -10,6 +10,7 @@ mod expiry;
 mod handle;
 mod id;
 mod kv;
+mod lifetime;
 mod limits;
 mod manager;
 mod registry;
