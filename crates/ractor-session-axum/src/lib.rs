@@ -2,9 +2,10 @@
 //! signed cookie, with live websockets that know when their session ends.
 //!
 //! - [`SessionLayer`] — a tower layer that reads and writes the session cookie
-//!   (signed, `HttpOnly`, `SameSite=Lax`, `Secure`), never adopts an ID it did not issue or
-//!   that is not live, counts every request as session activity, and optionally starts a
-//!   session actor on first use.
+//!   (`__Host-`, signed, `HttpOnly`, `SameSite=Lax`, `Secure`), refuses unsafe cross-site
+//!   requests, never adopts an ID it did not issue or that is not live, counts every
+//!   request as session activity, gives the sessions it starts an absolute lifetime, and
+//!   optionally starts a session actor on first use.
 //! - Extractors — [`Session<M>`](Session) (a typed handle: `call`, `cast`, `rotate`,
 //!   `terminate`), [`CurrentSessionId`] and [`NewSession`]; all answer with a clear
 //!   [`SessionRejection`] (a 500 that says how to fix it when the layer is missing).
@@ -25,7 +26,7 @@
 //! use axum::response::{IntoResponse, Response};
 //! use axum::{Router, extract::State, routing::{get, post}};
 //! use ractor_session::{KvMsg, SessionConfig, SessionManager};
-//! use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
+//! use ractor_session_axum::{Key, LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
 //! use serde_json::json;
 //!
 //! async fn count(
@@ -56,7 +57,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let manager = SessionManager::spawn(SessionConfig::default()).await?;
 //! let layer = SessionLayer::builder(manager.clone())
-//!     .with_key_bytes(std::env::var("SESSION_KEY").unwrap_or_else(|_| "x".repeat(64)))
+//!     // In-memory sessions end with the process, so a key made at start-up loses nothing.
+//!     .with_key(Key::generate())
 //!     .with_auto_start()
 //!     .build()?;
 //! let app: Router = Router::new()
@@ -77,6 +79,7 @@ mod bound;
 mod builder;
 mod config;
 mod cookie;
+mod cross_site;
 mod current_id;
 mod extract;
 mod layer;
@@ -85,12 +88,17 @@ mod new_session;
 mod origin;
 mod rejection;
 mod request;
+mod rotation_grace;
+mod signing;
 mod socket;
 mod telemetry;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
-pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use builder::{
+    DEFAULT_COOKIE_NAME, DEFAULT_MAX_LIFETIME, DEFAULT_ROTATION_GRACE, MIN_KEY_BYTES,
+    PLAIN_COOKIE_NAME, SessionLayerBuilder, SessionLayerError,
+};
 pub use current_id::CurrentSessionId;
 pub use extract::Session;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};

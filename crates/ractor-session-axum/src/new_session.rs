@@ -8,7 +8,6 @@ use http::request::Parts;
 use ractor::Actor;
 use ractor_session::{KvMsg, KvSession, SessionError};
 
-use crate::bound::BoundSession;
 use crate::extract::Session;
 use crate::rejection::SessionRejection;
 use crate::request::RequestSession;
@@ -16,7 +15,7 @@ use crate::request::RequestSession;
 /// Starts a session for this request explicitly, e.g. at login when auto-start is off.
 ///
 /// The session gets a fresh server-generated ID (never one the client chose) and the
-/// response carries its cookie. If the request already has a live session, starting
+/// layer's absolute lifetime, and the response carries its cookie. If the request already has a live session, starting
 /// fails with [`SessionError::AlreadyStarted`]: rotate that one instead.
 ///
 /// # Examples
@@ -101,8 +100,7 @@ impl NewSession {
         manager.start_with(&id, actor, args).await?;
         // The start returns the actor, not a handle: finding the session costs a lookup,
         // once per new session.
-        let session = BoundSession::new(id.clone(), manager.session(&id)?);
-        self.request.set_current(session.clone());
+        let session = self.request.started(id.clone(), manager.session(&id)?)?;
         Ok(Session::new(session, self.request))
     }
 }

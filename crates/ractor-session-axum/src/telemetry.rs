@@ -9,6 +9,7 @@ pub(crate) mod names {
     pub(crate) const LIVE_SOCKETS: &str = "ractor_session_axum_live_sockets";
     pub(crate) const LIVE_REFUSED: &str = "ractor_session_axum_live_upgrades_refused_total";
     pub(crate) const LIVE_CLOSED: &str = "ractor_session_axum_live_sockets_closed_total";
+    pub(crate) const CROSS_SITE_REFUSED: &str = "ractor_session_axum_cross_site_refused_total";
 }
 
 pub(crate) const TARGET: &str = "ractor_session_axum";
@@ -45,4 +46,11 @@ pub(crate) fn live_refused(reason: &'static str) {
 
 pub(crate) fn live_closed(cause: &'static str) {
     metrics::counter!(names::LIVE_CLOSED, "cause" => cause).increment(1);
+}
+
+/// An unsafe cross-site request was refused. Any page on the web can cause these, so it is
+/// counted, and logged at DEBUG only.
+pub(crate) fn cross_site_refused(reason: &'static str) {
+    metrics::counter!(names::CROSS_SITE_REFUSED, "reason" => reason).increment(1);
+    tracing::debug!(target: TARGET, reason, "cross-site request refused");
 }

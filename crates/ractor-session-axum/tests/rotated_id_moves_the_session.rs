@@ -1,5 +1,6 @@
-//! Acceptance 5: after rotation the old cookie gets a fresh session and the new cookie
-//! reaches the same state; the old ID's live sockets are told `rotated` (4002).
+//! After rotation the new cookie reaches the same state and, once the rotation's grace is
+//! over, the old cookie gets a fresh session; the old ID's live sockets are told `rotated`
+//! (4002).
 
 mod common;
 
@@ -12,19 +13,28 @@ use axum::routing::get;
 use common::*;
 use http::{Request, header};
 use ractor_session::{SessionError, SessionId};
-use ractor_session_axum::Session;
+use ractor_session_axum::{Session, SessionLayer};
 use tokio::sync::Barrier;
 use tower::ServiceExt;
 
 #[tokio::test]
-async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
-    let server = start(Duration::from_secs(60)).await;
+async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session_after_the_grace() {
+    let manager = manager(Duration::from_secs(60)).await;
+    let layer = SessionLayer::builder(manager.clone())
+        .with_key(key())
+        .with_secure(false)
+        .with_auto_start_with(|| (Counter, 0))
+        .with_rotation_grace(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let addr = serve(routes().with_state(Default::default()).layer(layer)).await;
+    let url = |path: &str| format!("http://{addr}{path}");
     let client = bare_client();
-    let old_value = new_session(&server, &client).await;
+    let old_value = session_cookie(&client.get(url("/count")).send().await.unwrap()).unwrap();
     let old = id_of(&old_value);
     for _ in 0..3 {
         client
-            .post(server.url("/incr"))
+            .post(url("/incr"))
             .header("cookie", cookie_header(&old_value))
             .send()
             .await
@@ -32,7 +42,7 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
     }
 
     let rotated = client
-        .post(server.url("/login"))
+        .post(url("/login"))
         .header("cookie", cookie_header(&old_value))
         .send()
         .await
@@ -42,12 +52,12 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
     let new = id_of(&new_value);
     assert_ne!(new, old);
     assert!(
-        !server.manager.is_started(&old),
+        !manager.is_started(&old),
         "the old ID stopped working at once"
     );
 
     let with_new = client
-        .get(server.url("/count"))
+        .get(url("/count"))
         .header("cookie", cookie_header(&new_value))
         .send()
         .await
@@ -59,21 +69,33 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
         "same state under the new ID"
     );
 
-    let with_old = client
-        .get(server.url("/count"))
-        .header("cookie", cookie_header(&old_value))
-        .send()
-        .await
-        .unwrap();
-    let fresh = id_of(&session_cookie(&with_old).expect("the old cookie is replaced"));
-    assert_ne!(fresh, old);
-    assert_ne!(fresh, new);
+    // Within the grace the old cookie gets 409 and no cookie; once it is over, the old
+    // cookie is an unknown ID like any other.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let fresh = loop {
+        let response = client
+            .get(url("/count"))
+            .header("cookie", cookie_header(&old_value))
+            .send()
+            .await
+            .unwrap();
+        if let Some(value) = session_cookie(&response) {
+            break id_of(&value);
+        }
+        assert_eq!(response.status(), 409, "within the grace: retry, no cookie");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the old cookie never got a fresh session"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(fresh != old && fresh != new, "a fresh ID");
     assert_eq!(
-        json_body(with_old).await["count"],
+        manager.call(&fresh, CounterMsg::Get).await.unwrap(),
         0,
         "a fresh, empty session"
     );
-    server.manager.shutdown().await;
+    manager.shutdown().await;
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cookie::{Cookie, CookieJar, Key};
+use cookie::{Cookie, Key};
 use futures_util::StreamExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{SessionConfig, SessionManager};
@@ -229,12 +229,21 @@ pub fn id_of(value: &str) -> String {
     value[TAG_LEN..].to_owned()
 }
 
-/// `id` signed with the test [`key`], as a cookie value.
+/// `id` signed with the test [`key`] as the value of the cookie [`COOKIE`].
 pub fn sign(id: &str) -> String {
-    let mut jar = CookieJar::new();
-    jar.signed_mut(&key())
-        .add(Cookie::new(COOKIE, id.to_owned()));
-    jar.get(COOKIE).expect("just added").value().to_owned()
+    sign_as(&key(), COOKIE, id)
+}
+
+/// `id` signed with `key` as the value of the cookie `name`: the base64 HMAC-SHA256 of
+/// `name=id` under the key's signing half, then the ID.
+pub fn sign_as(key: &Key, name: &str, id: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key.signing()).expect("any key length");
+    mac.update(format!("{name}={id}").as_bytes());
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    format!("{tag}{id}")
 }
 
 /// A `Cookie` request header carrying the session cookie `value`.
