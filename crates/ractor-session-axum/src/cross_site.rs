@@ -99,10 +99,8 @@ impl CrossSitePolicy {
             return Ok(());
         }
         let origin = request_origin(headers);
-        if let Ok(Some(origin)) = &origin {
-            if self.trusted.contains(origin) {
-                return Ok(());
-            }
+        if matches!(&origin, Ok(Some(origin)) if self.trusted.contains(origin)) {
+            return Ok(());
         }
         if let Some(site) = headers.get(SEC_FETCH_SITE) {
             return match site.as_bytes() {

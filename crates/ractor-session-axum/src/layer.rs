@@ -344,14 +344,12 @@ where
             KindProj::Inner { future, session } => (future, session),
         };
         let mut response = std::task::ready!(future.poll(cx))?;
-        if let Some(session) = session.take() {
-            if let Some(cookie) = session.cookie_update() {
-                let headers = response.headers_mut();
-                headers.append(SET_COOKIE, cookie);
-                // No cache may keep (and replay to others) a response that sets or clears
-                // the session cookie, whatever the handler said.
-                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
+        if let Some(cookie) = session.take().and_then(|session| session.cookie_update()) {
+            let headers = response.headers_mut();
+            headers.append(SET_COOKIE, cookie);
+            // No cache may keep (and replay to others) a response that sets or clears the
+            // session cookie, whatever the handler said.
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         Poll::Ready(Ok(response))
     }

@@ -64,11 +64,12 @@ impl RequestSession {
         let mut unknown: Vec<SessionId> = Vec::new();
         let mut rotated = false;
         for Verified { id, current_key } in scan.verified {
-            if let Some((session, current)) = &mut live {
-                if session.id() == &id {
+            match &mut live {
+                Some((session, current)) if session.id() == &id => {
                     *current |= current_key;
                     continue;
                 }
+                _ => {}
             }
             if others.contains(&id) || unknown.contains(&id) {
                 continue;
