@@ -108,7 +108,7 @@ fn names(cart: &Value) -> Vec<(String, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() {
-    let demo = Demo::start(&["--idle-ttl", "3s"]);
+    let demo = Demo::start(&["--idle-ttl", "3s", "--metrics-port", "0"]);
     let alice = Visitor::new();
     let page = alice.get(&demo, "/").await;
     assert_eq!(page.status(), 200);
@@ -162,8 +162,17 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     assert_eq!(names(&bobs), [("coffee".to_owned(), 1)]);
     assert_eq!(names(&alice.cart(&demo).await["cart"]), names(&event));
 
-    // Prometheus text.
-    let metrics = alice.get(&demo, "/metrics").await.text().await.unwrap();
+    // Prometheus text, on the admin port.
+    let metrics_url = demo
+        .metrics_url
+        .as_deref()
+        .expect("--metrics-port serves metrics");
+    let metrics = reqwest::get(metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.contains("ractor_session_started_total"),
         "{metrics}"
@@ -255,12 +264,14 @@ fn bad_flags_and_a_missing_key_stop_the_demo_with_a_clear_message() {
             .env_remove("LIVE_CART_DEV")
             .env_remove("LIVE_CART_PORT")
             .env_remove("LIVE_CART_IDLE_TTL")
+            .env_remove("LIVE_CART_METRICS_PORT")
+            .env_remove("LIVE_CART_READ_TIMEOUT")
             .output()
             .expect("the binary runs")
     };
     let out = run(&["--port", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a port number"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'nope' for '--port"));
 
     let out = run(&["--port", "0", "--no-dev"]);
     assert!(!out.status.success());
@@ -289,4 +300,5 @@ async fn a_key_from_the_environment_runs_without_dev_mode() {
         .to_str()
         .unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-session_id="), "{cookie}");
 }

@@ -14,6 +14,8 @@ pub struct Demo {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub url: String,
+    /// `http://127.0.0.1:PORT/metrics` on the admin port, when `--metrics-port` was given.
+    pub metrics_url: Option<String>,
 }
 
 impl Demo {
@@ -32,6 +34,8 @@ impl Demo {
             .env_remove("LIVE_CART_KEY")
             .env_remove("LIVE_CART_DEV")
             .env_remove("LIVE_CART_IDLE_TTL")
+            .env_remove("LIVE_CART_METRICS_PORT")
+            .env_remove("LIVE_CART_READ_TIMEOUT")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -41,21 +45,33 @@ impl Demo {
         let mut demo = Self {
             child,
             url: String::new(),
+            metrics_url: None,
         };
         let stdout = demo.child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout so the demo never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("live_cart listening on ") {
-                    let _ = tx.send(url.trim().to_owned());
+                if let Some(url) = line.strip_prefix("live_cart metrics on ") {
+                    let _ = tx.send((true, url.trim().to_owned()));
+                } else if let Some(url) = line.strip_prefix("live_cart listening on ") {
+                    let _ = tx.send((false, url.trim().to_owned()));
                 }
             }
         });
-        // On failure `demo` drops here, which kills the child.
-        demo.url = rx
-            .recv_timeout(PATIENCE)
-            .expect("live_cart printed its address");
+        // The metrics line, if any, comes first. On failure `demo` drops here, which kills
+        // the child.
+        loop {
+            let (metrics, url) = rx
+                .recv_timeout(PATIENCE)
+                .expect("live_cart printed its address");
+            if metrics {
+                demo.metrics_url = Some(url);
+            } else {
+                demo.url = url;
+                break;
+            }
+        }
         demo
     }
 
