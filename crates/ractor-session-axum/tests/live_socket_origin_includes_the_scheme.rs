@@ -13,18 +13,34 @@ use common::*;
 use ractor_session_axum::SessionLayer;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
-/// Serves the standard routes behind `layer`; returns the address and the `Cookie` header
-/// value of a new session (whatever the cookie's name).
-async fn serve_with(layer: SessionLayer) -> (SocketAddr, String) {
-    let addr = serve(routes().with_state(Default::default()).layer(layer)).await;
+/// Serves the standard routes behind a layer in secure or dev mode, opens a session, and
+/// returns the statuses of upgrades from the same host over `http` and over `https`.
+async fn upgrades_by_scheme(dev_mode: bool) -> (u16, u16) {
+    let manager = manager(Duration::from_secs(60)).await;
+    let builder = SessionLayer::builder(manager.clone()).with_auto_start_with(|| (Counter, 0));
+    let builder = if dev_mode {
+        builder.with_dev_mode()
+    } else {
+        builder.with_key(key())
+    };
+    let app = routes()
+        .with_state(Default::default())
+        .layer(builder.build().unwrap());
+    let addr = serve(app).await;
     let response = bare_client()
         .get(format!("http://{addr}/count"))
         .send()
         .await
         .unwrap();
+    // The cookie's `name=value`, whatever the mode names it.
     let set = set_cookies(&response).pop().expect("a session cookie");
-    let pair = set.split(';').next().unwrap().to_owned();
-    (addr, pair)
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let statuses = (
+        upgrade_status(addr, &cookie, &format!("http://{addr}")).await,
+        upgrade_status(addr, &cookie, &format!("https://{addr}")).await,
+    );
+    manager.shutdown().await;
+    statuses
 }
 
 /// The HTTP status of a websocket upgrade to `addr` with `cookie` from `origin`.
@@ -45,40 +61,12 @@ async fn upgrade_status(addr: SocketAddr, cookie: &str, origin: &str) -> u16 {
 
 #[tokio::test]
 async fn a_secure_site_refuses_sockets_from_its_plain_http_origin() {
-    let manager = manager(Duration::from_secs(60)).await;
-    let layer = SessionLayer::builder(manager.clone())
-        .with_key(key())
-        .with_auto_start_with(|| (Counter, 0))
-        .build()
-        .unwrap();
-    let (addr, cookie) = serve_with(layer).await;
-    assert_eq!(
-        upgrade_status(addr, &cookie, &format!("http://{addr}")).await,
-        403
-    );
-    assert_eq!(
-        upgrade_status(addr, &cookie, &format!("https://{addr}")).await,
-        101
-    );
-    manager.shutdown().await;
+    let (http, https) = upgrades_by_scheme(false).await;
+    assert_eq!((http, https), (403, 101));
 }
 
 #[tokio::test]
 async fn a_dev_mode_site_refuses_sockets_from_an_https_origin() {
-    let manager = manager(Duration::from_secs(60)).await;
-    let layer = SessionLayer::builder(manager.clone())
-        .with_dev_mode()
-        .with_auto_start_with(|| (Counter, 0))
-        .build()
-        .unwrap();
-    let (addr, cookie) = serve_with(layer).await;
-    assert_eq!(
-        upgrade_status(addr, &cookie, &format!("https://{addr}")).await,
-        403
-    );
-    assert_eq!(
-        upgrade_status(addr, &cookie, &format!("http://{addr}")).await,
-        101
-    );
-    manager.shutdown().await;
+    let (http, https) = upgrades_by_scheme(true).await;
+    assert_eq!((http, https), (101, 403));
 }
