@@ -12,6 +12,7 @@ mod id;
 mod kv;
 mod limits;
 mod manager;
+mod overflow;
 mod registry;
 mod session;
 mod shared;
@@ -30,6 +31,7 @@ pub use handle::SessionHandle;
 pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
+pub use overflow::Admission;
 pub use session::current_session_id;
 pub use watch::{EndReason, SessionWatch};
 

@@ -18,6 +18,7 @@ use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::expiry;
 use crate::id::SessionId;
+use crate::overflow::Admission;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
@@ -39,9 +40,10 @@ pub(super) async fn start<A: Actor>(
     id: SessionId,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
-    let gate = match claim(shared, &id, session_type, if_live).await? {
+    let gate = match claim(shared, &id, session_type, if_live, admission).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -76,7 +78,13 @@ pub(super) async fn start<A: Actor>(
             // its start began: a slow `pre_start` must not eat into it.
             let live_at = Instant::now();
             entry.touch_at(&registry.clock, live_at);
+            if admission.is_provisional() {
+                entry.mark_provisional();
+            }
             registry.register(&id, &entry);
+            if admission.is_provisional() {
+                shared.provisional.enlist(&entry);
+            }
             gate.succeed();
             expiry::arm_new(shared, &entry);
             telemetry::started(
@@ -109,10 +117,17 @@ async fn claim<'a>(
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
             return Err(SessionError::ManagerShutdown);
+        }
+        // Full: a provisional start makes room first (outside the shard lock, which an
+        // eviction may need). A racing start can take the place again; then it is refused.
+        let limit = &shared.registry.limit;
+        if admission.is_provisional() && limit.live() >= limit.max() {
+            shared.provisional.evict_one(&shared.registry);
         }
         // Created before looking, so a start finishing in between is not missed.
         let start_done = shared.start_done.notified();
@@ -121,11 +136,12 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                admit(shared, id, session_type)?;
+                admit(shared, id, session_type, admission)?;
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
+                    admission,
                     done: false,
                 }));
             }
@@ -158,13 +174,18 @@ async fn claim<'a>(
 }
 
 /// Reserves a place under `max_sessions` and a rate-limit token for one start.
-fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<(), SessionError> {
+fn admit(
+    shared: &Shared,
+    id: &SessionId,
+    session_type: &'static str,
+    admission: Admission,
+) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
         telemetry::start_error(id.redacted(), session_type, "session_limit");
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = &shared.rate {
+    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited()) {
         if !rate.try_acquire() {
             limit.release();
             telemetry::rate_limited(id.redacted(), rate.per_minute());
@@ -183,6 +204,7 @@ fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<
 struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
+    admission: Admission,
     done: bool,
 }
 
@@ -198,8 +220,10 @@ impl Drop for StartGate<'_> {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
             self.shared.registry.limit.release();
-            if let Some(rate) = &self.shared.rate {
-                rate.refund();
+            if let Some(rate) = self.shared.rate.as_ref() {
+                if self.admission.is_rate_limited() {
+                    rate.refund();
+                }
             }
         }
         self.shared.start_done.notify_waiters();
