@@ -29,7 +29,7 @@ pub use config::SessionConfig;
 pub use error::{BoxError, ReplyDropped, SessionError};
 pub use handle::SessionHandle;
 pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
-pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
+pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
 pub use overflow::Admission;
 pub use session::current_session_id;
