@@ -205,7 +205,9 @@ where
     /// the request's extensions, calls the inner service, then updates the cookie (in
     /// [`ResponseFuture`]).
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let session = Arc::new(RequestSession::begin(&self.config, request.headers()));
+        let client = (self.config.creation).client_key(request.headers(), request.extensions());
+        let session =
+            Arc::new(RequestSession::begin(&self.config, request.headers()).with_client(client));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
             inner: self.inner.call(request),

@@ -75,28 +75,36 @@
 
 mod bound;
 mod builder;
+mod client;
 mod config;
 mod cookie;
+mod creation;
 mod current_id;
 mod extract;
 mod layer;
 mod live;
+mod live_builder;
 mod new_session;
 mod origin;
 mod rejection;
 mod request;
 mod socket;
 mod telemetry;
+mod throttle;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
 pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use client::{ClientKey, ClientKeySource, ProxyHeader};
+pub use creation::{CreationLimits, DEFAULT_CREATIONS_PER_CLIENT};
 pub use current_id::CurrentSessionId;
 pub use extract::Session;
+pub use ipnet::IpNet;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use live::{
-    DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
-    LiveSocketsBuilder, SocketId,
+pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
+pub use live_builder::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION, LiveConfigError, LiveSocketsBuilder,
 };
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
