@@ -39,13 +39,8 @@ use crate::request::RequestSession;
 /// use ractor_session_axum::{Session, SessionLayer};
 ///
 /// async fn visits(session: Session) -> Result<String, ractor_session_axum::SessionRejection> {
-///     let n = session
-///         .call(|reply| KvMsg::Get { key: "visits".into(), reply })
-///         .await?
-///         .and_then(|v| v.as_u64())
-///         .unwrap_or(0)
-///         + 1;
-///     session.cast(KvMsg::put("visits", n))?;
+///     // Read and write in one message, so concurrent requests lose no update.
+///     let n = session.call(KvMsg::increment("visits", 1)).await??;
 ///     Ok(format!("visit number {n}"))
 /// }
 ///

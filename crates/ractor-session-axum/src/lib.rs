@@ -32,13 +32,9 @@
 //!     State(live): State<LiveSockets>,
 //!     session: Session,
 //! ) -> Result<String, SessionRejection> {
-//!     let n = session
-//!         .call(|reply| KvMsg::Get { key: "n".into(), reply })
-//!         .await?
-//!         .and_then(|v| v.as_u64())
-//!         .unwrap_or(0)
-//!         + 1;
-//!     session.cast(KvMsg::put("n", n))?;
+//!     // One message reads and writes: a `Get` then a `Put` would be two, and concurrent
+//!     // requests could lose updates between them.
+//!     let n = session.call(KvMsg::increment("n", 1)).await??;
 //!     let _ = live.push(session.id(), &json!({"event": "count", "n": n}));
 //!     Ok(n.to_string())
 //! }
