@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::ConnectInfo;
+use axum::extract::connect_info::MockConnectInfo;
 use http::{Extensions, HeaderMap};
 use ipnet::IpNet;
 
@@ -205,10 +206,11 @@ impl ClientKeySource {
 
     /// The request's client, if it can be told.
     pub(crate) fn key(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<ClientKey> {
+        // As axum's `ConnectInfo` extractor: the real one, or the one tests mock.
         let peer = || {
-            extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip())
+            let real = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+            real.or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))
+                .map(|addr| addr.ip())
         };
         match &self.0 {
             Source::Peer => peer().map(ClientKey::from_ip),

@@ -49,13 +49,18 @@ fn the_handler_is_the_one_the_readme_and_the_guide_show() {
         ("README.md", include_str!("../../../README.md")),
         ("docs/axum.md", include_str!("../../../docs/axum.md")),
     ] {
-        assert!(tokens(text).contains(&handler), "{name} shows another handler");
+        assert!(
+            tokens(text).contains(&handler),
+            "{name} shows another handler"
+        );
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_visits_count_to_sixty_four() {
-    let manager = SessionManager::spawn(SessionConfig::default()).await.unwrap();
+    let manager = SessionManager::spawn(SessionConfig::default())
+        .await
+        .unwrap();
     let layer = SessionLayer::builder(manager.clone())
         .with_key_bytes([3u8; 64])
         .with_secure(false)
@@ -81,7 +86,10 @@ async fn sixty_four_concurrent_visits_count_to_sixty_four() {
                 let response = request.await.unwrap();
                 assert_eq!(response.status(), 200);
                 let text = response.text().await.unwrap();
-                text.strip_prefix("visit number ").unwrap().parse::<u64>().unwrap()
+                text.strip_prefix("visit number ")
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
             })
         })
         .collect();
@@ -90,9 +98,18 @@ async fn sixty_four_concurrent_visits_count_to_sixty_four() {
         seen.push(request.await.unwrap());
     }
     seen.sort_unstable();
-    assert_eq!(seen, (2..=65).collect::<Vec<u64>>(), "each visit saw its own count");
+    assert_eq!(
+        seen,
+        (2..=65).collect::<Vec<u64>>(),
+        "each visit saw its own count"
+    );
 
-    let last = http.get(&url).header("cookie", &cookie).send().await.unwrap();
+    let last = http
+        .get(&url)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(last.text().await.unwrap(), "visit number 66");
     tokio::time::timeout(Duration::from_secs(10), manager.shutdown())
         .await

@@ -180,6 +180,29 @@ pub async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
+/// Serves `app` on 127.0.0.1:0 with each connection's peer address in `ConnectInfo`, as
+/// the per-client creation limit reads it.
+pub async fn serve_with_peers(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    addr
+}
+
+/// A client without cookies whose connections come from `ip`, an address of the loopback
+/// range (all of 127.0.0.0/8 is local on Linux), so the server sees a distinct client.
+pub fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+        .build()
+        .expect("client builds")
+}
+
 /// The standard test app (counter session, live sockets) on a real loopback server.
 pub async fn start(idle: Duration) -> Server {
     let manager = manager(idle).await;

@@ -1,0 +1,149 @@
+//! Events any client can cause at will — refused cookies, refused session starts — are
+//! logged at most once per interval per kind, while their counters count every one; and
+//! a refused start is never also an ERROR.
+
+mod common;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use common::*;
+use http::Request;
+use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
+use ractor_session::{SessionConfig, SessionId, SessionManager};
+use tower::ServiceExt;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn lines_with(&self, level: &str, message: &str) -> usize {
+        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
+        text.lines()
+            .filter(|l| l.contains(level) && l.contains(message))
+            .count()
+    }
+}
+
+/// Captures this thread's logs and metrics until the guards drop.
+fn capture() -> (Captured, Snapshotter, impl Drop, impl Drop) {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let log_guard = tracing::subscriber::set_default(subscriber);
+    let recorder = Box::leak(Box::new(DebuggingRecorder::new()));
+    let snapshotter = recorder.snapshotter();
+    let metrics_guard = metrics::set_default_local_recorder(recorder);
+    (logs, snapshotter, log_guard, metrics_guard)
+}
+
+fn counted(snapshotter: &Snapshotter, name: &str) -> u64 {
+    snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter(|(key, _, _, _)| key.key().name() == name)
+        .map(|(_, _, _, value)| match value {
+            DebugValue::Counter(n) => n,
+            other => panic!("{name} is not a counter: {other:?}"),
+        })
+        .sum()
+}
+
+async fn get_with_cookies(app: &Router, cookies: &[String]) -> u16 {
+    let mut request = Request::get("/count");
+    for value in cookies {
+        request = request.header("cookie", cookie_header(value));
+    }
+    let request = request.body(Body::empty()).unwrap();
+    app.clone()
+        .oneshot(request)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_flood_of_refused_cookies_writes_a_line_per_kind() {
+    let (logs, snapshotter, _logs_guard, _metrics_guard) = capture();
+    let manager = manager(Duration::from_secs(60)).await;
+    let app = routes()
+        .with_state(Default::default())
+        .layer(layer(&manager));
+
+    for _ in 0..50 {
+        // The most a request can carry: 8 cookies of the session's name, all refused.
+        let cookies: Vec<String> = (0..8)
+            .map(|i| match i % 3 {
+                0 => sign(SessionId::generate().as_str()),
+                1 => format!("{}{}", "C".repeat(TAG_LEN), SessionId::generate()),
+                _ => "malformed-value".to_owned(),
+            })
+            .collect();
+        assert_eq!(get_with_cookies(&app, &cookies).await, 200);
+    }
+    let lines = logs.lines_with("WARN", "session cookie refused");
+    assert!(
+        (1..=3).contains(&lines),
+        "one line per reason at most, got {lines}"
+    );
+    assert_eq!(
+        counted(&snapshotter, "ractor_session_axum_cookies_refused_total"),
+        400,
+        "the counter has every refusal"
+    );
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn refused_session_starts_write_one_warning_and_no_error() {
+    let (logs, snapshotter, _logs_guard, _metrics_guard) = capture();
+    // The manager's defaults: 100 creations a minute in its shared bucket.
+    let manager = SessionManager::spawn(SessionConfig::default())
+        .await
+        .unwrap();
+    let peer = SocketAddr::from(([127, 0, 0, 2], 40_000));
+    let app = routes()
+        .with_state(Default::default())
+        .layer(layer(&manager))
+        .layer(MockConnectInfo(peer));
+
+    let mut refused = 0;
+    for _ in 0..150 {
+        match get_with_cookies(&app, &[]).await {
+            200 => {}
+            status => {
+                assert!(status == 429 || status == 503, "{status}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused > 0, "the flood was refused in part");
+    assert_eq!(logs.lines_with("ERROR", ""), 0, "a refusal is not an error");
+    assert_eq!(logs.lines_with("WARN", "session start refused"), 1);
+    assert_eq!(
+        counted(&snapshotter, "ractor_session_axum_creations_refused_total"),
+        refused,
+    );
+    manager.shutdown().await;
+}
