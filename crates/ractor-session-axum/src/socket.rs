@@ -260,14 +260,24 @@ pub(crate) async fn run_socket<H, Fut>(
             biased;
             reason = &mut ended => break session_ended(&mut socket, &reason, timeout).await,
             event = outbound.recv() => match event {
-                Some(Outbound::Text(text)) => match send(&mut socket, Message::Text(text), timeout).await {
-                    Ok(()) => {}
-                    Err(Unsent::TimedOut) => {
-                        close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow", timeout).await;
-                        break "too_slow";
+                Some(Outbound::Text(text)) => {
+                    // A send to a browser that has stopped reading waits: the session's
+                    // end must still get through.
+                    let sent = tokio::select! {
+                        biased;
+                        reason = &mut ended => Err(reason),
+                        sent = send(&mut socket, Message::Text(text), timeout) => Ok(sent),
+                    };
+                    match sent {
+                        Ok(Ok(())) => {}
+                        Ok(Err(Unsent::TimedOut)) => {
+                            close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow", timeout).await;
+                            break "too_slow";
+                        }
+                        Ok(Err(Unsent::Failed)) => break "send_failed",
+                        Err(reason) => break session_ended(&mut socket, &reason, timeout).await,
                     }
-                    Err(Unsent::Failed) => break "send_failed",
-                },
+                }
                 // A push found its queue full and dropped it.
                 None => {
                     close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow", timeout).await;
