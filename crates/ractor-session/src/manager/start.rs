@@ -123,12 +123,6 @@ async fn claim<'a>(
         if shared.shutting_down.load(Ordering::SeqCst) {
             return Err(SessionError::ManagerShutdown);
         }
-        // Full: a provisional start makes room first (outside the shard lock, which an
-        // eviction may need). A racing start can take the place again; then it is refused.
-        let limit = &shared.registry.limit;
-        if admission.is_provisional() && limit.live() >= limit.max() {
-            shared.provisional.evict_one(&shared.registry);
-        }
         // Created before looking, so a start finishing in between is not missed.
         let start_done = shared.start_done.notified();
         let existing = match shared.registry.entry(id.clone()) {
@@ -136,7 +130,19 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                admit(shared, id, session_type, admission)?;
+                if let Err(error) = admit(shared, id, session_type, admission) {
+                    // Full: a provisional start makes room and tries again, evicting
+                    // outside the shard lock (the eviction may need it).
+                    let full = matches!(error, SessionError::SessionLimitReached { .. });
+                    if full && admission.is_provisional() {
+                        drop(vacant);
+                        if shared.provisional.evict_one(&shared.registry) {
+                            continue;
+                        }
+                        telemetry::start_error(id.redacted(), session_type, "session_limit");
+                    }
+                    return Err(error);
+                }
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
@@ -182,7 +188,10 @@ fn admit(
 ) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
-        telemetry::start_error(id.redacted(), session_type, "session_limit");
+        // A provisional start may still make room: only its final refusal is reported.
+        if !admission.is_provisional() {
+            telemetry::start_error(id.redacted(), session_type, "session_limit");
+        }
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
     if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited()) {
