@@ -122,3 +122,30 @@ async fn unmetered_starts_leave_the_rate_limit_alone() {
     ));
     manager.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_newcomers_at_a_full_manager_are_all_admitted() {
+    let manager = manager(50).await;
+    for i in 0..50 {
+        manager
+            .get_or_start_session_admitted(format!("old{i}"), make, visitor())
+            .await
+            .unwrap();
+    }
+    let starts: Vec<_> = (0..50)
+        .map(|i| {
+            let manager = manager.clone();
+            tokio::spawn(async move {
+                manager
+                    .get_or_start_session_admitted(format!("new{i}"), make, visitor())
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .collect();
+    for start in starts {
+        start.await.unwrap().unwrap();
+    }
+    assert_eq!(manager.count(), 50);
+    manager.shutdown().await;
+}
