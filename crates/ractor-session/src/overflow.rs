@@ -86,7 +86,7 @@ impl Admission {
 
     /// Makes the session provisional until its ID is used again, and lets this start
     /// evict the least recently started provisional session when `max_sessions` is
-    /// reached (see the module's rules in `docs/runtime-semantics.md`). An evicted session
+    /// reached (the rules are in `docs/runtime-semantics.md`, "Starting"). An evicted session
     /// ends with [`EndReason::Evicted`].
     ///
     /// # Examples
