@@ -17,7 +17,7 @@ use crate::request::RequestSession;
 ///
 /// The session gets a fresh server-generated ID (never one the client chose) and the
 /// response carries its cookie. If the request already has a live session, starting
-/// fails with [`SessionError::AlreadyStarted`]: rotate that one instead.
+/// fails with [`SessionError::AlreadyStarted`](ractor_session::SessionError::AlreadyStarted): rotate that one instead.
 ///
 /// # Examples
 ///
