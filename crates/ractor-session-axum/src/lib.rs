@@ -85,6 +85,7 @@ mod origin;
 mod rejection;
 mod request;
 mod socket;
+mod socket_limits;
 mod telemetry;
 mod throttle;
 mod upgrade;
@@ -98,13 +99,14 @@ pub use extract::Session;
 pub use ipnet::IpNet;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
-pub use live_builder::{
-    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
-    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION, LiveConfigError, LiveSocketsBuilder,
-};
+pub use live_builder::{LiveConfigError, LiveSocketsBuilder};
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
 pub use socket::{LiveEnd, LiveMessage};
+pub use socket_limits::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION,
+};
 pub use upgrade::{LiveRejection, LiveUpgrade};
 
 /// The code blocks of `docs/axum.md` compile and run as doctests.

@@ -12,8 +12,8 @@ use ractor_session::SessionId;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::live_builder::SocketLimits;
 use crate::origin::OriginPolicy;
+use crate::socket_limits::SocketLimits;
 use crate::telemetry;
 use crate::throttle::LogThrottle;
 

@@ -4,9 +4,7 @@
 
 mod common;
 
-use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,38 +16,16 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use ractor_session::{SessionConfig, SessionId, SessionManager};
 use tower::ServiceExt;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn lines_with(&self, level: &str, message: &str) -> usize {
-        let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .filter(|l| l.contains(level) && l.contains(message))
-            .count()
-    }
+fn lines_with(logs: &Captured, level: &str, message: &str) -> usize {
+    logs.text()
+        .lines()
+        .filter(|l| l.contains(level) && l.contains(message))
+        .count()
 }
 
 /// Captures this thread's logs and metrics until the guards drop.
 fn capture() -> (Captured, Snapshotter, impl Drop, impl Drop) {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let log_guard = tracing::subscriber::set_default(subscriber);
+    let (logs, log_guard) = capture_logs();
     let recorder = Box::leak(Box::new(DebuggingRecorder::new()));
     let snapshotter = recorder.snapshotter();
     let metrics_guard = metrics::set_default_local_recorder(recorder);
@@ -102,7 +78,7 @@ async fn a_flood_of_refused_cookies_writes_a_line_per_kind() {
             .collect();
         assert_eq!(get_with_cookies(&app, &cookies).await, 200);
     }
-    let lines = logs.lines_with("WARN", "session cookie refused");
+    let lines = lines_with(&logs, "WARN", "session cookie refused");
     assert!(
         (1..=3).contains(&lines),
         "one line per reason at most, got {lines}"
@@ -139,8 +115,12 @@ async fn refused_session_starts_write_one_warning_and_no_error() {
         }
     }
     assert!(refused > 0, "the flood was refused in part");
-    assert_eq!(logs.lines_with("ERROR", ""), 0, "a refusal is not an error");
-    assert_eq!(logs.lines_with("WARN", "session start refused"), 1);
+    assert_eq!(
+        lines_with(&logs, "ERROR", ""),
+        0,
+        "a refusal is not an error"
+    );
+    assert_eq!(lines_with(&logs, "WARN", "session start refused"), 1);
     assert_eq!(
         counted(&snapshotter, "ractor_session_axum_creations_refused_total"),
         refused,

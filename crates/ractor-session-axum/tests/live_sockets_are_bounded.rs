@@ -11,32 +11,13 @@ use futures_util::SinkExt;
 use ractor_session_axum::LiveSockets;
 use tokio_tungstenite::tungstenite::Message;
 
-/// The test app with its live sockets configured by `live`.
-async fn start_with(live: LiveSockets) -> Server {
-    let manager = manager(Duration::from_secs(60)).await;
-    let app = routes().with_state(live.clone()).layer(layer(&manager));
-    let addr = serve(app).await;
-    Server {
-        addr,
-        manager,
-        live,
-    }
-}
-
 #[tokio::test]
 async fn a_session_holds_at_most_sixteen_sockets() {
     let server = start(Duration::from_secs(60)).await;
     let (value, first) = open_socket(&server).await;
     let mut open = vec![first];
     for _ in 1..16 {
-        let ws = connect(
-            &server.ws_url("/live"),
-            Some(&value),
-            Some(&server.origin()),
-        )
-        .await
-        .unwrap();
-        open.push(ws);
+        open.push(open_another(&server, &value).await);
     }
     let url = server.ws_url("/live");
     assert_eq!(
@@ -65,7 +46,7 @@ async fn a_session_holds_at_most_sixteen_sockets() {
 #[tokio::test]
 async fn the_server_holds_at_most_its_total() {
     let live = LiveSockets::builder().with_max_total(2).build().unwrap();
-    let server = start_with(live).await;
+    let server = start_with_live(Duration::from_secs(60), live).await;
     let (_a, _wa) = open_socket(&server).await;
     let (_b, _wb) = open_socket(&server).await;
     let c = new_session(&server, &bare_client()).await;

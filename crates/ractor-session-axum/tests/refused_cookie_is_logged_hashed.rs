@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,29 +14,9 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 use ractor_session::SessionId;
 use tower::ServiceExt;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _log_guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _log_guard) = capture_logs();
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _metrics_guard = metrics::set_default_local_recorder(&recorder);
@@ -60,7 +38,7 @@ async fn each_refusal_is_a_hashed_warning_and_a_counted_reason() {
         assert_eq!(response.status(), 200);
     }
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let warnings: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("WARN") && l.contains("session cookie refused"))

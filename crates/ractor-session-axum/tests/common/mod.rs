@@ -205,14 +205,51 @@ pub fn client_from(ip: &str) -> reqwest::Client {
 
 /// The standard test app (counter session, live sockets) on a real loopback server.
 pub async fn start(idle: Duration) -> Server {
+    start_with_live(idle, LiveSockets::new()).await
+}
+
+/// The standard test app with its live sockets configured by `live`.
+pub async fn start_with_live(idle: Duration, live: LiveSockets) -> Server {
     let manager = manager(idle).await;
-    let live = LiveSockets::new();
     let app = routes().with_state(live.clone()).layer(layer(&manager));
     let addr = serve(app).await;
     Server {
         addr,
         manager,
         live,
+    }
+}
+
+/// Log output captured in memory, for a `tracing_subscriber` writer.
+#[derive(Clone, Default)]
+pub struct Captured(pub std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Captures this thread's logs, all levels, until the guard drops.
+pub fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("UTF-8 logs")
     }
 }
 
@@ -306,6 +343,13 @@ pub async fn connect(
         .map(|(ws, _)| ws)
 }
 
+/// Opens a live socket on `/live` for the session whose cookie value is `value`.
+pub async fn open_another(server: &Server, value: &str) -> Ws {
+    connect(&server.ws_url("/live"), Some(value), Some(&server.origin()))
+        .await
+        .unwrap()
+}
+
 /// The HTTP status of a refused websocket upgrade.
 pub async fn refused_status(url: &str, cookie: Option<&str>, origin: Option<&str>) -> u16 {
     match connect(url, cookie, origin).await {
@@ -374,13 +418,7 @@ pub async fn json_body(response: reqwest::Response) -> Value {
 /// session cookie value and the socket.
 pub async fn open_socket(server: &Server) -> (String, Ws) {
     let value = new_session(server, &bare_client()).await;
-    let ws = connect(
-        &server.ws_url("/live"),
-        Some(&value),
-        Some(&server.origin()),
-    )
-    .await
-    .unwrap();
+    let ws = open_another(server, &value).await;
     let id = id_of(&value);
     let live = server.live.clone();
     eventually("the socket is registered", || {

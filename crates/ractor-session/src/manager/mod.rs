@@ -348,9 +348,8 @@ impl SessionManager {
         admission: Admission,
     ) -> Result<SessionHandle, SessionError> {
         // One registry operation: the start's claim returns the session if it is live.
-        let id = SessionId::parse(id.as_ref())?;
-        let entry = start::start(&self.shared, id, make, IfLive::Return, admission).await?;
-        Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
+        self.start_handle(id.as_ref(), make, IfLive::Return, admission)
+            .await
     }
 
     /// Starts the session `id` with the actor and arguments `make` returns, admitted as
@@ -383,8 +382,19 @@ impl SessionManager {
         make: impl FnOnce() -> (A, A::Arguments),
         admission: Admission,
     ) -> Result<SessionHandle, SessionError> {
-        let id = SessionId::parse(id.as_ref())?;
-        let entry = start::start(&self.shared, id, make, IfLive::Refuse, admission).await?;
+        self.start_handle(id.as_ref(), make, IfLive::Refuse, admission)
+            .await
+    }
+
+    async fn start_handle<A: Actor>(
+        &self,
+        id: &str,
+        make: impl FnOnce() -> (A, A::Arguments),
+        if_live: IfLive,
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
+        let id = SessionId::parse(id)?;
+        let entry = start::start(&self.shared, id, make, if_live, admission).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 
