@@ -237,10 +237,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = std::task::ready!(this.inner.poll(cx))?;
-        if let Some(session) = this.session.take() {
-            if let Some(cookie) = session.cookie_update() {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
+        if let Some(session) = this.session.take()
+            && let Some(cookie) = session.cookie_update()
+        {
+            response.headers_mut().append(SET_COOKIE, cookie);
         }
         Poll::Ready(Ok(response))
     }

@@ -77,6 +77,7 @@ mod cookie;
 mod creation;
 mod current_id;
 mod extract;
+pub mod guide;
 mod layer;
 mod live;
 mod live_builder;
@@ -108,16 +109,6 @@ pub use socket_limits::{
     DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION,
 };
 pub use upgrade::{LiveRejection, LiveUpgrade};
-
-/// The code blocks of `docs/axum.md` compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/axum.md")]
-struct AxumGuide;
-
-/// The code blocks of the workspace README compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct Readme;
 
 // Layers, services, handles and extractors cross threads in every axum app.
 const _: () = {

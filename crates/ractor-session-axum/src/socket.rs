@@ -366,13 +366,12 @@ async fn close_with(socket: &mut WebSocket, end: LiveEnd, reason: &str, timeout:
         event: end.event_name(),
         reason,
     };
-    if let Ok(text) = serde_json::to_string(&event) {
-        if send(socket, Message::Text(text.into()), timeout)
+    if let Ok(text) = serde_json::to_string(&event)
+        && send(socket, Message::Text(text.into()), timeout)
             .await
             .is_err()
-        {
-            return;
-        }
+    {
+        return;
     }
     close_frame(socket, end.close_code(), end.close_reason(), timeout).await;
 }

@@ -4,9 +4,11 @@
 mod agent;
 mod clock;
 mod config;
+pub mod durable;
 mod entry;
 mod error;
 mod expiry;
+pub mod guide;
 mod handle;
 mod id;
 mod kv;
@@ -26,9 +28,9 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
-pub use error::{BoxError, ReplyDropped, SessionError};
+pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
-pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
+pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
 pub use overflow::Admission;
@@ -37,10 +39,3 @@ pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.
 pub use ractor;
-
-// The guides in docs/ are compiled and run as doctests (the workspace README is, by the
-// axum crate, whose dependencies its web example needs).
-
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/configuration.md")]
-struct ConfigurationGuideDoctests;

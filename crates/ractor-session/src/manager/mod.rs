@@ -21,7 +21,6 @@ use crate::config::SessionConfig;
 use crate::error::SessionError;
 use crate::expiry;
 use crate::handle::{SessionHandle, typed};
-use crate::id::SessionId;
 use crate::kv::KvSession;
 use crate::overflow::Admission;
 use crate::shared::Shared;
@@ -34,8 +33,8 @@ use start::IfLive;
 /// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
 ///
 /// One manager owns a supervisor actor, a registry of live sessions keyed by
-/// [`SessionId`], its [`SessionConfig`], the limits and the expiry timer wheel. Several
-/// managers in one process never see each other's sessions.
+/// [`SessionId`](crate::SessionId), its [`SessionConfig`], the limits and the expiry
+/// timer wheel. Several managers in one process never see each other's sessions.
 ///
 /// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
 /// [`start`](Self::start) starts the key-value [`KvSession`]. Every `call`, `cast` and
@@ -219,10 +218,15 @@ impl SessionManager {
         actor: A,
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
-        let id = SessionId::parse(id.as_ref())?;
         let make = move || (actor, args);
-        let entry =
-            start::start(&self.shared, id, make, IfLive::Refuse, Admission::default()).await?;
+        let entry = start::start(
+            &self.shared,
+            id.as_ref(),
+            make,
+            IfLive::Refuse,
+            Admission::default(),
+        )
+        .await?;
         typed(&entry)
     }
 
@@ -393,7 +397,6 @@ impl SessionManager {
         if_live: IfLive,
         admission: Admission,
     ) -> Result<SessionHandle, SessionError> {
-        let id = SessionId::parse(id)?;
         let entry = start::start(&self.shared, id, make, if_live, admission).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
@@ -437,6 +440,16 @@ impl SessionManager {
     /// [`stop_timeout`](SessionConfig::stop_timeout) is killed. When this returns the
     /// registry is empty and the supervisor and expiry task have exited. Calling it again
     /// does nothing more.
+    ///
+    /// It may be called from inside one of this manager's sessions (an admin session that
+    /// takes the service down). It then stops and waits for every other session, but not
+    /// for the calling one: that actor is busy running the very handler that waits, so
+    /// waiting would only last `stop_timeout` and end with the caller killed mid-handler.
+    /// The calling session leaves the registry at once, its watchers are told
+    /// `Shutdown`, and its actor stops gracefully (`post_stop` runs) when the handler
+    /// returns. This keeps `shutdown` infallible: an error would leave the caller nothing
+    /// to do but what this does. Called from a session's `pre_start`, it does not wait for
+    /// that start, which then fails with [`SessionError::ManagerShutdown`].
     ///
     /// # Examples
     ///

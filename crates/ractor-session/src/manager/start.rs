@@ -15,7 +15,7 @@ use ractor::Actor;
 use tokio::time::Instant;
 
 use crate::entry::Entry;
-use crate::error::SessionError;
+use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
 use crate::overflow::Admission;
@@ -37,12 +37,17 @@ pub(super) enum IfLive {
 /// an actor is spawned); returns its entry, live and armed for expiry.
 pub(super) async fn start<A: Actor>(
     shared: &Arc<Shared>,
-    id: SessionId,
+    id: &str,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
     admission: Admission,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
+    // A refused ID is a refused start, and recorded as one: a flood of tampered or
+    // guessed IDs must leave a trace.
+    let id = SessionId::parse(id).inspect_err(|invalid| {
+        telemetry::invalid_id(session_type, invalid);
+    })?;
     let gate = match claim(shared, &id, session_type, if_live, admission).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
@@ -92,15 +97,31 @@ pub(super) async fn start<A: Actor>(
                 session_type,
                 live_at.saturating_duration_since(began),
             );
-            telemetry::live(registry.limit.live());
             Ok(entry)
         }
-        Err(source) => {
-            telemetry::start_error(id.redacted(), session_type, "start_failed");
+        Err(spawn) => {
             drop(gate);
-            Err(SessionError::StartFailed { id, source })
+            Err(start_failed(shared, id, session_type, spawn))
         }
     }
+}
+
+/// The error for a start whose spawn failed: the actor's own error or panic as the source
+/// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
+/// had stopped) means the manager shut down meanwhile, and is reported so.
+fn start_failed(
+    shared: &Shared,
+    id: SessionId,
+    session_type: &'static str,
+    spawn: ractor::SpawnErr,
+) -> SessionError {
+    let source = PreStartFailure::cause(spawn);
+    if source.is::<ractor::SpawnErr>() && shared.shutting_down.load(Ordering::SeqCst) {
+        // Not a start error, like every other start refused after `shutdown`.
+        return SessionError::ManagerShutdown;
+    }
+    telemetry::start_error(id.redacted(), session_type, "start_failed");
+    SessionError::StartFailed { id, source }
 }
 
 /// The outcome of claiming an ID.
@@ -194,15 +215,15 @@ fn admit(
         }
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited()) {
-        if !rate.try_acquire() {
-            limit.release();
-            telemetry::rate_limited(id.redacted(), rate.per_minute());
-            telemetry::start_error(id.redacted(), session_type, "rate_limit");
-            return Err(SessionError::RateLimitExceeded {
-                limit: rate.per_minute(),
-            });
-        }
+    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited())
+        && !rate.try_acquire()
+    {
+        limit.release();
+        telemetry::rate_limited(id.redacted(), rate.per_minute());
+        telemetry::start_error(id.redacted(), session_type, "rate_limit");
+        return Err(SessionError::RateLimitExceeded {
+            limit: rate.per_minute(),
+        });
     }
     Ok(())
 }
@@ -229,10 +250,10 @@ impl Drop for StartGate<'_> {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
             self.shared.registry.limit.release();
-            if let Some(rate) = self.shared.rate.as_ref() {
-                if self.admission.is_rate_limited() {
-                    rate.refund();
-                }
+            if let Some(rate) = self.shared.rate.as_ref()
+                && self.admission.is_rate_limited()
+            {
+                rate.refund();
             }
         }
         self.shared.start_done.notify_waiters();
