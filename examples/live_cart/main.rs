@@ -69,9 +69,10 @@ fn init_logging() {
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let metrics = PrometheusBuilder::new().install_recorder()?;
-    let manager =
-        SessionManager::spawn(SessionConfig::default().with_idle_timeout(settings.idle_ttl))
-            .await?;
+    let config = SessionConfig::default()
+        .with_idle_timeout(settings.idle_ttl)
+        .with_max_sessions(settings.max_sessions);
+    let manager = SessionManager::spawn(config).await?;
     let live = LiveSockets::new();
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
@@ -117,6 +118,9 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             manager.shutdown().await;
         }
     };
+    // Each connection's peer address reaches the layer, which limits session creation
+    // per client by it.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

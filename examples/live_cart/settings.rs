@@ -14,6 +14,8 @@ pub(crate) struct Settings {
     pub(crate) dev: bool,
     /// Cookie signing secret (at least 32 bytes).
     pub(crate) key: Option<String>,
+    /// Most live sessions at once.
+    pub(crate) max_sessions: usize,
 }
 
 impl Default for Settings {
@@ -23,6 +25,7 @@ impl Default for Settings {
             idle_ttl: Duration::from_secs(30),
             dev: true,
             key: None,
+            max_sessions: 10_000,
         }
     }
 }
@@ -32,11 +35,13 @@ live_cart: a shopping cart whose state lives in one actor per session, updated l
 every open tab over a websocket.
 
 USAGE:
-    live_cart [--port N] [--idle-ttl DURATION] [--dev | --no-dev]
+    live_cart [--port N] [--idle-ttl DURATION] [--max-sessions N] [--dev | --no-dev]
 
 OPTIONS (each also read from the environment):
     --port N             port on 127.0.0.1, 0 for any free one   [LIVE_CART_PORT, default 3000]
     --idle-ttl DURATION  idle timeout, e.g. 30s, 500ms, 2m, 1h    [LIVE_CART_IDLE_TTL, default 30s]
+    --max-sessions N     most live sessions; past it a newcomer takes the place of the
+                         oldest session that never came back     [LIVE_CART_MAX_SESSIONS, default 10000]
     --dev / --no-dev     insecure dev mode for plain http://127.0.0.1: cookies without the
                          Secure flag, signed with a per-process key unless LIVE_CART_KEY
                          is set                                     [LIVE_CART_DEV=1|0, default on]
@@ -77,6 +82,9 @@ impl Settings {
         if let Some(ttl) = env("LIVE_CART_IDLE_TTL") {
             settings.idle_ttl = parse_duration(&ttl, "LIVE_CART_IDLE_TTL")?;
         }
+        if let Some(max) = env("LIVE_CART_MAX_SESSIONS") {
+            settings.max_sessions = parse_count(&max, "LIVE_CART_MAX_SESSIONS")?;
+        }
         if let Some(dev) = env("LIVE_CART_DEV") {
             settings.dev = parse_bool(&dev, "LIVE_CART_DEV")?;
         }
@@ -99,6 +107,10 @@ impl Settings {
                 "--port" => settings.port = parse_port(&value("--port")?, "--port")?,
                 "--idle-ttl" => {
                     settings.idle_ttl = parse_duration(&value("--idle-ttl")?, "--idle-ttl")?;
+                }
+                "--max-sessions" => {
+                    settings.max_sessions =
+                        parse_count(&value("--max-sessions")?, "--max-sessions")?;
                 }
                 "--dev" if inline.is_none() => settings.dev = true,
                 "--no-dev" if inline.is_none() => settings.dev = false,
@@ -125,6 +137,16 @@ fn parse_port(value: &str, name: &str) -> Result<u16, SettingsError> {
             truncate(value)
         ))
     })
+}
+
+fn parse_count(value: &str, name: &str) -> Result<usize, SettingsError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(SettingsError::Invalid(format!(
+            "{name}: {:?} is not a count of at least 1",
+            truncate(value)
+        ))),
+    }
 }
 
 fn parse_bool(value: &str, name: &str) -> Result<bool, SettingsError> {
@@ -207,6 +229,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.idle_ttl, Duration::from_secs(120));
         assert!(!s.dev);
+        let s = parse(&["--max-sessions=50"], &[("LIVE_CART_MAX_SESSIONS", "9")]).unwrap();
+        assert_eq!(s.max_sessions, 50);
     }
 
     #[test]
@@ -220,6 +244,8 @@ mod tests {
             (&["--idle-ttl", "99999999999999999h"][..], &[][..]),
             (&["--dev=yes"][..], &[][..]),
             (&["--frobnicate"][..], &[][..]),
+            (&["--max-sessions", "0"][..], &[][..]),
+            (&[][..], &[("LIVE_CART_MAX_SESSIONS", "many")][..]),
             (&[][..], &[("LIVE_CART_DEV", "maybe")][..]),
             (&[][..], &[("LIVE_CART_PORT", "-1")][..]),
         ] {

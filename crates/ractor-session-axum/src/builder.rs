@@ -12,6 +12,7 @@ pub use checks::{MIN_KEY_BYTES, SessionLayerError};
 
 use crate::config::{AutoStart, LayerConfig};
 use crate::cookie::CookieCodec;
+use crate::creation::{CreationGate, CreationLimits};
 use crate::layer::SessionLayer;
 
 /// The cookie name used unless [`SessionLayerBuilder::with_cookie_name`] says otherwise.
@@ -81,6 +82,7 @@ pub struct SessionLayerBuilder {
     secure: Option<bool>,
     same_site: SameSite,
     auto_start: Option<AutoStart>,
+    creation: CreationLimits,
 }
 
 enum KeySource {
@@ -105,6 +107,7 @@ impl fmt::Debug for SessionLayerBuilder {
             .field("secure", &self.secure)
             .field("same_site", &self.same_site)
             .field("auto_start", &self.auto_start)
+            .field("creation", &self.creation)
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +124,7 @@ impl SessionLayerBuilder {
             secure: None,
             same_site: SameSite::Lax,
             auto_start: None,
+            creation: CreationLimits::default(),
         }
     }
 
@@ -354,6 +358,31 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// How the layer admits the sessions it starts: a limit per client, whether it also
+    /// draws on the manager's shared rate limit, and eviction at `max_sessions`. The
+    /// defaults let no client lock others out; see [`CreationLimits`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session_axum::{CreationLimits, SessionLayer};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = SessionLayer::builder(manager.clone())
+    ///     .with_dev_mode()
+    ///     .with_auto_start()
+    ///     .with_creation_limits(CreationLimits::new().with_per_client(30, 10))
+    ///     .build()?;
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_creation_limits(mut self, limits: CreationLimits) -> Self {
+        self.creation = limits;
+        self
+    }
+
     /// Checks the settings and builds the layer.
     ///
     /// # Errors
@@ -412,6 +441,8 @@ impl SessionLayerBuilder {
             cookie,
             auto_start: self.auto_start,
             dev_mode: self.dev_mode,
+            creation: CreationGate::new(self.creation),
+            logs: Default::default(),
         }))
     }
 }

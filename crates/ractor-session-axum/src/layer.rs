@@ -39,13 +39,8 @@ use crate::request::RequestSession;
 /// use ractor_session_axum::{Session, SessionLayer};
 ///
 /// async fn visits(session: Session) -> Result<String, ractor_session_axum::SessionRejection> {
-///     let n = session
-///         .call(|reply| KvMsg::Get { key: "visits".into(), reply })
-///         .await?
-///         .and_then(|v| v.as_u64())
-///         .unwrap_or(0)
-///         + 1;
-///     session.cast(KvMsg::put("visits", n))?;
+///     // Read and write in one message, so concurrent requests lose no update.
+///     let n = session.call(KvMsg::increment("visits", 1)).await??;
 ///     Ok(format!("visit number {n}"))
 /// }
 ///
@@ -205,7 +200,9 @@ where
     /// the request's extensions, calls the inner service, then updates the cookie (in
     /// [`ResponseFuture`]).
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
-        let session = Arc::new(RequestSession::begin(&self.config, request.headers()));
+        let client = (self.config.creation).client_key(request.headers(), request.extensions());
+        let session =
+            Arc::new(RequestSession::begin(&self.config, request.headers()).with_client(client));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
             inner: self.inner.call(request),

@@ -32,13 +32,9 @@
 //!     State(live): State<LiveSockets>,
 //!     session: Session,
 //! ) -> Result<String, SessionRejection> {
-//!     let n = session
-//!         .call(|reply| KvMsg::Get { key: "n".into(), reply })
-//!         .await?
-//!         .and_then(|v| v.as_u64())
-//!         .unwrap_or(0)
-//!         + 1;
-//!     session.cast(KvMsg::put("n", n))?;
+//!     // One message reads and writes: a `Get` then a `Put` would be two, and concurrent
+//!     // requests could lose updates between them.
+//!     let n = session.call(KvMsg::increment("n", 1)).await??;
 //!     let _ = live.push(session.id(), &json!({"event": "count", "n": n}));
 //!     Ok(n.to_string())
 //! }
@@ -75,33 +71,43 @@
 
 mod bound;
 mod builder;
+mod client;
 mod config;
 mod cookie;
+mod creation;
 mod current_id;
 mod extract;
 pub mod guide;
 mod layer;
 mod live;
+mod live_builder;
 mod new_session;
 mod origin;
 mod rejection;
 mod request;
 mod socket;
+mod socket_limits;
 mod telemetry;
+mod throttle;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
 pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use client::{ClientKey, ClientKeySource, ProxyHeader};
+pub use creation::{CreationLimits, DEFAULT_CREATIONS_PER_CLIENT};
 pub use current_id::CurrentSessionId;
 pub use extract::Session;
+pub use ipnet::IpNet;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use live::{
-    DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
-    LiveSocketsBuilder, SocketId,
-};
+pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
+pub use live_builder::{LiveConfigError, LiveSocketsBuilder};
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
 pub use socket::{LiveEnd, LiveMessage};
+pub use socket_limits::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION,
+};
 pub use upgrade::{LiveRejection, LiveUpgrade};
 
 // Layers, services, handles and extractors cross threads in every axum app.

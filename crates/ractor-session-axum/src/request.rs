@@ -7,14 +7,16 @@
 //! record rotation in it; once the inner service has answered, the layer asks it for the
 //! `Set-Cookie` header.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use ractor::Message;
-use ractor_session::{SessionError, SessionId, SessionManager};
+use ractor_session::{Admission, SessionError, SessionHandle, SessionId, SessionManager};
 
 use crate::bound::BoundSession;
+use crate::client::ClientKey;
 use crate::config::LayerConfig;
 use crate::cookie::Rejection;
 use crate::rejection::SessionRejection;
@@ -31,6 +33,8 @@ pub(crate) struct RequestSession {
     /// The session the request has now: the presented one, or one started or rotated to
     /// during the request (live or not any more).
     current: Mutex<Option<BoundSession>>,
+    /// Who the request comes from, for the per-client creation limit.
+    client: Option<ClientKey>,
 }
 
 impl RequestSession {
@@ -56,10 +60,11 @@ impl RequestSession {
         }
         let adopted = presented.is_some();
         for (why, shown) in &scan.rejected {
-            telemetry::cookie_refused(why.as_str(), shown, adopted);
+            telemetry::cookie_refused(&config.logs, why.as_str(), shown, adopted);
         }
         for id in &unknown {
             telemetry::cookie_refused(
+                &config.logs,
                 Rejection::Unknown.as_str(),
                 &id.redacted().to_string(),
                 adopted,
@@ -70,7 +75,30 @@ impl RequestSession {
             current: Mutex::new(presented.clone()),
             presented,
             refused: !scan.rejected.is_empty() || !unknown.is_empty(),
+            client: None,
         }
+    }
+
+    /// Records who the request comes from.
+    pub(crate) fn with_client(mut self, client: Option<ClientKey>) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Starts a session for this request through the layer's creation limits; `start`
+    /// gets the admission to start it with.
+    pub(crate) async fn start_new<F, Fut>(
+        &self,
+        start: F,
+    ) -> Result<SessionHandle, SessionRejection>
+    where
+        F: FnOnce(Admission) -> Fut,
+        Fut: Future<Output = Result<SessionHandle, SessionError>>,
+    {
+        self.config
+            .creation
+            .start(self.client.as_ref(), start)
+            .await
     }
 
     /// The state the layer left in `parts`, or the missing-layer rejection.
@@ -153,7 +181,9 @@ impl RequestSession {
             return Err(SessionRejection::NoSession);
         };
         let id = self.id_for_start();
-        let handle = auto.start(self.manager(), &id).await?;
+        let handle = self
+            .start_new(|admission| auto.start(self.manager(), &id, admission))
+            .await?;
         let started = BoundSession::new(id, handle);
         self.set_current(started.clone());
         Ok(started)

@@ -14,6 +14,7 @@ mod id;
 mod kv;
 mod limits;
 mod manager;
+mod overflow;
 mod registry;
 mod session;
 mod shared;
@@ -30,8 +31,9 @@ pub use config::SessionConfig;
 pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
 pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
-pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
+pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
+pub use overflow::Admission;
 pub use session::current_session_id;
 pub use watch::{EndReason, SessionWatch};
 

@@ -9,3 +9,5 @@
 mod support;
 
 mod live_cart_end_to_end;
+#[cfg(target_os = "linux")]
+mod live_cart_memory_is_bounded;

@@ -89,6 +89,20 @@ impl Demo {
         exit.is_some_and(|status| status.success())
     }
 
+    /// The demo's resident memory, from `/proc` (Linux), in bytes.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))
+            .expect("the demo's /proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("VmRSS in the status");
+        kib * 1024
+    }
+
     pub(crate) fn ws_url(&self, path: &str) -> String {
         format!("{}{path}", self.url.replacen("http://", "ws://", 1))
     }

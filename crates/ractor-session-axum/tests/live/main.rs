@@ -7,6 +7,8 @@
 mod support;
 
 mod live_push_reaches_only_its_session;
+mod live_socket_that_stops_reading_is_closed;
 mod live_socket_told_session_expired;
 mod live_socket_upgrade_is_checked_first;
+mod live_sockets_are_bounded;
 mod live_sockets_are_listed_and_leave;

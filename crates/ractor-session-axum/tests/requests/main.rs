@@ -8,8 +8,11 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod client_caused_events_log_once_per_interval;
 mod concurrent_requests_lose_no_updates;
 mod missing_layer_is_a_helpful_500;
+mod one_client_cannot_lock_out_new_visitors;
+mod readme_counter_loses_no_updates;
 mod reads_refresh_ttl;
 mod request_looks_its_session_up_once;
 mod store_session_dispatches_through_the_handle;

@@ -142,21 +142,42 @@ fn with_cookie(request: reqwest::RequestBuilder, value: &str) -> reqwest::Reques
 
 /// Serves `app` on 127.0.0.1:0.
 pub(crate) async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local addr");
+    let (listener, addr) = listen().await;
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("server runs");
     });
     addr
 }
 
+/// Serves `app` on 127.0.0.1:0 with each connection's peer address in `ConnectInfo`, as
+/// the per-client creation limit reads it.
+pub(crate) async fn serve_with_peers(app: Router) -> SocketAddr {
+    let (listener, addr) = listen().await;
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    addr
+}
+
+async fn listen() -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    (listener, addr)
+}
+
 /// The standard test app (counter session, live sockets) on a real loopback server.
 pub(crate) async fn start(idle: Duration) -> Server {
+    start_with_live(idle, LiveSockets::new()).await
+}
+
+/// The standard test app with `live` as its live sockets (configured by the test).
+pub(crate) async fn start_with_live(idle: Duration, live: LiveSockets) -> Server {
     let manager = manager(idle).await;
     let layer = layer(&manager);
-    serve_routes(manager, LiveSockets::new(), layer).await
+    serve_routes(manager, live, layer).await
 }
 
 /// The test app's [`routes`] behind `layer`, with `live` as their live sockets, on a real
@@ -186,6 +207,15 @@ pub(crate) fn client() -> reqwest::Client {
 /// A client that keeps no cookies (they are passed by hand).
 pub(crate) fn bare_client() -> reqwest::Client {
     reqwest::Client::new()
+}
+
+/// A client without cookies whose connections come from `ip`, an address of the loopback
+/// range (all of 127.0.0.0/8 is local on Linux), so the server sees a distinct client.
+pub(crate) fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+        .build()
+        .expect("client builds")
 }
 
 /// Every `Set-Cookie` header of `response`.

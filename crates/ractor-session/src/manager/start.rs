@@ -18,6 +18,7 @@ use crate::entry::Entry;
 use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
+use crate::overflow::Admission;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
@@ -39,6 +40,7 @@ pub(super) async fn start<A: Actor>(
     id: &str,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
     // A refused ID is a refused start, and recorded as one: a flood of tampered or
@@ -46,7 +48,7 @@ pub(super) async fn start<A: Actor>(
     let id = SessionId::parse(id).inspect_err(|invalid| {
         telemetry::invalid_id(session_type, invalid);
     })?;
-    let gate = match claim(shared, &id, session_type, if_live).await? {
+    let gate = match claim(shared, &id, session_type, if_live, admission).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -81,7 +83,13 @@ pub(super) async fn start<A: Actor>(
             // its start began: a slow `pre_start` must not eat into it.
             let live_at = Instant::now();
             entry.touch_at(&registry.clock, live_at);
+            if admission.is_provisional() {
+                entry.mark_provisional();
+            }
             registry.register(&id, &entry);
+            if admission.is_provisional() {
+                shared.provisional.enlist(&entry);
+            }
             gate.succeed();
             expiry::arm_new(shared, &entry);
             telemetry::started(
@@ -130,6 +138,7 @@ async fn claim<'a>(
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
@@ -142,11 +151,24 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                admit(shared, id, session_type)?;
+                if let Err(error) = admit(shared, id, session_type, admission) {
+                    // Full: a provisional start makes room and tries again, evicting
+                    // outside the shard lock (the eviction may need it).
+                    let full = matches!(error, SessionError::SessionLimitReached { .. });
+                    if full && admission.is_provisional() {
+                        drop(vacant);
+                        if shared.provisional.evict_one(&shared.registry) {
+                            continue;
+                        }
+                        telemetry::start_error(id.redacted(), session_type, "session_limit");
+                    }
+                    return Err(error);
+                }
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
+                    admission,
                     done: false,
                 }));
             }
@@ -179,13 +201,21 @@ async fn claim<'a>(
 }
 
 /// Reserves a place under `max_sessions` and a rate-limit token for one start.
-fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<(), SessionError> {
+fn admit(
+    shared: &Shared,
+    id: &SessionId,
+    session_type: &'static str,
+    admission: Admission,
+) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
-        telemetry::start_error(id.redacted(), session_type, "session_limit");
+        // A provisional start may still make room: only its final refusal is reported.
+        if !admission.is_provisional() {
+            telemetry::start_error(id.redacted(), session_type, "session_limit");
+        }
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = &shared.rate
+    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited())
         && !rate.try_acquire()
     {
         limit.release();
@@ -204,6 +234,7 @@ fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<
 struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
+    admission: Admission,
     done: bool,
 }
 
@@ -219,7 +250,9 @@ impl Drop for StartGate<'_> {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
             self.shared.registry.limit.release();
-            if let Some(rate) = &self.shared.rate {
+            if let Some(rate) = self.shared.rate.as_ref()
+                && self.admission.is_rate_limited()
+            {
                 rate.refund();
             }
         }

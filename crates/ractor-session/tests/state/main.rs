@@ -8,6 +8,7 @@ mod support;
 mod agent_concurrent_updates;
 mod default_kv_session;
 mod kv_commands_refuse_unknown_fields;
+mod kv_read_modify_write_is_atomic;
 mod store_history_limit;
 mod store_middleware_order;
 mod store_persistence_roundtrip;
