@@ -1,7 +1,7 @@
 //! A shopping cart per session, held in a Redux-style store: dispatch actions by session ID,
-//! validate and log them with middleware, watch the total through a subscription, look back
-//! through the history and time travel, then save the cart as JSON and restore it into a
-//! new session.
+//! validate and log them with middleware, watch the total through a subscription, add an item
+//! priced by an asynchronous job, read the total with a server-side select, look back through
+//! the history and time travel, then save the cart as JSON and restore it into a new session.
 //!
 //! Run with `cargo run -p ractor-session-examples --example store_cart`.
 
@@ -95,7 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A live view of the total, as a websocket handler would keep one: it wakes only when
     // the total changes, and ends when the session does. Anything a store can do runs in
     // the session with `run`.
-    let mut total = cart.run(|store| store.subscribe(Cart::total)).await?;
+    let mut total = cart.run(|store| store.subscribe(Cart::total)).await??;
     println!("total at first: {} cents", total.current());
     let live_view = tokio::spawn(async move {
         while let Some(cents) = total.changed().await {
@@ -113,6 +113,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(StoreError::Rejected { reason }) => println!("rejected: {reason}"),
         other => println!("unexpected: {other:?}"),
     }
+
+    // An item whose price comes from elsewhere (a pricing service, in real life): the job
+    // runs in the session's runtime and its action is dispatched once it has the price.
+    let priced = cart.spawn(|cart: std::sync::Arc<Cart>| async move {
+        let cents = if cart.items.len() > 1 { 45 } else { 50 };
+        Some(add("kiwi", cents))
+    })?;
+    println!("pricing job: {:?}", priced.finished().await);
+
+    // Only the total crosses the session's mailbox, not the cart.
+    let cents = cart.select(Cart::total).await?;
+    println!("total, selected in the session: {cents} cents");
 
     println!("\nhistory, newest first:");
     let history: Vec<_> = cart

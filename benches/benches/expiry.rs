@@ -22,7 +22,10 @@ fn expiry_of<C: Contender>(c: &mut Criterion, rt: &Runtime, batch: usize) {
     group.bench_function(C::NAME, |b| {
         b.iter_custom(|iters| {
             (0..iters)
-                .map(|_| on_runtime(rt, measure::expiry::<C>(batch)))
+                .map(|_| {
+                    on_runtime(rt, measure::expiry::<C>(batch))
+                        .unwrap_or_else(|error| panic!("{}: {error}", C::NAME))
+                })
                 .sum::<Duration>()
         });
     });

@@ -1,6 +1,7 @@
 //! Benchmarks of ractor-session against raw ractor and bare tokio (criterion benches in
-//! `benches/`), the `report` binary that prints the figures of SPEC §5 in one table, and
-//! the `http` binary that compares the axum adapter with tower-sessions.
+//! `benches/`), the `report` binary that prints the figures of SPEC §5 as markdown tables,
+//! and the `http` binary that compares the axum adapter with tower-sessions and a
+//! hand-written actor-per-session server.
 //!
 //! Everything measured runs on a multi-thread tokio runtime with 2 workers, and every
 //! caller runs on a worker thread ([`on_runtime`]).
@@ -20,8 +21,13 @@
 //! ```
 
 mod contenders;
+mod cpu;
 pub mod measure;
 mod memory;
+mod run_error;
+mod spread;
+pub mod store;
+mod zipf;
 
 use std::future::Future;
 
@@ -29,8 +35,27 @@ pub use contenders::{
     BareTokio, CALL_TIMEOUT, Contender, ExpireMsg, ExpiringActor, ExpiringArgs, ExpiryTally,
     Library, QuietSupervisor, RawRactor, TaskMsg, bench_config, spawn_expiring_task,
 };
+pub use cpu::{ProcessCpu, ThreadTimes, allowed_cpus, pin_current_thread};
 pub use measure::fresh_ids;
 pub use memory::rss_bytes;
+pub use run_error::RunError;
+pub use spread::{Spread, show_or_dash, thousands};
+pub use zipf::{DEFAULT_EXPONENT, ZipfKeys};
+
+/// How a figure that waits for a feature reads: `n/a (not built: <what it needs>)`.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(
+///     ractor_session_benches::not_built("passivation"),
+///     "n/a (not built: passivation)"
+/// );
+/// ```
+#[must_use]
+pub fn not_built(needs: &str) -> String {
+    format!("n/a (not built: {needs})")
+}
 
 /// The runtime everything is measured on: multi-thread, 2 workers, timers on.
 ///

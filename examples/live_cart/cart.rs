@@ -110,10 +110,10 @@ impl Cart {
     fn changed(&mut self) -> CartView {
         self.version += 1;
         let view = self.view();
-        if let Some(id) = current_session_id() {
-            if let Err(error) = self.live.push(&id, &view) {
-                tracing::warn!(%error, "cart update not pushed");
-            }
+        if let Some(id) = current_session_id()
+            && let Err(error) = self.live.push(&id, &view)
+        {
+            tracing::warn!(%error, "cart update not pushed");
         }
         view
     }

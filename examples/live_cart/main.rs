@@ -79,9 +79,10 @@ fn init_logging() {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let manager =
-        SessionManager::spawn(SessionConfig::default().with_idle_timeout(settings.idle_ttl))
-            .await?;
+    let config = SessionConfig::default()
+        .with_idle_timeout(settings.idle_ttl)
+        .with_max_sessions(settings.max_sessions.get());
+    let manager = SessionManager::spawn(config).await?;
     let live = LiveSockets::new();
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
@@ -143,6 +144,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(
         %addr,
         idle_ttl_ms = settings.idle_ttl.as_millis() as u64,
+        max_sessions = settings.max_sessions.get(),
         dev = settings.dev(),
         "live cart ready: open http://{addr} in two tabs"
     );

@@ -6,6 +6,8 @@
 //! whenever the connection waits for a head: so it also closes an idle keep-alive
 //! connection. Bodies are bounded separately (`RequestBodyTimeoutLayer` in `main`).
 //! Upgraded connections (live sockets) leave hyper's hands and end with their session.
+//! Each request carries its connection's peer address (axum's `ConnectInfo`), by which
+//! the session layer limits session creation per client.
 //!
 //! On shutdown: stop accepting, ask every connection to finish its request in hand and
 //! close (idle ones close at once), and wait for them, as `axum::serve` does.
@@ -14,11 +16,13 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::add_extension::AddExtension;
 
 /// How long shutdown waits for requests in hand before giving up on them.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -39,9 +43,9 @@ pub(crate) async fn serve(
     let (stop, stopping) = watch::channel(());
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: back off rather than spin.
                     tracing::warn!(%error, "accepting a connection failed");
@@ -51,8 +55,9 @@ pub(crate) async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let service = AddExtension::new(app.clone(), ConnectInfo(peer));
         let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()))
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
             .with_upgrades();
         let mut stopping = stopping.clone();
         tokio::spawn(async move {

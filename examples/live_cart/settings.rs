@@ -1,6 +1,7 @@
 //! Command-line flags and environment variables of the demo (clap; a flag wins over its
 //! environment variable).
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
@@ -51,6 +52,11 @@ pub(crate) struct Settings {
     /// an idle keep-alive connection stays open, e.g. 10s.
     #[arg(long, env = "LIVE_CART_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub(crate) read_timeout: Duration,
+
+    /// Most live sessions at once; past it a newcomer takes the place of the oldest session
+    /// that never came back.
+    #[arg(long, env = "LIVE_CART_MAX_SESSIONS", default_value = "10000")]
+    pub(crate) max_sessions: NonZeroUsize,
 
     /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
     /// show it in the process list.
@@ -115,13 +121,14 @@ mod tests {
     }
 
     #[test]
-    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl_and_no_metrics() {
+    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl_10000_sessions_and_no_metrics() {
         let s = parse(&[]).unwrap();
         assert_eq!(s.port, 3000);
         assert_eq!(s.idle_ttl, Duration::from_secs(30));
         assert!(s.dev());
         assert_eq!(s.metrics_port, None);
         assert_eq!(s.read_timeout, Duration::from_secs(10));
+        assert_eq!(s.max_sessions.get(), 10_000);
     }
 
     #[test]
@@ -135,6 +142,7 @@ mod tests {
             "0",
             "--read-timeout",
             "2s",
+            "--max-sessions=50",
         ])
         .unwrap();
         assert_eq!(s.port, 8080);
@@ -142,6 +150,7 @@ mod tests {
         assert!(!s.dev());
         assert_eq!(s.metrics_port, Some(0));
         assert_eq!(s.read_timeout, Duration::from_secs(2));
+        assert_eq!(s.max_sessions.get(), 50);
     }
 
     #[test]
@@ -160,6 +169,8 @@ mod tests {
             &["--idle-ttl", "10ms"][..],
             &["--idle-ttl", "99999999999999999h"][..],
             &["--read-timeout", "forever"][..],
+            &["--max-sessions", "0"][..],
+            &["--max-sessions", "many"][..],
             &["--frobnicate"][..],
         ] {
             let error = parse(args).unwrap_err();

@@ -20,6 +20,7 @@ pub use protection::{DEFAULT_MAX_LIFETIME, DEFAULT_ROTATION_GRACE};
 
 use crate::config::{AutoStart, LayerConfig};
 use crate::cookie::CookieCodec;
+use crate::creation::{CreationGate, CreationLimits};
 use crate::cross_site::{CrossSitePolicy, ExemptPath};
 use crate::layer::SessionLayer;
 use crate::rotation_grace::RecentRotations;
@@ -80,7 +81,8 @@ impl SessionLayer {
 /// `Path=/`, no `Domain`, `HttpOnly`, `SameSite=Lax`, `Secure`, signed with HMAC-SHA256
 /// over its name and value; unsafe cross-site requests refused (403); an absolute
 /// lifetime of [12 hours](DEFAULT_MAX_LIFETIME) for the sessions the layer starts; a
-/// [30 s](DEFAULT_ROTATION_GRACE) grace for requests still carrying a rotated ID; no
+/// [30 s](DEFAULT_ROTATION_GRACE) grace for requests still carrying a rotated ID; session
+/// starts limited per client, with eviction at `max_sessions` ([`CreationLimits`]); no
 /// auto-start. A signing key is required unless [dev mode](Self::with_dev_mode) is
 /// chosen. `docs/axum.md` lists every default and why.
 ///
@@ -115,6 +117,7 @@ pub struct SessionLayerBuilder {
     secure: Option<bool>,
     same_site: SameSite,
     auto_start: Option<AutoStart>,
+    creation: CreationLimits,
     csrf_protection: bool,
     trusted_origins: Vec<String>,
     csrf_exempt_paths: Vec<String>,
@@ -135,6 +138,7 @@ impl fmt::Debug for SessionLayerBuilder {
             .field("secure", &self.secure)
             .field("same_site", &self.same_site)
             .field("auto_start", &self.auto_start)
+            .field("creation", &self.creation)
             .field("csrf_protection", &self.csrf_protection)
             .field("trusted_origins", &self.trusted_origins)
             .field("csrf_exempt_paths", &self.csrf_exempt_paths)
@@ -157,6 +161,7 @@ impl SessionLayerBuilder {
             secure: None,
             same_site: SameSite::Lax,
             auto_start: None,
+            creation: CreationLimits::default(),
             csrf_protection: true,
             trusted_origins: Vec::new(),
             csrf_exempt_paths: Vec::new(),
@@ -325,6 +330,31 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// How the layer admits the sessions it starts: a limit per client, whether it also
+    /// draws on the manager's shared rate limit, and eviction at `max_sessions`. The
+    /// defaults let no client lock others out; see [`CreationLimits`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session_axum::{CreationLimits, SessionLayer};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// let layer = SessionLayer::builder(manager.clone())
+    ///     .with_dev_mode()
+    ///     .with_auto_start()
+    ///     .with_creation_limits(CreationLimits::new().with_per_client(30, 10))
+    ///     .build()?;
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_creation_limits(mut self, limits: CreationLimits) -> Self {
+        self.creation = limits;
+        self
+    }
+
     /// Checks the settings and builds the layer.
     ///
     /// # Errors
@@ -395,6 +425,8 @@ impl SessionLayerBuilder {
             ),
             max_lifetime: self.max_lifetime,
             rotations: RecentRotations::new(self.rotation_grace),
+            creation: CreationGate::new(self.creation),
+            logs: Default::default(),
         }))
     }
 }

@@ -49,13 +49,8 @@ requests (POST, PUT, PATCH, DELETE, ...) only from its own pages";
 /// use ractor_session_axum::{Session, SessionLayer};
 ///
 /// async fn visits(session: Session) -> Result<String, ractor_session_axum::SessionRejection> {
-///     let n = session
-///         .call(|reply| KvMsg::Get { key: "visits".into(), reply })
-///         .await?
-///         .and_then(|v| v.as_u64())
-///         .unwrap_or(0)
-///         + 1;
-///     session.cast(KvMsg::put("visits", n))?;
+///     // Read and write in one message, so concurrent requests lose no update.
+///     let n = session.call(KvMsg::increment("visits", 1)).await??;
 ///     Ok(format!("visit number {n}"))
 /// }
 ///
@@ -290,7 +285,10 @@ where
                 kind: Kind::Refused,
             };
         }
-        let session = Arc::new(RequestSession::begin(config, request.headers()));
+        // Read now, while the request is at hand; used only if a session is started.
+        let client = (config.creation).client_key(request.headers(), request.extensions());
+        let session =
+            Arc::new(RequestSession::begin(config, request.headers()).with_client(client));
         request.extensions_mut().insert(Arc::clone(&session));
         ResponseFuture {
             kind: Kind::Inner {

@@ -4,8 +4,9 @@
 //! - [`SessionLayer`] — a tower layer that reads and writes the session cookie
 //!   (`__Host-`, signed, `HttpOnly`, `SameSite=Lax`, `Secure`), refuses unsafe cross-site
 //!   requests, never adopts an ID it did not issue or that is not live, counts every
-//!   request as session activity, gives the sessions it starts an absolute lifetime, and
-//!   optionally starts a session actor on first use.
+//!   request as session activity, gives the sessions it starts an absolute lifetime,
+//!   limits how many sessions one client may start ([`CreationLimits`]), and optionally
+//!   starts a session actor on first use.
 //! - Extractors — [`Session<M>`](Session) (a typed handle: `call`, `cast`, `rotate`,
 //!   `terminate`), [`CurrentSessionId`] and [`NewSession`]; all answer with a clear
 //!   [`SessionRejection`] (a 500 that says how to fix it when the layer is missing).
@@ -33,13 +34,9 @@
 //!     State(live): State<LiveSockets>,
 //!     session: Session,
 //! ) -> Result<String, SessionRejection> {
-//!     let n = session
-//!         .call(|reply| KvMsg::Get { key: "n".into(), reply })
-//!         .await?
-//!         .and_then(|v| v.as_u64())
-//!         .unwrap_or(0)
-//!         + 1;
-//!     session.cast(KvMsg::put("n", n))?;
+//!     // One message reads and writes: a `Get` then a `Put` would be two, and concurrent
+//!     // requests could lose updates between them.
+//!     let n = session.call(KvMsg::increment("n", 1)).await??;
 //!     let _ = live.push(session.id(), &json!({"event": "count", "n": n}));
 //!     Ok(n.to_string())
 //! }
@@ -77,13 +74,17 @@
 
 mod bound;
 mod builder;
+mod client;
 mod config;
 mod cookie;
+mod creation;
 mod cross_site;
 mod current_id;
 mod extract;
+pub mod guide;
 mod layer;
 mod live;
+mod live_builder;
 mod new_session;
 mod origin;
 mod rejection;
@@ -91,7 +92,9 @@ mod request;
 mod rotation_grace;
 mod signing;
 mod socket;
+mod socket_limits;
 mod telemetry;
+mod throttle;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
@@ -99,27 +102,22 @@ pub use builder::{
     DEFAULT_COOKIE_NAME, DEFAULT_MAX_LIFETIME, DEFAULT_ROTATION_GRACE, MIN_KEY_BYTES,
     PLAIN_COOKIE_NAME, SessionLayerBuilder, SessionLayerError,
 };
+pub use client::{ClientKey, ClientKeySource, ProxyHeader};
+pub use creation::{CreationLimits, DEFAULT_CREATIONS_PER_CLIENT};
 pub use current_id::CurrentSessionId;
 pub use extract::Session;
+pub use ipnet::IpNet;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use live::{
-    DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
-    LiveSocketsBuilder, SocketId,
-};
+pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
+pub use live_builder::{LiveConfigError, LiveSocketsBuilder};
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
 pub use socket::{LiveEnd, LiveMessage};
+pub use socket_limits::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION,
+};
 pub use upgrade::{LiveRejection, LiveUpgrade};
-
-/// The code blocks of `docs/axum.md` compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/axum.md")]
-struct AxumGuide;
-
-/// The code blocks of the workspace README compile and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct Readme;
 
 // Layers, services, handles and extractors cross threads in every axum app.
 const _: () = {

@@ -1,10 +1,13 @@
 //! [`SessionRejection`]: why a session extractor or session operation failed, as a response.
 
 use std::fmt;
+use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use ractor_session::{SessionError, store::StoreError};
+
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, StatusCode};
+use ractor_session::{KvError, SessionError, store::StoreError};
 
 /// The fix-it text of a missing [`SessionLayer`](crate::SessionLayer).
 pub(crate) const MISSING_LAYER: &str = "SessionLayer is not installed: add \
@@ -16,8 +19,9 @@ so call `.layer(...)` after `.route(...)`.";
 ///
 /// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
 /// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
-/// otherwise), and `From<StoreError>` answers a store's refusal with 422. Neither response
-/// bodies nor its `Debug` output ever contain a session ID.
+/// otherwise), `From<StoreError>` answers a store's refusal with 422, and `From<KvError>`
+/// a refused key-value update with 422 too. Neither response bodies nor its `Debug`
+/// output ever contain a session ID.
 ///
 /// # Examples
 ///
@@ -63,6 +67,17 @@ pub enum SessionRejection {
     /// A store session refused an action (422), or could not be reached (as `Session`).
     #[error("{}", store_message(.0))]
     Store(#[source] StoreError),
+    /// The key-value session refused an update (422): an increment of a value that is
+    /// not an integer, or one that overflows.
+    #[error("{0}")]
+    Kv(#[source] KvError),
+    /// This client has started too many sessions lately (429, with `Retry-After`); see
+    /// [`CreationLimits`](crate::CreationLimits).
+    #[error("too many new sessions from this client: retry in {} s", retry_after.as_secs())]
+    TooManyNewSessions {
+        /// When the client may start one again.
+        retry_after: Duration,
+    },
 }
 
 impl SessionRejection {
@@ -85,6 +100,8 @@ impl SessionRejection {
             Self::Rotated => StatusCode::CONFLICT,
             Self::ConflictingCookies => StatusCode::BAD_REQUEST,
             Self::Session(error) => session_status(error),
+            Self::Kv(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyNewSessions { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -115,6 +132,11 @@ impl fmt::Debug for SessionRejection {
                 .field(&safe_message(error))
                 .finish(),
             Self::Store(error) => f.debug_tuple("Store").field(&store_message(error)).finish(),
+            Self::Kv(error) => f.debug_tuple("Kv").field(error).finish(),
+            Self::TooManyNewSessions { retry_after } => f
+                .debug_struct("TooManyNewSessions")
+                .field("retry_after", retry_after)
+                .finish(),
         }
     }
 }
@@ -135,6 +157,12 @@ fn store_message(error: &StoreError) -> String {
     }
 }
 
+impl From<KvError> for SessionRejection {
+    fn from(error: KvError) -> Self {
+        Self::Kv(error)
+    }
+}
+
 impl From<SessionError> for SessionRejection {
     fn from(error: SessionError) -> Self {
         Self::Session(error)
@@ -144,10 +172,19 @@ impl From<SessionError> for SessionRejection {
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // 503 is load (limits) or a shutdown, already counted and logged where it was
+        // decided: an ERROR per refused request would let any client flood the log.
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(target: "ractor_session_axum", %status, error = %self, "session request failed");
         }
-        (status, self.to_string()).into_response()
+        let mut response = (status, self.to_string()).into_response();
+        if let Self::TooManyNewSessions { retry_after } = self {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

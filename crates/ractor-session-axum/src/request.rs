@@ -7,14 +7,16 @@
 //! record rotation in it; once the inner service has answered, the layer asks it for the
 //! `Set-Cookie` header.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use ractor::Message;
-use ractor_session::{SessionError, SessionHandle, SessionId, SessionManager};
+use ractor_session::{Admission, SessionError, SessionHandle, SessionId, SessionManager};
 
 use crate::bound::BoundSession;
+use crate::client::ClientKey;
 use crate::config::LayerConfig;
 use crate::rejection::SessionRejection;
 use crate::rotation_grace::RecentRotations;
@@ -45,6 +47,8 @@ pub(crate) struct RequestSession {
     /// The session the request has now: the presented one, or one started or rotated to
     /// during the request (live or not any more).
     current: Mutex<Option<BoundSession>>,
+    /// Who the request comes from, for the per-client creation limit.
+    client: Option<ClientKey>,
 }
 
 impl RequestSession {
@@ -103,14 +107,15 @@ impl RequestSession {
         };
         let adopted = matches!(presented, Presented::Live { .. });
         for (why, shown) in &scan.rejected {
-            telemetry::cookie_refused(why.as_str(), shown, adopted);
+            telemetry::cookie_refused(&config.logs, why.as_str(), shown, adopted);
         }
         for (why, ids) in [
             (Rejection::Unknown, &unknown),
             (Rejection::Conflict, &others),
         ] {
             for id in ids {
-                telemetry::cookie_refused(why.as_str(), &id.redacted().to_string(), adopted);
+                let shown = id.redacted().to_string();
+                telemetry::cookie_refused(&config.logs, why.as_str(), &shown, adopted);
             }
         }
         let current = match &presented {
@@ -121,7 +126,30 @@ impl RequestSession {
             config: Arc::clone(config),
             presented,
             current: Mutex::new(current),
+            client: None,
         }
+    }
+
+    /// Records who the request comes from.
+    pub(crate) fn with_client(mut self, client: Option<ClientKey>) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// Starts a session for this request through the layer's creation limits; `start`
+    /// gets the admission to start it with.
+    pub(crate) async fn start_new<F, Fut>(
+        &self,
+        start: F,
+    ) -> Result<SessionHandle, SessionRejection>
+    where
+        F: FnOnce(Admission) -> Fut,
+        Fut: Future<Output = Result<SessionHandle, SessionError>>,
+    {
+        self.config
+            .creation
+            .start(self.client.as_ref(), start)
+            .await
     }
 
     /// The state the layer left in `parts`, or the missing-layer rejection.
@@ -231,7 +259,9 @@ impl RequestSession {
             return Err(SessionRejection::NoSession);
         };
         let id = self.id_for_start();
-        let handle = auto.start(self.manager(), &id).await?;
+        let handle = self
+            .start_new(|admission| auto.start(self.manager(), &id, admission))
+            .await?;
         Ok(self.started(id, handle)?)
     }
 

@@ -40,7 +40,7 @@ impl Clock {
     pub(crate) fn stamp_at(&self, at: Instant) -> u64 {
         let elapsed = at.saturating_duration_since(self.epoch);
         let ms = elapsed.as_secs() * 1000 + u64::from(elapsed.subsec_millis());
-        ms + u64::from(elapsed.subsec_nanos() % 1_000_000 != 0)
+        ms + u64::from(!elapsed.subsec_nanos().is_multiple_of(1_000_000))
     }
 
     /// The instant `ms` milliseconds after the epoch.

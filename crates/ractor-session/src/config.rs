@@ -36,6 +36,10 @@ use crate::error::SessionError;
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct SessionConfig {
+    /// The manager's name, the `manager` label of its `ractor_session_live` gauge, so that
+    /// several managers in one process each report their own count (default `"default"`).
+    /// 1 to 64 bytes of `[A-Za-z0-9_.-]`; give each manager of a process its own.
+    pub name: String,
     /// Most live sessions at once (default 10,000). Must be at least 1.
     pub max_sessions: usize,
     /// A session with no activity for this long is stopped as `Expired` (default 1 h).
@@ -60,6 +64,7 @@ pub struct SessionConfig {
 impl Default for SessionConfig {
     fn default() -> Self {
         Self {
+            name: DEFAULT_NAME.to_owned(),
             max_sessions: 10_000,
             idle_timeout: Duration::from_secs(60 * 60),
             max_lifetime: None,
@@ -71,6 +76,21 @@ impl Default for SessionConfig {
 }
 
 impl SessionConfig {
+    /// Sets [`SessionConfig::name`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let config = ractor_session::SessionConfig::default().with_name("carts");
+    /// assert_eq!(config.name, "carts");
+    /// assert!(config.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// Sets [`SessionConfig::max_sessions`].
     ///
     /// # Examples
@@ -164,7 +184,8 @@ impl SessionConfig {
     ///
     /// # Errors
     ///
-    /// [`SessionError::InvalidConfig`] naming the first bad field: a zero `max_sessions`,
+    /// [`SessionError::InvalidConfig`] naming the first bad field: a `name` that is empty,
+    /// longer than 64 bytes or holds other than `[A-Za-z0-9_.-]`, a zero `max_sessions`,
     /// a zero or over-100-year duration, or a `max_lifetime` of zero.
     ///
     /// # Examples
@@ -178,6 +199,17 @@ impl SessionConfig {
     /// assert!(err.to_string().contains("idle_timeout"));
     /// ```
     pub fn validate(&self) -> Result<(), SessionError> {
+        let name_ok = (1..=MAX_NAME_LEN).contains(&self.name.len())
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !name_ok {
+            return Err(invalid(
+                "name",
+                "must be 1 to 64 bytes of A-Z a-z 0-9 _ - .",
+            ));
+        }
         if self.max_sessions == 0 {
             return Err(invalid("max_sessions", "must be at least 1"));
         }
@@ -205,6 +237,12 @@ impl SessionConfig {
     }
 }
 
+/// The name of a manager not given one.
+const DEFAULT_NAME: &str = "default";
+
+/// The longest manager name: it labels a metric series, and is written in logs.
+const MAX_NAME_LEN: usize = 64;
+
 /// Durations beyond this are surely a unit mistake, and would overflow deadlines.
 const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
@@ -222,6 +260,7 @@ mod tests {
     #[test]
     fn defaults_match_the_original() {
         let c = SessionConfig::default();
+        assert_eq!(c.name, "default");
         assert_eq!(c.max_sessions, 10_000);
         assert_eq!(c.idle_timeout, Duration::from_secs(3600));
         assert_eq!(c.rate_limit, Some(100));
@@ -232,6 +271,10 @@ mod tests {
     #[test]
     fn bad_values_name_their_field() {
         let cases = [
+            (SessionConfig::default().with_name(""), "name"),
+            (SessionConfig::default().with_name("a b"), "name"),
+            (SessionConfig::default().with_name("x".repeat(65)), "name"),
+            (SessionConfig::default().with_name("carts\n"), "name"),
             (
                 SessionConfig::default().with_max_sessions(0),
                 "max_sessions",
@@ -270,6 +313,20 @@ mod tests {
         );
         assert!(serde_json::from_str::<SessionConfig>(r#"{"max_session": 3}"#).is_err());
         assert!(serde_json::from_str::<SessionConfig>(r#"{"idle_timeout": "soon"}"#).is_err());
+    }
+
+    #[test]
+    fn a_name_of_the_allowed_bytes_is_accepted_and_loaded() {
+        for name in ["carts", "eu-west.admin_2", &"n".repeat(64)] {
+            assert!(
+                SessionConfig::default().with_name(name).validate().is_ok(),
+                "{name}"
+            );
+        }
+        let loaded: SessionConfig = serde_json::from_str(r#"{"name": "carts"}"#).unwrap();
+        assert_eq!(loaded.name, "carts");
+        let unnamed: SessionConfig = serde_json::from_str("{}").unwrap();
+        assert_eq!(unnamed.name, "default");
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub(crate) struct Entry {
     hard_deadline_ms: AtomicU64,
     registered: AtomicBool,
     ended: AtomicBool,
+    /// Started provisional and not used by its ID since (see `overflow`).
+    provisional: AtomicBool,
     wheel_position: WheelPosition,
     lifecycle: Mutex<Lifecycle>,
 }
@@ -81,6 +83,7 @@ impl Entry {
             ),
             registered: AtomicBool::new(false),
             ended: AtomicBool::new(false),
+            provisional: AtomicBool::new(false),
             wheel_position: WheelPosition::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
         }
@@ -120,6 +123,28 @@ impl Entry {
         self.hard_deadline_ms
             .fetch_min(deadline_ms, Ordering::Relaxed)
             > deadline_ms
+    }
+
+    /// Marks a session started provisional, before it is registered.
+    pub(crate) fn mark_provisional(&self) {
+        self.provisional.store(true, Ordering::Relaxed);
+    }
+
+    /// The session's ID was used again: it is no longer provisional. One relaxed load on
+    /// every lookup; the store happens once.
+    pub(crate) fn mark_returned(&self) {
+        if self.provisional.load(Ordering::Relaxed) {
+            self.provisional.store(false, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn is_provisional(&self) -> bool {
+        self.provisional.load(Ordering::Relaxed)
+    }
+
+    /// Claims a provisional session for eviction: `true` only if it still was one.
+    pub(crate) fn take_provisional(&self) -> bool {
+        self.provisional.swap(false, Ordering::Relaxed)
     }
 
     /// Whether a registry holds this entry as live.

@@ -13,7 +13,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// Messages read like the original Phoenix.SessionProcess errors, e.g.
 /// `Session not found: abc` or `Operation timed out after 50ms`. Causes are kept as
-/// [`std::error::Error::source`], not flattened into the text.
+/// [`std::error::Error::source`], not flattened into the text. Messages name the session
+/// they concern; `Debug` output shows only its [redacted](SessionId::redacted) form.
 ///
 /// # Examples
 ///
@@ -113,14 +114,19 @@ pub enum SessionError {
         actual: &'static str,
     },
 
-    /// The actor's `pre_start` failed or panicked.
+    /// The actor's `pre_start` returned an error or panicked.
+    ///
+    /// The source is the actor's own error when `pre_start` returned one, and a
+    /// [`StartPanicked`] (message `panicked: …`) when it panicked; in the rare case that
+    /// ractor itself refused the actor after a successful `pre_start`, ractor's
+    /// [`SpawnErr`](ractor::SpawnErr).
     #[error("Failed to start session {id}: {source}")]
     StartFailed {
         /// The ID asked for.
         id: SessionId,
-        /// The spawn error, with the actor's own error as its source.
+        /// Why the start failed.
         #[source]
-        source: ractor::SpawnErr,
+        source: BoxError,
     },
 
     /// The manager's supervisor actor, which every session is linked to, failed to start.
@@ -183,6 +189,88 @@ impl SessionError {
                 Some(actor.clone().into())
             }
             _ => None,
+        }
+    }
+}
+
+/// The source of [`SessionError::StartFailed`] when the actor's `pre_start` panicked.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::error::Error as _;
+/// use ractor::{Actor, ActorProcessingErr, ActorRef};
+/// use ractor_session::{SessionManager, StartPanicked};
+///
+/// struct Explodes;
+///
+/// impl Actor for Explodes {
+///     type Msg = ();
+///     type State = ();
+///     type Arguments = ();
+///
+///     async fn pre_start(&self, _: ActorRef<()>, (): ()) -> Result<(), ActorProcessingErr> {
+///         panic!("no config")
+///     }
+/// }
+///
+/// let manager = SessionManager::spawn(Default::default()).await?;
+/// let err = manager.start_with("s1", Explodes, ()).await.unwrap_err();
+/// assert_eq!(err.to_string(), "Failed to start session s1: panicked: no config");
+/// let panic = err.source().and_then(|s| s.downcast_ref::<StartPanicked>()).unwrap();
+/// assert_eq!(panic.message(), "no config");
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("panicked: {message}")]
+pub struct StartPanicked {
+    message: String,
+}
+
+impl StartPanicked {
+    /// What the panic said (its payload, when that is a string).
+    ///
+    /// # Examples
+    ///
+    /// See [`StartPanicked`].
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// How a session's `pre_start` failed, as the session wrapper hands it to ractor: ractor
+/// reports a returned error and a panic alike ("Actor panicked during startup"), and adds
+/// failures of its own after `pre_start`; wrapping tells the three apart.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PreStartFailure {
+    #[error("{0}")]
+    Returned(BoxError),
+    #[error(transparent)]
+    Panicked(StartPanicked),
+}
+
+impl PreStartFailure {
+    pub(crate) fn panicked(message: String) -> Self {
+        Self::Panicked(StartPanicked { message })
+    }
+
+    /// The cause to report for a spawn that failed with `spawn`: the actor's own error,
+    /// its panic, or ractor's error when `pre_start` was not what failed.
+    pub(crate) fn cause(spawn: ractor::SpawnErr) -> BoxError {
+        let ractor::SpawnErr::StartupFailed(inner) = spawn else {
+            return Box::new(spawn);
+        };
+        match inner.downcast::<Self>() {
+            Ok(failure) => match *failure {
+                Self::Returned(error) => error,
+                Self::Panicked(panic) => Box::new(panic),
+            },
+            Err(inner) => Box::new(ractor::SpawnErr::StartupFailed(inner)),
         }
     }
 }
@@ -250,6 +338,27 @@ mod tests {
             SessionError::not_found("not valid"),
             SessionError::InvalidSessionId(_)
         ));
+    }
+
+    #[test]
+    fn a_start_failure_is_told_apart_from_a_panic_and_from_ractors_own_refusal() {
+        let returned = ractor::SpawnErr::StartupFailed(Box::new(PreStartFailure::Returned(
+            Box::new(ReplyDropped),
+        )));
+        let cause = PreStartFailure::cause(returned);
+        assert!(cause.downcast_ref::<ReplyDropped>().is_some(), "{cause:?}");
+
+        let panicked =
+            ractor::SpawnErr::StartupFailed(Box::new(PreStartFailure::panicked("boom".to_owned())));
+        let cause = PreStartFailure::cause(panicked);
+        assert_eq!(cause.to_string(), "panicked: boom");
+        assert!(cause.downcast_ref::<StartPanicked>().is_some());
+
+        let refused = ractor::SpawnErr::StartupFailed("Supervisor is shutting down".into());
+        let cause = PreStartFailure::cause(refused);
+        assert!(cause.downcast_ref::<ractor::SpawnErr>().is_some());
+        let cause = PreStartFailure::cause(ractor::SpawnErr::ActorAlreadyStarted);
+        assert!(cause.downcast_ref::<ractor::SpawnErr>().is_some());
     }
 
     #[test]

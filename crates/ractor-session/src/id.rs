@@ -22,7 +22,9 @@ const QUOTED_PREFIX: usize = 80;
 ///
 /// Session IDs are bearer secrets: whoever presents one acts as that user. Telemetry in
 /// this crate therefore never records a raw ID, only [`SessionId::redacted`], a short keyed
-/// hash. Cloning is cheap (a reference count).
+/// hash, and `Debug` shows that hash too (so does the `Debug` of every type holding an
+/// ID). `Display` and [`as_str`](Self::as_str) give the ID itself, for setting a cookie.
+/// Cloning is cheap (a reference count).
 ///
 /// # Examples
 ///
@@ -36,6 +38,7 @@ const QUOTED_PREFIX: usize = 80;
 ///
 /// let fresh = SessionId::generate();
 /// assert_eq!(fresh.as_str().len(), 32);
+/// assert!(!format!("{fresh:?}").contains(fresh.as_str()));
 /// # Ok::<(), ractor_session::InvalidSessionId>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,16 +152,38 @@ pub(crate) fn redact(value: &str) -> RedactedId {
     RedactedId(KEY.get_or_init(std::hash::RandomState::new).hash_one(value))
 }
 
+/// Which bytes a session ID may hold: `[A-Za-z0-9_-]`. One table lookup per byte instead
+/// of a chain of range comparisons: validation runs on every request that carries an ID.
+const ALLOWED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < table.len() {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        byte += 1;
+    }
+    table
+};
+
 fn validate(value: &str) -> Result<(), InvalidSessionId> {
-    let ok = !value.is_empty()
-        && value.len() <= MAX_SESSION_ID_LEN
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(InvalidSessionId::new(value))
+    check(value.as_bytes()).map_err(|reason| InvalidSessionId::new(value, reason))
+}
+
+/// Why `bytes` is not a session ID, if it is not. Length first: a value too long is
+/// refused without reading it.
+fn check(bytes: &[u8]) -> Result<(), InvalidIdReason> {
+    if bytes.is_empty() {
+        return Err(InvalidIdReason::Empty);
+    }
+    if bytes.len() > MAX_SESSION_ID_LEN {
+        return Err(InvalidIdReason::TooLong { len: bytes.len() });
+    }
+    match bytes.iter().position(|&b| !ALLOWED[usize::from(b)]) {
+        None => Ok(()),
+        Some(position) => Err(InvalidIdReason::BadByte {
+            byte: bytes[position],
+            position,
+        }),
     }
 }
 
@@ -168,9 +193,11 @@ impl fmt::Display for SessionId {
     }
 }
 
+/// Redacted: Debug output ends up in logs and panic messages, and an ID is a bearer
+/// secret. Shows the [keyed hash](SessionId::redacted), which still correlates lines.
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("SessionId").field(&&*self.0).finish()
+        f.debug_tuple("SessionId").field(&self.redacted()).finish()
     }
 }
 
@@ -236,23 +263,32 @@ impl<'de> serde::Deserialize<'de> for SessionId {
     }
 }
 
-/// A value that is not a valid session ID. Its message quotes the value, escaped and
-/// truncated, as in `Invalid session ID format: "invalid@session"`.
+/// A value that is not a valid session ID, and why. Its message quotes the value, escaped
+/// and truncated, as in `Invalid session ID format: "invalid@session"`; its
+/// [`reason`](Self::reason) says what is wrong with it.
+///
+/// Its `Debug` output shows the reason and the value's [keyed hash](SessionId::redacted),
+/// not the value: a value refused for one stray byte is all but a real ID.
 ///
 /// # Examples
 ///
 /// ```
-/// let err = ractor_session::SessionId::parse("invalid@session").unwrap_err();
+/// use ractor_session::{InvalidIdReason, SessionId};
+///
+/// let err = SessionId::parse("invalid@session").unwrap_err();
 /// assert_eq!(err.to_string(), r#"Invalid session ID format: "invalid@session""#);
+/// assert_eq!(err.reason(), InvalidIdReason::BadByte { byte: b'@', position: 7 });
 /// ```
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Invalid session ID format: {quoted}")]
 pub struct InvalidSessionId {
     quoted: String,
+    reason: InvalidIdReason,
+    redacted: RedactedId,
 }
 
 impl InvalidSessionId {
-    fn new(value: &str) -> Self {
+    fn new(value: &str, reason: InvalidIdReason) -> Self {
         let mut end = value.len().min(QUOTED_PREFIX);
         while !value.is_char_boundary(end) {
             end -= 1;
@@ -261,7 +297,11 @@ impl InvalidSessionId {
         if end < value.len() {
             quoted.push_str(&format!("… ({} bytes)", value.len()));
         }
-        Self { quoted }
+        Self {
+            quoted,
+            reason,
+            redacted: redact(value),
+        }
     }
 
     /// The offending value as quoted in the message (escaped, truncated to 80 bytes).
@@ -276,13 +316,118 @@ impl InvalidSessionId {
     pub fn quoted(&self) -> &str {
         &self.quoted
     }
+
+    /// Why the value is not a session ID.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::{InvalidIdReason, SessionId};
+    ///
+    /// assert_eq!(SessionId::parse("").unwrap_err().reason(), InvalidIdReason::Empty);
+    /// assert_eq!(
+    ///     SessionId::parse(&"a".repeat(65)).unwrap_err().reason(),
+    ///     InvalidIdReason::TooLong { len: 65 },
+    /// );
+    /// ```
+    #[must_use]
+    pub fn reason(&self) -> InvalidIdReason {
+        self.reason
+    }
+
+    /// The offending value's keyed hash, safe to log, as [`SessionId::redacted`] gives for
+    /// a valid one: equal values give equal hashes within one process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = ractor_session::SessionId::parse("secret\n").unwrap_err();
+    /// tracing::warn!(value = %err.redacted(), reason = %err.reason(), "refused a session ID");
+    /// assert!(!err.redacted().to_string().contains("secret"));
+    /// ```
+    #[must_use]
+    pub fn redacted(&self) -> RedactedId {
+        self.redacted
+    }
 }
 
 impl fmt::Debug for InvalidSessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InvalidSessionId")
-            .field("quoted", &self.quoted)
+            .field("reason", &self.reason)
+            .field("value", &self.redacted)
             .finish()
+    }
+}
+
+/// Why a value is not a session ID: the first rule it breaks, checked in this order.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::{InvalidIdReason, SessionId};
+///
+/// let reason = SessionId::parse("abc\n").unwrap_err().reason();
+/// assert_eq!(reason, InvalidIdReason::BadByte { byte: b'\n', position: 3 });
+/// assert_eq!(reason.as_str(), "bad_byte");
+/// assert_eq!(reason.to_string(), "byte 0x0a at position 3 is not one of A-Z a-z 0-9 - _");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InvalidIdReason {
+    /// The value is empty.
+    Empty,
+    /// The value is longer than [`MAX_SESSION_ID_LEN`] bytes.
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The value holds a byte outside `[A-Za-z0-9_-]`: the first such byte and where it is
+    /// (a byte offset; for a non-ASCII character, the first byte of its UTF-8 encoding).
+    BadByte {
+        /// The byte.
+        byte: u8,
+        /// Its offset in the value, from 0.
+        position: usize,
+    },
+}
+
+impl InvalidIdReason {
+    /// A short lowercase label, as used in metrics: `empty`, `too_long`, `bad_byte`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session::InvalidIdReason::Empty.as_str(), "empty");
+    /// ```
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::TooLong { .. } => "too_long",
+            Self::BadByte { .. } => "bad_byte",
+        }
+    }
+}
+
+impl fmt::Display for InvalidIdReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("the value is empty"),
+            Self::TooLong { len } => write!(
+                f,
+                "the value is {len} bytes long; at most {MAX_SESSION_ID_LEN} are allowed"
+            ),
+            Self::BadByte { byte, position } if byte.is_ascii_graphic() => write!(
+                f,
+                "byte {:?} at position {position} is not one of A-Z a-z 0-9 - _",
+                char::from(*byte)
+            ),
+            Self::BadByte { byte, position } => write!(
+                f,
+                "byte 0x{byte:02x} at position {position} is not one of A-Z a-z 0-9 - _"
+            ),
+        }
     }
 }
 
@@ -309,6 +454,68 @@ mod tests {
                 err.to_string(),
                 format!("Invalid session ID format: {quoted}")
             );
+        }
+    }
+
+    #[test]
+    fn each_refusal_says_why() {
+        let reason = |value: &str| SessionId::parse(value).unwrap_err().reason();
+        assert_eq!(reason(""), InvalidIdReason::Empty);
+        assert_eq!(
+            reason(&"a".repeat(65)),
+            InvalidIdReason::TooLong { len: 65 }
+        );
+        assert_eq!(
+            reason(&"@".repeat(65)),
+            InvalidIdReason::TooLong { len: 65 },
+            "length is checked first"
+        );
+        assert_eq!(
+            reason("invalid@session"),
+            InvalidIdReason::BadByte {
+                byte: b'@',
+                position: 7
+            }
+        );
+        assert_eq!(
+            reason("ab.c/d"),
+            InvalidIdReason::BadByte {
+                byte: b'.',
+                position: 2
+            },
+            "the first bad byte"
+        );
+        assert_eq!(
+            reason("xé"),
+            InvalidIdReason::BadByte {
+                byte: 0xc3,
+                position: 1
+            }
+        );
+    }
+
+    #[test]
+    fn reasons_read_as_sentences() {
+        assert_eq!(InvalidIdReason::Empty.to_string(), "the value is empty");
+        assert_eq!(
+            InvalidIdReason::TooLong { len: 70 }.to_string(),
+            "the value is 70 bytes long; at most 64 are allowed"
+        );
+        assert_eq!(
+            InvalidIdReason::BadByte {
+                byte: b'@',
+                position: 7
+            }
+            .to_string(),
+            "byte '@' at position 7 is not one of A-Z a-z 0-9 - _"
+        );
+    }
+
+    #[test]
+    fn the_table_allows_exactly_the_id_alphabet() {
+        for byte in 0..=u8::MAX {
+            let expected = byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
+            assert_eq!(ALLOWED[usize::from(byte)], expected, "byte {byte:#04x}");
         }
     }
 
@@ -361,5 +568,6 @@ mod tests {
             SessionId::parse("abcdeg").unwrap().redacted()
         );
         assert!(!id.redacted().to_string().contains("abcdef"));
+        assert_eq!(format!("{id:?}"), format!("SessionId({:?})", id.redacted()));
     }
 }

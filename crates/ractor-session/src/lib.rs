@@ -4,15 +4,18 @@
 mod agent;
 mod clock;
 mod config;
+pub mod durable;
 mod entry;
 mod error;
 mod expiry;
+pub mod guide;
 mod handle;
 mod id;
 mod kv;
 mod lifetime;
 mod limits;
 mod manager;
+mod overflow;
 mod registry;
 mod session;
 mod shared;
@@ -26,20 +29,14 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
-pub use error::{BoxError, ReplyDropped, SessionError};
+pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
-pub use id::{InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
-pub use kv::{KvError, KvMsg, KvRequest, KvSession, Pong};
+pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};
+pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionStats};
+pub use overflow::Admission;
 pub use session::current_session_id;
 pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.
 pub use ractor;
-
-// The guides in docs/ are compiled and run as doctests (the workspace README is, by the
-// axum crate, whose dependencies its web example needs).
-
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/configuration.md")]
-struct ConfigurationGuideDoctests;

@@ -36,6 +36,8 @@ impl SessionLimit {
         debug_assert!(previous > 0, "released more sessions than reserved");
     }
 
+    /// Places taken: live sessions and starts under way.
+    #[cfg(test)]
     pub(crate) fn live(&self) -> usize {
         self.live.load(Ordering::Acquire)
     }

@@ -6,6 +6,7 @@
 //! place under `max_sessions` and takes the entry out of the expiry wheel at that moment.
 //! Every read by ID goes through one counted accessor (see `test_util`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use dashmap::DashMap;
@@ -37,6 +38,10 @@ pub(crate) enum Registration {
 #[derive(Debug)]
 pub(crate) struct Registry {
     map: DashMap<SessionId, Registration>,
+    /// Registered (live) sessions: `limit` also counts places held by starts under way.
+    live: AtomicUsize,
+    /// The manager's name, labelling its live-sessions gauge.
+    manager: Arc<str>,
     pub(crate) limit: SessionLimit,
     pub(crate) clock: Clock,
     wheel: Mutex<Wheel<Entry>>,
@@ -52,6 +57,8 @@ impl Registry {
             .map_or(config.idle_timeout, |max| max.min(config.idle_timeout));
         Self {
             map: DashMap::new(),
+            live: AtomicUsize::new(0),
+            manager: Arc::from(config.name.as_str()),
             limit: SessionLimit::new(config.max_sessions),
             clock: Clock::new(),
             wheel: Mutex::new(Wheel::new(tick_for(shortest))),
@@ -78,6 +85,8 @@ impl Registry {
     /// marks it live. If the actor already ended (it can stop between `spawn` returning
     /// and this call), deregisters it again at once.
     pub(crate) fn register(&self, id: &SessionId, entry: &Arc<Entry>) {
+        // Counted before it can be found: whoever deregisters it counts it down.
+        self.live.fetch_add(1, Ordering::AcqRel);
         {
             // `registered` is set under the shard's lock, together with the map value, so
             // that nobody can find the entry in the map and yet fail to deregister it
@@ -94,6 +103,7 @@ impl Registry {
                 }
             }
         }
+        telemetry::live(&self.manager, self.live());
         // See `Entry::claim_end`: one of the two sees the other.
         if entry.is_ended() {
             self.deregister(entry);
@@ -113,6 +123,7 @@ impl Registry {
             Some(Registration::Live(entry)) => Arc::clone(entry),
             _ => return Err(SessionError::not_found(id)),
         };
+        entry.mark_returned();
         match self.check_deadline(&entry) {
             Some(_) => Ok(entry),
             None => Err(SessionError::not_found(id)),
@@ -152,6 +163,7 @@ impl Registry {
             return None;
         };
         if entry.deadline_ms(self.idle_ms) > now_ms {
+            entry.mark_returned();
             return Some(f(entry, now));
         }
         let entry = Arc::clone(entry);
@@ -177,10 +189,16 @@ impl Registry {
             let id = entry.lock_id();
             self.map.remove_if(&*id, |_, value| is_live(value, entry));
         }
+        self.live.fetch_sub(1, Ordering::AcqRel);
         self.limit.release();
         self.lock_wheel().disarm(entry);
-        telemetry::live(self.limit.live());
+        telemetry::live(&self.manager, self.live());
         true
+    }
+
+    /// Live sessions: registered ones, not starts under way.
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Acquire)
     }
 
     /// Deregisters `entry` in order to stop it for `reason`. Only the caller that really

@@ -17,6 +17,7 @@ use futures_util::FutureExt as _;
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
 use crate::entry::Entry;
+use crate::error::PreStartFailure;
 use crate::id::SessionId;
 use crate::registry;
 use crate::shared::Shared;
@@ -125,14 +126,17 @@ impl<A> SessionActor<A> {
 }
 
 fn panic_text(panic: Box<dyn Any + Send>) -> String {
-    let text = match panic.downcast::<String>() {
+    format!("panicked: {}", panic_message(panic))
+}
+
+fn panic_message(panic: Box<dyn Any + Send>) -> String {
+    match panic.downcast::<String>() {
         Ok(text) => *text,
         Err(panic) => match panic.downcast::<&'static str>() {
             Ok(text) => (*text).to_owned(),
             Err(_) => "panic with a non-string payload".to_owned(),
         },
-    };
-    format!("panicked: {text}")
+    }
 }
 
 impl<A> Drop for SessionActor<A> {
@@ -153,11 +157,20 @@ impl<A: Actor> Actor for SessionActor<A> {
         myself: ActorRef<Self::Msg>,
         args: Self::Arguments,
     ) -> Result<Self::State, ActorProcessingErr> {
-        // Not `guarded`: a failed start is reported to the caller as `StartFailed`, the
-        // entry was never live, and ractor already turns a panic here into an error.
-        CURRENT
-            .scope(Arc::clone(&self.entry), self.inner.pre_start(myself, args))
-            .await
+        // Not `guarded`: a failed start is reported to the caller as `StartFailed` and the
+        // entry was never live. The panic is caught here rather than by ractor, which
+        // reports an error and a panic alike; the start tells them apart (see
+        // `PreStartFailure`).
+        let outcome = CURRENT
+            .scope(
+                Arc::clone(&self.entry),
+                AssertUnwindSafe(self.inner.pre_start(myself, args)).catch_unwind(),
+            )
+            .await;
+        match outcome {
+            Ok(result) => result.map_err(|error| PreStartFailure::Returned(error).into()),
+            Err(panic) => Err(PreStartFailure::panicked(panic_message(panic)).into()),
+        }
     }
 
     async fn post_start(

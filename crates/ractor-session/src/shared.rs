@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use crate::config::SessionConfig;
 use crate::limits::RateLimiter;
+use crate::overflow::ProvisionalQueue;
 use crate::registry::Registry;
 use crate::watch::EndReason;
 
@@ -21,6 +22,8 @@ pub(crate) struct Shared {
     pub(crate) config: SessionConfig,
     pub(crate) registry: Registry,
     pub(crate) rate: Option<RateLimiter>,
+    /// Sessions started provisional, for eviction at `max_sessions`.
+    pub(crate) provisional: ProvisionalQueue,
     /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
     pub(crate) expiry_wake: Arc<Notify>,
     /// Notified whenever a start finishes (succeeded, failed or was cancelled).
@@ -34,6 +37,7 @@ impl Shared {
         Self {
             registry: Registry::new(&config),
             rate: config.effective_rate_limit().map(RateLimiter::new),
+            provisional: ProvisionalQueue::new(config.max_sessions),
             expiry_wake: Arc::new(Notify::new()),
             start_done: Notify::new(),
             supervisor,

@@ -2,12 +2,13 @@
 //!
 //! Every function here takes the session's redacted ID, never the raw one.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use metrics::Unit;
 
 use crate::error::SessionError;
-use crate::id::RedactedId;
+use crate::id::{InvalidSessionId, RedactedId};
 use crate::watch::EndReason;
 
 /// Metric names, documented in `docs/telemetry.md`.
@@ -69,7 +70,7 @@ pub(crate) fn describe() {
         Unit::Count,
         "Session starts refused by the rate limit"
     );
-    describe_gauge!(names::LIVE, Unit::Count, "Live sessions");
+    describe_gauge!(names::LIVE, Unit::Count, "Live sessions, by manager");
 }
 
 pub(crate) fn started(session: RedactedId, session_type: &'static str, took: Duration) {
@@ -89,9 +90,33 @@ pub(crate) fn start_error(session: RedactedId, session_type: &'static str, error
     tracing::debug!(target: TARGET, %session, session_type, error, "session start refused");
 }
 
+/// A start refused because its ID is malformed: counted by what is wrong with it; logged
+/// with the value's keyed hash, never the value.
+pub(crate) fn invalid_id(session_type: &'static str, invalid: &InvalidSessionId) {
+    let reason = invalid.reason().as_str();
+    metrics::counter!(
+        names::START_ERRORS,
+        "session_type" => session_type,
+        "error" => "invalid_id",
+        "reason" => reason
+    )
+    .increment(1);
+    tracing::debug!(
+        target: TARGET,
+        session = %invalid.redacted(),
+        session_type,
+        error = "invalid_id",
+        reason,
+        "session start refused"
+    );
+}
+
 pub(crate) fn rate_limited(session: RedactedId, limit: u32) {
     metrics::counter!(names::RATE_LIMITED).increment(1);
-    tracing::warn!(target: TARGET, %session, limit, "session creation rate limit reached");
+    // Any client that can make the app start sessions can cause this at will: a WARN per
+    // refusal would flood the log. The counter keeps the total; the web layer warns at
+    // most once per interval.
+    tracing::debug!(target: TARGET, %session, limit, "session creation rate limit reached");
 }
 
 pub(crate) fn stopped(
@@ -186,8 +211,10 @@ pub(crate) fn communication_error(
     tracing::debug!(target: TARGET, %session, session_type, operation, %error, "session communication failed");
 }
 
-pub(crate) fn live(count: usize) {
-    metrics::gauge!(names::LIVE).set(count as f64);
+/// The live sessions of the manager named `manager`: one series per manager, so that
+/// managers in one process do not overwrite each other's count.
+pub(crate) fn live(manager: &Arc<str>, count: usize) {
+    metrics::gauge!(names::LIVE, "manager" => Arc::clone(manager)).set(count as f64);
 }
 
 /// The last path segment of a type name, generics kept: `app::cart::CartSession` → `CartSession`.

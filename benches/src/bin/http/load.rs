@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::cpu::CpuTimes;
+use ractor_session_benches::ThreadTimes;
+
+use crate::process::ServerCpu;
 
 /// Name of the load generator's thread, for the CPU accounting.
 pub(crate) const THREAD_NAME: &str = "http-load";
@@ -192,7 +194,7 @@ impl Connection {
     }
 }
 
-/// The figures of one scenario against one server.
+/// The figures of one round of one scenario against one server.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
     /// Latency of every successful timed request, in microseconds.
@@ -205,53 +207,58 @@ pub(crate) struct Outcome {
     pub(crate) excess: u64,
     pub(crate) errors: usize,
     pub(crate) cookie_changes: usize,
-    /// CPU of the server's threads during the timed phase.
-    pub(crate) server_cpu: CpuTimes,
+    /// What the server process spent during the timed phase.
+    pub(crate) server: ServerCpu,
     /// CPU of the load generator's thread during the timed phase.
-    pub(crate) load_cpu: CpuTimes,
+    pub(crate) load: ThreadTimes,
 }
 
 impl Outcome {
-    /// Adds the figures of another round.
-    pub(crate) fn merge(&mut self, other: Self) {
-        self.latencies_us.extend(other.latencies_us);
-        self.took += other.took;
-        self.requests += other.requests;
-        self.lost += other.lost;
-        self.excess += other.excess;
-        self.errors += other.errors;
-        self.cookie_changes += other.cookie_changes;
-        self.server_cpu.add(other.server_cpu);
-        self.load_cpu.add(other.load_cpu);
+    /// Requests served in the timed phase.
+    pub(crate) fn timed_requests(&self) -> usize {
+        self.latencies_us.len()
     }
 
     /// Timed requests per second.
     pub(crate) fn requests_per_s(&self) -> f64 {
-        self.latencies_us.len() as f64 / self.took.as_secs_f64()
+        self.timed_requests() as f64 / self.took.as_secs_f64()
     }
 
-    /// The server's CPU time per timed request.
-    pub(crate) fn server_cpu_per_request(&self) -> Duration {
-        self.server_cpu
-            .on_cpu
-            .checked_div(self.latencies_us.len().max(1) as u32)
-            .unwrap_or_default()
+    /// The server process's user + system time per request served in the timed phase, in
+    /// seconds; not a number when none was served.
+    pub(crate) fn server_cpu_per_request(&self) -> f64 {
+        match self.timed_requests() {
+            0 => f64::NAN,
+            n => self.server.process.total().as_secs_f64() / n as f64,
+        }
     }
 
-    /// The `q` quantile of the latencies, in microseconds (sorts them).
-    pub(crate) fn latency_us(&mut self, q: f64) -> u32 {
+    /// The `q` quantile of the latencies, in seconds (sorts them); not a number when there
+    /// are none.
+    pub(crate) fn latency(&mut self, q: f64) -> f64 {
         self.latencies_us.sort_unstable();
         let n = self.latencies_us.len();
-        self.latencies_us
-            .get(((n as f64 * q) as usize).min(n.saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
+        if n == 0 {
+            return f64::NAN;
+        }
+        f64::from(self.latencies_us[((n as f64 * q) as usize).min(n - 1)]) / 1e6
+    }
+
+    /// A share of the timed phase (for "busy" and "waiting" columns).
+    pub(crate) fn share(&self, part: Duration) -> f64 {
+        part.as_secs_f64() / self.took.as_secs_f64()
     }
 }
 
 /// Drives the server at `addr` through `scenario` for `seconds`; runs on the load
-/// generator's thread.
-pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) -> Outcome {
+/// generator's thread. `server_cpu` samples the server's CPU times at the start and the
+/// end of the timed phase.
+pub(crate) async fn drive(
+    addr: SocketAddr,
+    scenario: Scenario,
+    seconds: f64,
+    mut server_cpu: impl FnMut() -> ServerCpu,
+) -> Outcome {
     let clients = Arc::new(Clients::new(scenario.sessions));
 
     // Set-up, untimed: every session gets its cookie with a first counted request.
@@ -279,8 +286,8 @@ pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) ->
 
     // The timed phase. The markers on stderr let a profiler count only this phase.
     eprintln!("[http] timed phase begins");
-    let server_before = CpuTimes::of_threads(crate::servers::THREAD_NAME);
-    let load_before = CpuTimes::of_threads(THREAD_NAME);
+    let server_before = server_cpu();
+    let load_before = ThreadTimes::of_threads(THREAD_NAME);
     let began = Instant::now();
     let until = began + Duration::from_secs_f64(seconds);
     let loops: Vec<_> = senders
@@ -318,8 +325,8 @@ pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) ->
         latencies.len(),
         took.as_secs_f64()
     );
-    let server_cpu = CpuTimes::of_threads(crate::servers::THREAD_NAME).since(server_before);
-    let load_cpu = CpuTimes::of_threads(THREAD_NAME).since(load_before);
+    let server = server_cpu().since(server_before);
+    let load = ThreadTimes::of_threads(THREAD_NAME).since(load_before);
 
     // Each session's final counter against the requests made for it.
     let (mut lost, mut excess) = (0, 0);
@@ -348,7 +355,7 @@ pub(crate) async fn drive(addr: SocketAddr, scenario: Scenario, seconds: f64) ->
         excess,
         errors: clients.errors.load(Ordering::Relaxed),
         cookie_changes: clients.cookie_changes.load(Ordering::Relaxed),
-        server_cpu,
-        load_cpu,
+        server,
+        load,
     }
 }

@@ -1,35 +1,44 @@
 //! The HTTP comparison: one counter handler (read n from the session, write n + 1, reply
-//! n + 1) behind ractor-session-axum and behind tower-sessions 0.15 with its `MemoryStore`
-//! — with an unsigned cookie (its default) and with a signed one (`with_signed`, HMAC-SHA256
-//! like this library's) — driven over loopback by a load generator in which every virtual
-//! client keeps its own session cookie. Prints two markdown tables: requests/s, p50 and p99
-//! latency and lost updates (each session's final counter against the requests it made);
-//! then where the CPU went: the server's CPU time per request (and the ratio of requests
-//! per CPU-second, which a shared machine's scheduling does not distort), how busy the
-//! server and the load generator were, and how long they waited for a core.
+//! n + 1) behind ractor-session-axum, behind tower-sessions 0.15 with its `MemoryStore` —
+//! with an unsigned cookie (its default) and a signed one (`with_signed`, HMAC-SHA256 like
+//! this library's) — and in a hand-written ractor server (one actor per cookie in a
+//! `DashMap`, no signing, no library: the floor). A load generator in which every virtual
+//! client keeps its own session cookie drives each over loopback.
 //!
 //! ```text
-//! cargo run --release -p ractor-session-benches --bin http -- [--quick] [--seconds N]
+//! cargo run --release -p ractor-session-benches --bin http -- [--quick] [--rounds N] [--seconds S]
 //! ```
 //!
-//! Scenarios: 64 sessions on 64 connections and 10,000 sessions over 64 connections, with
-//! the server on one core (a current-thread runtime on its own OS thread); and 8 sessions
-//! shared by 64 connections with the server on two workers. The load generator always runs
-//! on its own OS thread with a current-thread runtime. Each case runs in two rounds of half
-//! the time, the contenders in the order A B C, then C B A, each against a fresh server, so
-//! that a drift in the machine's load falls on all of them alike. `--quick` runs each case
-//! for one second. `--server adapter|tower|tower-signed` and `--scenario 1|2|3` run one
-//! contender (in one round) or one scenario alone, for profiling; `--sessions N` changes the number of
-//! sessions of the scenarios run (for a sweep over session counts).
+//! The headline figure is the server's CPU time (user + system of the server process,
+//! `getrusage`) per request served in the timed phase, against the floor's; then
+//! requests/s against tower-sessions, lost updates, latency and where the CPU went. Every
+//! figure is min / median / max over rounds; in each round every contender runs once
+//! against a fresh server process, in an order that rotates and reverses from round to
+//! round, so that the machine's noise falls on all of them alike. Ratios are taken round
+//! by round (ours against the other's run of the same round), then summarised.
+//!
+//! Scenarios: 64 sessions on 64 connections and 10,000 sessions over 64 connections with
+//! the server pinned to one core (`sched_setaffinity` on the server process before it
+//! starts any thread); 8 sessions shared by 64 connections with the server on two workers,
+//! unpinned. The load generator runs on its own OS thread, unpinned.
+//!
+//! The durable and several-nodes groups (`--only durable`, `--only nodes`) print their
+//! figures as "n/a (not built)" until those features exist ([`pending`]).
 
-mod cpu;
+mod counter;
+mod floor;
 mod load;
+mod pending;
+mod process;
 mod servers;
+mod tables;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use load::{Outcome, Scenario};
+use process::ServerProcess;
+use ractor_session_benches::allowed_cpus;
 use servers::Server;
 
 const SCENARIOS: [Scenario; 3] = [
@@ -53,243 +62,223 @@ const SCENARIOS: [Scenario; 3] = [
     },
 ];
 
-/// Rounds per case; the order of the contenders alternates between rounds.
-const ROUNDS: usize = 2;
-
-fn run(server: Server, scenario: Scenario, seconds: f64) -> Outcome {
-    eprintln!("[http] {}: {} ({seconds} s)", server.name(), scenario.name);
-    let running = servers::start(server, scenario.server_workers, scenario.sessions);
-    let addr = running.addr;
-    let outcome = std::thread::Builder::new()
-        .name(load::THREAD_NAME.to_owned())
-        .spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("client runtime builds")
-                .block_on(load::drive(addr, scenario, seconds))
-        })
-        .expect("load generator starts")
-        .join()
-        .expect("load generator completes");
-    running.stop();
-    outcome
+/// The HTTP comparison of ractor-session-axum with tower-sessions and a hand-written
+/// actor-per-session server.
+#[derive(Debug, Parser)]
+#[command(name = "http")]
+struct Args {
+    /// Short run for CI: 3 rounds of 0.5 s per contender and scenario.
+    #[arg(long)]
+    quick: bool,
+    /// Rounds per scenario [default: 5, or 3 with --quick].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: Option<u32>,
+    /// Timed seconds per round and contender [default: 2, or 0.5 with --quick].
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Run only this server (repeatable): floor, tower, tower-signed, adapter.
+    #[arg(long = "server", value_parser = parse_server)]
+    servers: Vec<Server>,
+    /// Run only this scenario (repeatable): 1 (64 sessions), 2 (10,000 sessions), 3 (8
+    /// sessions shared by 64 connections).
+    #[arg(long = "scenario", value_parser = clap::value_parser!(u8).range(1..=3))]
+    scenarios: Vec<u8>,
+    /// Give every scenario run this many sessions (for a sweep over session counts).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    sessions: Option<u64>,
+    /// Leave the one-core servers unpinned (they still run on one thread).
+    #[arg(long)]
+    no_pin: bool,
+    /// Print only this group of figures (repeatable) [default: all].
+    #[arg(long = "only", value_enum)]
+    groups: Vec<Group>,
+    #[command(subcommand)]
+    internal: Option<Internal>,
 }
 
-fn percent(part: Duration, whole: Duration) -> String {
-    format!("{:.0}%", 100.0 * part.as_secs_f64() / whole.as_secs_f64())
+/// A group of figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Group {
+    /// Sessions in memory: the floor, tower-sessions and this library.
+    InMemory,
+    /// Durable sessions (SQLite): CPU per request with durability on against off.
+    Durable,
+    /// Several nodes: forwarded requests, three instances, recovery.
+    Nodes,
+}
+
+/// The server process (this binary re-executed).
+#[derive(Debug, Subcommand)]
+enum Internal {
+    #[command(name = "__serve", hide = true)]
+    Serve {
+        server: String,
+        workers: usize,
+        sessions: usize,
+        pin: Option<usize>,
+    },
+}
+
+fn parse_server(key: &str) -> Result<Server, String> {
+    Server::from_key(key).ok_or_else(|| {
+        let keys: Vec<&str> = Server::ALL.iter().map(|s| s.key()).collect();
+        format!("one of {}", keys.join(", "))
+    })
+}
+
+/// One scenario's rounds: for each contender run, its outcome per round.
+#[derive(Debug)]
+pub(crate) struct Case {
+    pub(crate) scenario: Scenario,
+    /// The scenario's name, with its session count when `--sessions` changed it.
+    pub(crate) label: String,
+    /// The CPUs the server processes could run on (`Cpus_allowed_list`).
+    pub(crate) cpus: String,
+    pub(crate) runs: Vec<(Server, Vec<Outcome>)>,
 }
 
 fn main() -> ExitCode {
-    let mut seconds = 10.0;
-    let mut only_server: Option<Server> = None;
-    let mut only_scenario: Option<usize> = None;
-    let mut sessions: Option<usize> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => seconds = 1.0,
-            "--seconds" => match args.next().and_then(|s| s.parse().ok()) {
-                Some(s) => seconds = s,
-                None => {
-                    eprintln!("--seconds takes a number");
-                    return ExitCode::from(2);
-                }
-            },
-            "--server" => match args.next().as_deref() {
-                Some("adapter") => only_server = Some(Server::Adapter),
-                Some("tower") => only_server = Some(Server::Tower { signed: false }),
-                Some("tower-signed") => only_server = Some(Server::Tower { signed: true }),
-                _ => {
-                    eprintln!("--server takes adapter, tower or tower-signed");
-                    return ExitCode::from(2);
-                }
-            },
-            "--sessions" => match args.next().and_then(|s| s.parse::<usize>().ok()) {
-                Some(n) if n > 0 => sessions = Some(n),
-                _ => {
-                    eprintln!("--sessions takes a positive number");
-                    return ExitCode::from(2);
-                }
-            },
-            "--scenario" => match args.next().and_then(|s| s.parse::<usize>().ok()) {
-                Some(n @ 1..=3) => only_scenario = Some(n - 1),
-                _ => {
-                    eprintln!("--scenario takes 1, 2 or 3");
-                    return ExitCode::from(2);
-                }
-            },
-            _ => {
-                eprintln!(
-                    "usage: http [--quick] [--seconds N] [--server adapter|tower|tower-signed] [--scenario 1|2|3] [--sessions N]"
-                );
-                return ExitCode::from(2);
-            }
-        }
-    }
-
-    let mut results = Vec::new();
-    for (n, mut scenario) in SCENARIOS.into_iter().enumerate() {
-        if only_scenario.is_some_and(|only| only != n) {
-            continue;
-        }
-        if let Some(sessions) = sessions {
-            scenario.sessions = sessions;
-        }
-        let mut outcomes: Vec<Outcome> = Server::ALL.iter().map(|_| Outcome::default()).collect();
-        // One contender alone (profiling) runs in one round.
-        let rounds = if only_server.is_some() { 1 } else { ROUNDS };
-        for round in 0..rounds {
-            let order: Vec<usize> = if round % 2 == 0 {
-                (0..Server::ALL.len()).collect()
-            } else {
-                (0..Server::ALL.len()).rev().collect()
-            };
-            for i in order {
-                if only_server.is_some_and(|only| only != Server::ALL[i]) {
-                    continue;
-                }
-                let outcome = run(Server::ALL[i], scenario, seconds / rounds as f64);
-                outcomes[i].merge(outcome);
-            }
-        }
-        results.push((n, scenario, outcomes));
-    }
-
-    println!(
-        "| scenario | server | requests/s | p50 | p99 | requests | lost updates | errors | vs tower-sessions signed | vs tower-sessions unsigned | target | met (vs signed / unsigned) |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for (i, scenario, outcomes) in &mut results {
-        let rate = |s: Server| {
-            let at = Server::ALL
-                .iter()
-                .position(|&x| x == s)
-                .expect("a contender");
-            outcomes[at].requests_per_s()
+    let args = Args::parse();
+    if let Some(Internal::Serve {
+        server,
+        workers,
+        sessions,
+        pin,
+    }) = args.internal
+    {
+        return match Server::from_key(&server) {
+            Some(server) => process::serve(server, workers, sessions, pin),
+            None => ExitCode::from(2),
         };
-        let ours = rate(Server::Adapter);
-        let vs_signed = ours / rate(Server::Tower { signed: true });
-        let vs_unsigned = ours / rate(Server::Tower { signed: false });
-        let (target, met) = match *i {
-            0 => (
-                "≥ 1.2× tower-sessions' requests/s",
-                format!(
-                    "{} / {}",
-                    yes_no(vs_signed >= 1.2),
-                    yes_no(vs_unsigned >= 1.2)
-                ),
-            ),
-            1 => (
-                "≥ 1.0× tower-sessions' requests/s",
-                format!(
-                    "{} / {}",
-                    yes_no(vs_signed >= 1.0),
-                    yes_no(vs_unsigned >= 1.0)
-                ),
-            ),
-            _ => {
-                let ours = &outcomes[Server::ALL.len() - 1];
-                (
-                    "zero lost updates",
-                    yes_no(ours.lost == 0 && ours.excess == 0).to_owned(),
-                )
-            }
-        };
-        for (server, o) in Server::ALL.iter().zip(outcomes.iter_mut()) {
-            let ours_row = *server == Server::Adapter;
-            let lost = if o.requests > 0 {
-                format!(
-                    "{} ({:.2}%)",
-                    o.lost,
-                    100.0 * o.lost as f64 / o.requests as f64
-                )
-            } else {
-                "—".to_owned()
-            };
-            let excess = if o.excess > 0 {
-                format!(", {} counted twice", o.excess)
-            } else {
-                String::new()
-            };
-            let (p50, p99) = (o.latency_us(0.50), o.latency_us(0.99));
-            let ratio = |r: f64| {
-                if ours_row {
-                    format!("{r:.2}×")
-                } else {
-                    String::new()
-                }
-            };
-            println!(
-                "| {} | {} | {:.0} | {:.2} ms | {:.2} ms | {} | {lost}{excess} | {} | {} | {} | {} | {} |",
-                label(scenario, sessions.is_some()),
-                server.name(),
-                o.requests_per_s(),
-                f64::from(p50) / 1e3,
-                f64::from(p99) / 1e3,
-                o.requests,
-                o.errors + o.cookie_changes,
-                ratio(vs_signed),
-                ratio(vs_unsigned),
-                if ours_row { target } else { "" },
-                if ours_row { met.as_str() } else { "" },
-            );
-        }
     }
-
-    println!();
-    println!(
-        "| scenario | server | server CPU per request | vs tower-sessions signed | vs tower-sessions unsigned | server busy (of one core) | server waiting for a core | load generator busy | load generator waiting for a core |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for (_, scenario, outcomes) in &results {
-        let cpu = |s: Server| {
-            let at = Server::ALL
-                .iter()
-                .position(|&x| x == s)
-                .expect("a contender");
-            outcomes[at].server_cpu_per_request().as_secs_f64()
-        };
-        for (server, o) in Server::ALL.iter().zip(outcomes) {
-            let ours = cpu(Server::Adapter);
-            // Requests per CPU-second, ours against theirs: immune to how long the server
-            // waited for a core on a shared machine.
-            let ratio = |theirs: Server| {
-                if *server == Server::Adapter {
-                    format!("{:.2}×", cpu(theirs) / ours)
-                } else {
-                    String::new()
-                }
-            };
-            println!(
-                "| {} | {} | {:.1} µs | {} | {} | {} | {} | {} | {} |",
-                label(scenario, sessions.is_some()),
-                server.name(),
-                o.server_cpu_per_request().as_secs_f64() * 1e6,
-                ratio(Server::Tower { signed: true }),
-                ratio(Server::Tower { signed: false }),
-                percent(o.server_cpu.on_cpu, o.took),
-                percent(o.server_cpu.waiting, o.took),
-                percent(o.load_cpu.on_cpu, o.took),
-                percent(o.load_cpu.waiting, o.took),
-            );
-        }
+    let groups = if args.groups.is_empty() {
+        vec![Group::InMemory, Group::Durable, Group::Nodes]
+    } else {
+        args.groups.clone()
+    };
+    if groups.contains(&Group::InMemory)
+        && let Err(error) = in_memory(&args)
+    {
+        eprintln!("[http] error: {error}");
+        return ExitCode::FAILURE;
+    }
+    if groups.contains(&Group::Durable) {
+        tables::print_pending("Durable sessions", &pending::durable());
+    }
+    if groups.contains(&Group::Nodes) {
+        tables::print_pending("Several nodes", &pending::nodes());
     }
     ExitCode::SUCCESS
 }
 
-/// The scenario's name, with its session count when `--sessions` changed it.
-fn label(scenario: &Scenario, overridden: bool) -> String {
-    if overridden {
-        format!(
-            "{} [run with {} sessions]",
-            scenario.name, scenario.sessions
-        )
+fn in_memory(args: &Args) -> std::io::Result<()> {
+    let rounds = args.rounds.unwrap_or(if args.quick { 3 } else { 5 }) as usize;
+    let seconds = args.seconds.unwrap_or(if args.quick { 0.5 } else { 2.0 });
+    let servers = if args.servers.is_empty() {
+        Server::ALL.to_vec()
     } else {
-        scenario.name.to_owned()
+        args.servers.clone()
+    };
+    // The one-core servers go on the last CPU this process may use; the load generator
+    // and everything else keep the others.
+    let pin_to = if args.no_pin {
+        None
+    } else {
+        allowed_cpus().last().copied()
+    };
+    let mut cases = Vec::new();
+    for (n, mut scenario) in SCENARIOS.into_iter().enumerate() {
+        if !args.scenarios.is_empty() && !args.scenarios.contains(&(n as u8 + 1)) {
+            continue;
+        }
+        let mut label = scenario.name.to_owned();
+        if let Some(sessions) = args.sessions {
+            scenario.sessions = sessions as usize;
+            label = format!("{label} [run with {sessions} sessions]");
+        }
+        let pin = pin_to.filter(|_| scenario.server_workers == 1);
+        let mut runs: Vec<(Server, Vec<Outcome>)> =
+            servers.iter().map(|&s| (s, Vec::new())).collect();
+        let mut cpus = String::new();
+        for round in 0..rounds {
+            for i in order(round, runs.len()) {
+                let server = runs[i].0;
+                eprintln!(
+                    "[http] round {}/{rounds}: {}: {label} ({seconds} s)",
+                    round + 1,
+                    server.name()
+                );
+                let (outcome, allowed) = run(server, scenario, seconds, pin)?;
+                cpus = allowed;
+                runs[i].1.push(outcome);
+            }
+        }
+        cases.push(Case {
+            scenario,
+            label,
+            cpus,
+            runs,
+        });
     }
+    tables::print_in_memory(&mut cases, rounds, seconds);
+    Ok(())
 }
 
-fn yes_no(met: bool) -> &'static str {
-    if met { "yes" } else { "**no**" }
+/// The contenders' order in round `round`: rotated by one each round, reversed every other
+/// round, so that no contender always follows the same one.
+fn order(round: usize, contenders: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..contenders).map(|i| (i + round) % contenders).collect();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
+/// One round of `scenario` against a fresh `server` process; the outcome and the CPUs the
+/// server could run on.
+fn run(
+    server: Server,
+    scenario: Scenario,
+    seconds: f64,
+    pin: Option<usize>,
+) -> std::io::Result<(Outcome, String)> {
+    let mut process =
+        ServerProcess::spawn(server, scenario.server_workers, scenario.sessions, pin)?;
+    let addr = process.addr;
+    let outcome = std::thread::scope(|scope| {
+        let process = &mut process;
+        std::thread::Builder::new()
+            .name(load::THREAD_NAME.to_owned())
+            .spawn_scoped(scope, move || {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("client runtime builds")
+                    .block_on(load::drive(addr, scenario, seconds, || {
+                        process.sample().expect("the server answers a sample")
+                    }))
+            })
+            .expect("load generator starts")
+            .join()
+            .expect("load generator completes")
+    });
+    let cpus = process.cpus.clone();
+    process.stop()?;
+    Ok((outcome, cpus))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::order;
+
+    #[test]
+    fn every_round_runs_every_contender_once_in_a_new_order() {
+        let orders: Vec<Vec<usize>> = (0..4).map(|round| order(round, 4)).collect();
+        for o in &orders {
+            let mut sorted = o.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2, 3]);
+        }
+        assert!(orders.windows(2).all(|w| w[0] != w[1]), "{orders:?}");
+    }
 }

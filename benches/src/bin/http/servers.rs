@@ -1,5 +1,6 @@
-//! The servers compared: one counter handler behind ractor-session-axum and behind
-//! tower-sessions, each on its own OS thread and runtime.
+//! The servers compared: one counter handler behind ractor-session-axum, behind
+//! tower-sessions (unsigned and signed cookie) and in the hand-written floor
+//! ([`crate::floor`]). Each runs in its own process ([`crate::process`]).
 //!
 //! The handler does the same work on every side: read n from the session, write n + 1,
 //! reply n + 1 as a plain-text body. With this library the handler sends the session actor
@@ -7,64 +8,17 @@
 //! actor; tower-sessions loads the record, lets the handler change it and saves it back,
 //! with no per-session lock.
 
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
-use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::SessionManager;
 use ractor_session_axum::{Session, SessionLayer, SessionRejection};
 use ractor_session_benches::bench_config;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+
+use crate::counter::{Counter, CounterMsg};
 
 /// The signing secret of both sides (HMAC-SHA256 through the `cookie` crate on both).
 const KEY: [u8; 64] = [7u8; 64];
-
-/// Name prefix of the server's threads, for the CPU accounting.
-pub(crate) const THREAD_NAME: &str = "http-srv";
-
-/// The session actor behind the adapter: a counter.
-#[derive(Debug)]
-struct Counter;
-
-/// Messages of [`Counter`].
-#[derive(Debug)]
-enum CounterMsg {
-    /// Reads n, writes n + 1, replies n + 1.
-    Increment(RpcReplyPort<u64>),
-    /// Replies n.
-    Read(RpcReplyPort<u64>),
-}
-
-impl Actor for Counter {
-    type Msg = CounterMsg;
-    type State = u64;
-    type Arguments = ();
-
-    async fn pre_start(&self, _: ActorRef<CounterMsg>, (): ()) -> Result<u64, ActorProcessingErr> {
-        Ok(0)
-    }
-
-    async fn handle(
-        &self,
-        _: ActorRef<CounterMsg>,
-        message: CounterMsg,
-        n: &mut u64,
-    ) -> Result<(), ActorProcessingErr> {
-        match message {
-            CounterMsg::Increment(reply) => {
-                *n += 1;
-                let _ = reply.send(*n);
-            }
-            CounterMsg::Read(reply) => {
-                let _ = reply.send(*n);
-            }
-        }
-        Ok(())
-    }
-}
 
 async fn adapter_count(session: Session<CounterMsg>) -> Result<String, SessionRejection> {
     Ok(session.call(CounterMsg::Increment).await?.to_string())
@@ -99,6 +53,9 @@ async fn tower_read(session: tower_sessions::Session) -> Result<String, StatusCo
 /// One contender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Server {
+    /// The hand-written floor: a ractor actor per cookie in a `DashMap`, no signing, no
+    /// library ([`crate::floor`]).
+    Floor,
     /// tower-sessions with its `MemoryStore`; `signed`: its cookie is signed (HMAC-SHA256,
     /// `with_signed`), as this library's always is.
     Tower { signed: bool },
@@ -107,7 +64,9 @@ pub(crate) enum Server {
 }
 
 impl Server {
-    pub(crate) const ALL: [Self; 3] = [
+    /// Every contender, in the order of the tables.
+    pub(crate) const ALL: [Self; 4] = [
+        Self::Floor,
         Self::Tower { signed: false },
         Self::Tower { signed: true },
         Self::Adapter,
@@ -115,15 +74,32 @@ impl Server {
 
     pub(crate) fn name(self) -> &'static str {
         match self {
+            Self::Floor => "hand-written ractor server (actor per cookie, no signing)",
             Self::Tower { signed: false } => "tower-sessions (MemoryStore), unsigned cookie",
             Self::Tower { signed: true } => "tower-sessions (MemoryStore), signed cookie",
             Self::Adapter => "ractor-session-axum (signed cookie)",
         }
     }
 
-    /// The app, and the session manager to shut down afterwards (adapter only).
-    async fn app(self, sessions: usize) -> (Router, Option<SessionManager>) {
+    /// The name on the command line (`--server`) and in the server process's arguments.
+    pub(crate) fn key(self) -> &'static str {
         match self {
+            Self::Floor => "floor",
+            Self::Tower { signed: false } => "tower",
+            Self::Tower { signed: true } => "tower-signed",
+            Self::Adapter => "adapter",
+        }
+    }
+
+    /// The contender named `key`.
+    pub(crate) fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The app, and the session manager to shut down afterwards (adapter only).
+    pub(crate) async fn app(self, sessions: usize) -> (Router, Option<SessionManager>) {
+        match self {
+            Self::Floor => (crate::floor::app(), None),
             Self::Adapter => {
                 let manager = SessionManager::spawn(bench_config(sessions * 2))
                     .await
@@ -165,62 +141,4 @@ impl Server {
             }
         }
     }
-}
-
-/// A server running on its own OS thread(s) and runtime.
-pub(crate) struct Running {
-    pub(crate) addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl Running {
-    /// Stops the server gracefully and waits for its thread.
-    pub(crate) fn stop(self) {
-        let _ = self.stop.send(());
-        self.thread.join().expect("server thread ends");
-    }
-}
-
-/// Starts `server` for `sessions` sessions: on one OS thread with a current-thread runtime
-/// when `workers` is 1, else on a multi-thread runtime with `workers` workers. Every
-/// server thread is named [`THREAD_NAME`].
-pub(crate) fn start(server: Server, workers: usize, sessions: usize) -> Running {
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name(THREAD_NAME.to_owned())
-        .spawn(move || {
-            let rt = if workers == 1 {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-            } else {
-                tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(workers)
-                    .thread_name(THREAD_NAME)
-                    .enable_all()
-                    .build()
-            }
-            .expect("server runtime builds");
-            rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx
-                    .send(listener.local_addr().expect("bound address"))
-                    .expect("address sent");
-                let (app, manager) = server.app(sessions).await;
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .expect("server runs");
-                if let Some(manager) = manager {
-                    manager.shutdown().await;
-                }
-            });
-        })
-        .expect("server thread starts");
-    let addr = addr_rx.recv().expect("server reports its address");
-    Running { addr, stop, thread }
 }

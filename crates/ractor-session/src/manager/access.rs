@@ -325,7 +325,9 @@ impl SessionManager {
         })
     }
 
-    /// Live sessions.
+    /// Live sessions: as many as [`list`](Self::list) returns. A session whose actor is
+    /// still starting (in its `pre_start`) is not counted; [`stats`](Self::stats) reports
+    /// those as `starting`. Cheap: an atomic read.
     ///
     /// # Examples
     ///
@@ -341,7 +343,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn count(&self) -> usize {
-        self.shared.registry.limit.live()
+        info::count(&self.shared.registry)
     }
 
     /// Counts and capacity figures; see [`SessionStats`].

@@ -10,7 +10,8 @@ use crate::entry::Entry;
 use crate::id::SessionId;
 use crate::registry::{Registration, Registry};
 
-/// One row of [`SessionManager::list`](crate::SessionManager::list).
+/// One row of [`SessionManager::list`](crate::SessionManager::list). Its `Debug` output
+/// shows the session's ID [redacted](SessionId::redacted); `id` itself is the real one.
 ///
 /// # Examples
 ///
@@ -23,6 +24,7 @@ use crate::registry::{Registration, Registry};
 /// assert_eq!(info.id.as_str(), "s1");
 /// assert_eq!(info.session_type, "KvSession");
 /// assert!(info.last_active >= info.started_at);
+/// assert!(!format!("{info:?}").contains("s1"));
 /// # manager.shutdown().await;
 /// # Ok(())
 /// # }
@@ -65,7 +67,9 @@ pub struct SessionInfo {
 pub struct SessionStats {
     /// Live sessions.
     pub live: usize,
-    /// Sessions whose actor is being started right now.
+    /// Sessions whose actor is being started right now: not yet live, not counted by
+    /// [`count`](crate::SessionManager::count) nor listed, but holding their place under
+    /// `max_sessions`.
     pub starting: usize,
     /// The configured `max_sessions`.
     pub max_sessions: usize,
@@ -75,6 +79,12 @@ pub struct SessionStats {
     /// with `live` (per-session memory is measured by the benchmark package; see
     /// `docs/performance.md`).
     pub registry_capacity: usize,
+}
+
+/// Live sessions, as [`list`] finds them: a session whose actor is still starting is not
+/// one yet (`stats` counts those apart).
+pub(super) fn count(registry: &Registry) -> usize {
+    registry.live()
 }
 
 /// The live sessions whose entry `keep` accepts.

@@ -21,8 +21,8 @@ use crate::config::SessionConfig;
 use crate::error::SessionError;
 use crate::expiry;
 use crate::handle::{SessionHandle, typed};
-use crate::id::SessionId;
 use crate::kv::KvSession;
+use crate::overflow::Admission;
 use crate::shared::Shared;
 use crate::supervisor::SessionSupervisor;
 use crate::telemetry;
@@ -33,8 +33,8 @@ use start::IfLive;
 /// Starts, finds, calls and stops session actors; a cheap [`Clone`] handle.
 ///
 /// One manager owns a supervisor actor, a registry of live sessions keyed by
-/// [`SessionId`], its [`SessionConfig`], the limits and the expiry timer wheel. Several
-/// managers in one process never see each other's sessions.
+/// [`SessionId`](crate::SessionId), its [`SessionConfig`], the limits and the expiry
+/// timer wheel. Several managers in one process never see each other's sessions.
 ///
 /// Any [`ractor::Actor`] can be a session ([`start_with`](Self::start_with)); plain
 /// [`start`](Self::start) starts the key-value [`KvSession`]. Every `call`, `cast` and
@@ -218,9 +218,15 @@ impl SessionManager {
         actor: A,
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
-        let id = SessionId::parse(id.as_ref())?;
         let make = move || (actor, args);
-        let entry = start::start(&self.shared, id, make, IfLive::Refuse).await?;
+        let entry = start::start(
+            &self.shared,
+            id.as_ref(),
+            make,
+            IfLive::Refuse,
+            Admission::default(),
+        )
+        .await?;
         typed(&entry)
     }
 
@@ -308,9 +314,90 @@ impl SessionManager {
         id: impl AsRef<str>,
         make: impl FnOnce() -> (A, A::Arguments),
     ) -> Result<SessionHandle, SessionError> {
+        self.get_or_start_session_admitted(id, make, Admission::default())
+            .await
+    }
+
+    /// As [`get_or_start_session_with`](Self::get_or_start_session_with), admitted as
+    /// `admission` says: with or without a token of the rate limit, provisional or not.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_session_with`](Self::get_or_start_session_with); a provisional
+    /// start is refused with `SessionLimitReached` only when no provisional session is
+    /// left to evict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{Admission, KvSession, SessionConfig, SessionManager};
+    ///
+    /// let config = SessionConfig::default().with_rate_limit(Some(1));
+    /// let manager = SessionManager::spawn(config).await?;
+    /// let unmetered = Admission::default().with_rate_limit(false);
+    /// for id in ["a", "b", "c"] {
+    ///     manager.get_or_start_session_admitted(id, || (KvSession, Default::default()), unmetered).await?;
+    /// }
+    /// assert_eq!(manager.count(), 3);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_session_admitted<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
         // One registry operation: the start's claim returns the session if it is live.
-        let id = SessionId::parse(id.as_ref())?;
-        let entry = start::start(&self.shared, id, make, IfLive::Return).await?;
+        self.start_handle(id.as_ref(), make, IfLive::Return, admission)
+            .await
+    }
+
+    /// Starts the session `id` with the actor and arguments `make` returns, admitted as
+    /// `admission` says, and returns a handle on it; refuses an ID that is live.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_with`](Self::start_with) (`AlreadyStarted` for a live ID); a provisional
+    /// start is refused with `SessionLimitReached` only when no provisional session is
+    /// left to evict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{Admission, KvMsg, KvSession, Pong, SessionManager};
+    /// # let manager = SessionManager::spawn(Default::default()).await?;
+    /// let make = || (KvSession, Default::default());
+    /// let session = manager.start_session_admitted("s1", make, Admission::default()).await?;
+    /// assert_eq!(session.call(KvMsg::Ping).await?, Pong);
+    /// assert!(manager.start_session_admitted("s1", make, Admission::default()).await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_session_admitted<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
+        self.start_handle(id.as_ref(), make, IfLive::Refuse, admission)
+            .await
+    }
+
+    async fn start_handle<A: Actor>(
+        &self,
+        id: &str,
+        make: impl FnOnce() -> (A, A::Arguments),
+        if_live: IfLive,
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
+        let entry = start::start(&self.shared, id, make, if_live, admission).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 
@@ -353,6 +440,16 @@ impl SessionManager {
     /// [`stop_timeout`](SessionConfig::stop_timeout) is killed. When this returns the
     /// registry is empty and the supervisor and expiry task have exited. Calling it again
     /// does nothing more.
+    ///
+    /// It may be called from inside one of this manager's sessions (an admin session that
+    /// takes the service down). It then stops and waits for every other session, but not
+    /// for the calling one: that actor is busy running the very handler that waits, so
+    /// waiting would only last `stop_timeout` and end with the caller killed mid-handler.
+    /// The calling session leaves the registry at once, its watchers are told
+    /// `Shutdown`, and its actor stops gracefully (`post_stop` runs) when the handler
+    /// returns. This keeps `shutdown` infallible: an error would leave the caller nothing
+    /// to do but what this does. Called from a session's `pre_start`, it does not wait for
+    /// that start, which then fails with [`SessionError::ManagerShutdown`].
     ///
     /// # Examples
     ///

@@ -15,9 +15,10 @@ use ractor::Actor;
 use tokio::time::Instant;
 
 use crate::entry::Entry;
-use crate::error::SessionError;
+use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
+use crate::overflow::Admission;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
@@ -36,12 +37,18 @@ pub(super) enum IfLive {
 /// an actor is spawned); returns its entry, live and armed for expiry.
 pub(super) async fn start<A: Actor>(
     shared: &Arc<Shared>,
-    id: SessionId,
+    id: &str,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
-    let gate = match claim(shared, &id, session_type, if_live).await? {
+    // A refused ID is a refused start, and recorded as one: a flood of tampered or
+    // guessed IDs must leave a trace.
+    let id = SessionId::parse(id).inspect_err(|invalid| {
+        telemetry::invalid_id(session_type, invalid);
+    })?;
+    let gate = match claim(shared, &id, session_type, if_live, admission).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -76,7 +83,13 @@ pub(super) async fn start<A: Actor>(
             // its start began: a slow `pre_start` must not eat into it.
             let live_at = Instant::now();
             entry.touch_at(&registry.clock, live_at);
+            if admission.is_provisional() {
+                entry.mark_provisional();
+            }
             registry.register(&id, &entry);
+            if admission.is_provisional() {
+                shared.provisional.enlist(&entry);
+            }
             gate.succeed();
             expiry::arm_new(shared, &entry);
             telemetry::started(
@@ -84,15 +97,31 @@ pub(super) async fn start<A: Actor>(
                 session_type,
                 live_at.saturating_duration_since(began),
             );
-            telemetry::live(registry.limit.live());
             Ok(entry)
         }
-        Err(source) => {
-            telemetry::start_error(id.redacted(), session_type, "start_failed");
+        Err(spawn) => {
             drop(gate);
-            Err(SessionError::StartFailed { id, source })
+            Err(start_failed(shared, id, session_type, spawn))
         }
     }
+}
+
+/// The error for a start whose spawn failed: the actor's own error or panic as the source
+/// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
+/// had stopped) means the manager shut down meanwhile, and is reported so.
+fn start_failed(
+    shared: &Shared,
+    id: SessionId,
+    session_type: &'static str,
+    spawn: ractor::SpawnErr,
+) -> SessionError {
+    let source = PreStartFailure::cause(spawn);
+    if source.is::<ractor::SpawnErr>() && shared.shutting_down.load(Ordering::SeqCst) {
+        // Not a start error, like every other start refused after `shutdown`.
+        return SessionError::ManagerShutdown;
+    }
+    telemetry::start_error(id.redacted(), session_type, "start_failed");
+    SessionError::StartFailed { id, source }
 }
 
 /// The outcome of claiming an ID.
@@ -109,6 +138,7 @@ async fn claim<'a>(
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
@@ -121,11 +151,24 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                admit(shared, id, session_type)?;
+                if let Err(error) = admit(shared, id, session_type, admission) {
+                    // Full: a provisional start makes room and tries again, evicting
+                    // outside the shard lock (the eviction may need it).
+                    let full = matches!(error, SessionError::SessionLimitReached { .. });
+                    if full && admission.is_provisional() {
+                        drop(vacant);
+                        if shared.provisional.evict_one(&shared.registry) {
+                            continue;
+                        }
+                        telemetry::start_error(id.redacted(), session_type, "session_limit");
+                    }
+                    return Err(error);
+                }
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
+                    admission,
                     done: false,
                 }));
             }
@@ -158,21 +201,29 @@ async fn claim<'a>(
 }
 
 /// Reserves a place under `max_sessions` and a rate-limit token for one start.
-fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<(), SessionError> {
+fn admit(
+    shared: &Shared,
+    id: &SessionId,
+    session_type: &'static str,
+    admission: Admission,
+) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
-        telemetry::start_error(id.redacted(), session_type, "session_limit");
+        // A provisional start may still make room: only its final refusal is reported.
+        if !admission.is_provisional() {
+            telemetry::start_error(id.redacted(), session_type, "session_limit");
+        }
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = &shared.rate {
-        if !rate.try_acquire() {
-            limit.release();
-            telemetry::rate_limited(id.redacted(), rate.per_minute());
-            telemetry::start_error(id.redacted(), session_type, "rate_limit");
-            return Err(SessionError::RateLimitExceeded {
-                limit: rate.per_minute(),
-            });
-        }
+    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited())
+        && !rate.try_acquire()
+    {
+        limit.release();
+        telemetry::rate_limited(id.redacted(), rate.per_minute());
+        telemetry::start_error(id.redacted(), session_type, "rate_limit");
+        return Err(SessionError::RateLimitExceeded {
+            limit: rate.per_minute(),
+        });
     }
     Ok(())
 }
@@ -183,6 +234,7 @@ fn admit(shared: &Shared, id: &SessionId, session_type: &'static str) -> Result<
 struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
+    admission: Admission,
     done: bool,
 }
 
@@ -198,7 +250,9 @@ impl Drop for StartGate<'_> {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
             self.shared.registry.limit.release();
-            if let Some(rate) = &self.shared.rate {
+            if let Some(rate) = self.shared.rate.as_ref()
+                && self.admission.is_rate_limited()
+            {
                 rate.refund();
             }
         }

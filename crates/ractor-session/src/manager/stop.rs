@@ -1,11 +1,12 @@
 //! Stopping sessions: one (`terminate`), or all of them and the manager (`shutdown`).
 
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use crate::entry::Entry;
 use crate::error::SessionError;
-use crate::registry;
+use crate::id::SessionId;
+use crate::registry::{self, Registration};
 use crate::session;
 use crate::shared::Shared;
 use crate::telemetry;
@@ -39,6 +40,13 @@ pub(super) async fn terminate(shared: &Shared, id: &str) -> Result<(), SessionEr
 
 /// Stops every session gracefully, then the supervisor and the expiry task (whichever
 /// call takes `tasks` first).
+///
+/// Called from inside one of the manager's own sessions, it does not wait for that one:
+/// its actor is running the handler that called this, and cannot stop before it returns.
+/// Waiting would last `stop_timeout` and end in killing the caller mid-handler (and this
+/// very call with it). That session leaves the registry at once and is told to stop,
+/// gracefully, when its handler returns. Called from a session's `pre_start`, it does not
+/// wait for that start either; the start then fails.
 pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTasks>>) {
     shared.shutting_down.store(true, Ordering::SeqCst);
     // Starts already under way finish first (later ones see the flag and give up), so
@@ -46,9 +54,14 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
     // that takes longer than `stop_timeout` is not waited for: its actor then fails
     // to link to the stopped supervisor and its start fails.
     let timeout = shared.config.stop_timeout;
-    let _ = tokio::time::timeout(timeout, wait_for_starts(shared)).await;
+    let caller = session::current_session_id();
+    let _ = tokio::time::timeout(timeout, wait_for_starts(shared, caller.as_ref())).await;
     for entry in shared.registry.live_entries() {
-        entry.request_stop(EndReason::Shutdown);
+        if session::is_current(&entry) {
+            let_caller_stop(shared, &entry);
+        } else {
+            entry.request_stop(EndReason::Shutdown);
+        }
     }
     shared
         .supervisor
@@ -67,19 +80,44 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
         tasks.expiry.abort();
         let _ = tasks.expiry.await;
     }
-    telemetry::live(shared.registry.limit.live());
 }
 
-async fn wait_for_starts(shared: &Shared) {
+/// The session whose handler called `shutdown`: out of the registry now (its watchers
+/// will hear `Shutdown`), and unlinked from the supervisor so that stopping the
+/// supervisor does not kill it mid-handler. It stops when that handler returns.
+fn let_caller_stop(shared: &Shared, entry: &Arc<Entry>) {
+    if !shared.registry.deregister_for(entry, EndReason::Shutdown) {
+        return;
+    }
+    if let Some(actor) = entry.actor.get() {
+        actor.unlink(shared.supervisor.clone());
+        actor.stop(None);
+    }
+}
+
+/// Waits until no start is under way, but for the caller's own (`own`, when `shutdown`
+/// runs in a session's `pre_start`), which cannot finish before `shutdown` returns.
+async fn wait_for_starts(shared: &Shared, own: Option<&SessionId>) {
     loop {
         // Created before looking, so a start finishing in between is not missed.
         let start_done = shared.start_done.notified();
-        if !shared.registry.any_starting() {
+        if !starts_under_way(shared, own) {
             return;
         }
         // Resolves when some starter is done: started, failed or cancelled.
         start_done.await;
     }
+}
+
+fn starts_under_way(shared: &Shared, own: Option<&SessionId>) -> bool {
+    let Some(own) = own else {
+        return shared.registry.any_starting();
+    };
+    let mut others = false;
+    shared.registry.for_each(|id, registration| {
+        others |= matches!(registration, Registration::Starting) && id != own;
+    });
+    others
 }
 
 /// Stops the entry's actor gracefully, killing it after `stop_timeout`.

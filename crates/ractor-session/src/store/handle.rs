@@ -1,11 +1,14 @@
 //! [`StoreHandle`]: one store session, reached directly: dispatch, cast, state, run.
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use super::Store;
 use super::error::StoreError;
+use super::job::{JobHandle, StoreJob};
+use super::select::StoreSelect;
 use super::session::{StoreMsg, StoreTask};
 use crate::handle::SessionHandle;
 
@@ -21,9 +24,10 @@ use crate::handle::SessionHandle;
 ///
 /// Its methods are the session's messages, one each: [`dispatch`](Self::dispatch)
 /// ([`StoreMsg::Dispatch`]), [`cast`](Self::cast) ([`StoreMsg::Cast`]),
-/// [`state`](Self::state) ([`StoreMsg::State`]) and [`run`](Self::run)
-/// ([`StoreMsg::Run`]), which runs the [`Store`]'s own methods (history, time travel,
-/// subscribe, snapshot…) in the session rather than copying each of them here.
+/// [`state`](Self::state) ([`StoreMsg::State`]), [`select`](Self::select)
+/// ([`StoreMsg::Select`]), [`spawn`](Self::spawn) ([`StoreMsg::Spawn`]) and
+/// [`run`](Self::run) ([`StoreMsg::Run`]), which runs the [`Store`]'s own methods (history,
+/// time travel, subscribe, snapshot…) in the session rather than copying each of them here.
 ///
 /// # Errors
 ///
@@ -184,8 +188,8 @@ where
         Ok(self.session.cast(StoreMsg::<S, A>::Cast(action))?)
     }
 
-    /// The store's current state: a shared snapshot, cheap to read from (select from it
-    /// here rather than in the session).
+    /// The store's current state: a shared snapshot, cheap to read from. To take only a
+    /// part of it, [`select`](Self::select) in the session instead.
     ///
     /// # Errors
     ///
@@ -210,8 +214,94 @@ where
         Ok(self.session.call(StoreMsg::<S, A>::State).await?)
     }
 
+    /// Server-side select: runs `select` on the state inside the session, in turn with its
+    /// other messages, and returns what it selects; only that crosses the mailbox (the
+    /// caller holds no reference to the state).
+    ///
+    /// A panicking selector does not end the session: the caller gets
+    /// [`StoreError::SelectorPanicked`] and the session serves on, its state untouched.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::SelectorPanicked`] when `select` panicked; [`StoreError::Session`]
+    /// when the session could not be reached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// use ractor_session::store::{Store, StoreError, StoreSessions};
+    /// let stores = StoreSessions::new(manager.clone());
+    /// let items = stores.start("s1", Store::new(vec![], |v: &Vec<u32>, x: &u32| [v.as_slice(), &[*x]].concat())).await?;
+    /// items.dispatch(4).await?;
+    /// assert_eq!(items.select(|v: &Vec<u32>| v.len()).await?, 1);
+    /// let out_of_range = items.select(|v: &Vec<u32>| v[7]).await;
+    /// assert!(matches!(out_of_range, Err(StoreError::SelectorPanicked { .. })));
+    /// assert_eq!(items.select(|v: &Vec<u32>| v[0]).await?, 4, "the session serves on");
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn select<T: Send + 'static>(
+        &self,
+        select: impl FnOnce(&S) -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.session
+            .call(|reply| StoreMsg::<S, A>::Select(StoreSelect::new(select, reply)))
+            .await?
+    }
+
+    /// Starts an asynchronous job in the session, without waiting: `job` gets the state as
+    /// the session starts it, and the actions its future returns (an `Option`, a `Vec`,
+    /// an array…) are then dispatched to the store, in order, in one turn, each through the
+    /// middleware and the reducer. The returned [`JobHandle`] cancels it or waits for it.
+    ///
+    /// A job never leaves the state half-way: cancelled, panicking, or outlived by its
+    /// session (which stops its jobs when it ends), it dispatches nothing, and the session
+    /// serves on. Dispatch a "loading" action before spawning if the page should show one.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Session`] when the session has ended or is of another type.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// use ractor_session::store::{JobStatus, Store, StoreSessions};
+    /// let stores = StoreSessions::new(manager.clone());
+    /// let sum = stores.start("s1", Store::new(0_u64, |n: &u64, k: &u64| n + k)).await?;
+    ///
+    /// // E.g. a price fetched from another service, added once it arrives.
+    /// let fetch = sum.spawn(|state| async move {
+    ///     let price = 40; // an HTTP call, in real life
+    ///     Some(price + *state)
+    /// })?;
+    /// assert_eq!(fetch.finished().await, JobStatus::Dispatched);
+    /// assert_eq!(*sum.state().await?, 40);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spawn<F, Fut, I>(&self, job: F) -> Result<JobHandle, StoreError>
+    where
+        F: FnOnce(Arc<S>) -> Fut + Send + 'static,
+        Fut: Future<Output = I> + Send + 'static,
+        I: IntoIterator<Item = A>,
+    {
+        let (job, handle) = StoreJob::new(job);
+        self.session.cast(StoreMsg::Spawn(job))?;
+        Ok(handle)
+    }
+
     /// Runs `f` on the session's store, in turn with its other messages, and returns what
-    /// it returns: any [`Store`] method, in the session. A panic in `f` crashes the session.
+    /// it returns: any [`Store`] method, in the session. A panic in `f` crashes the session
+    /// (to read a part of the state with a closure that might panic, use
+    /// [`select`](Self::select)).
     ///
     /// This is how a store session's history, time travel, subscriptions, reset and
     /// snapshots are reached: `run(|store| store.state_at(2))`, `run(|store|
@@ -232,7 +322,7 @@ where
     /// let stores = StoreSessions::new(manager.clone());
     /// let sum = stores.start("s1", Store::new(0_i32, |n: &i32, add: &i32| n + add)).await?;
     ///
-    /// let mut doubled = sum.run(|store| store.subscribe(|n: &i32| n * 2)).await?;
+    /// let mut doubled = sum.run(|store| store.subscribe(|n: &i32| n * 2)).await??;
     /// sum.dispatch(5).await?;
     /// assert_eq!(doubled.changed().await, Some(10));
     /// assert_eq!(*sum.run(|store| store.state_at(0)).await??, 0);

@@ -361,12 +361,13 @@ impl<S, A> History<S, A> {
     }
 
     /// The state after action `seq`, found by replaying `reducer` from the state before the
-    /// oldest held entry. Short-circuited entries contribute their recorded state.
+    /// oldest held entry. Short-circuited entries contribute their recorded state; an entry
+    /// the reducer no longer takes (`None`, an impure reducer) leaves the state as it was.
     pub(super) fn replay(
         &self,
         seq: u64,
         current: (u64, &Arc<S>),
-        reducer: &dyn Fn(&S, &A) -> S,
+        reducer: &dyn Fn(&S, &A) -> Option<S>,
     ) -> Result<Arc<S>, StoreError> {
         let available = self.available(current.0);
         if !available.contains(&seq) {
@@ -381,7 +382,7 @@ impl<S, A> History<S, A> {
         let mut state = Arc::clone(&oldest.previous);
         for entry in self.entries.iter().rev().take_while(|e| e.seq <= seq) {
             state = match entry.origin {
-                Origin::Reduced => Arc::new(reducer(&state, &entry.action)),
+                Origin::Reduced => reducer(&state, &entry.action).map_or(state, Arc::new),
                 Origin::ShortCircuited => Arc::clone(&entry.state),
             };
         }

@@ -272,6 +272,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+    use crate::store::Store;
 
     #[derive(Clone, Default)]
     struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -328,5 +329,36 @@ mod tests {
         let check = Validate::new(|n: &i32, _: &()| if *n < 0 { Err("negative") } else { Ok(()) });
         assert_eq!(check.before(&1, &()), Step::Next);
         assert_eq!(check.before(&-1, &()), Step::Reject("negative".to_owned()));
+    }
+
+    #[test]
+    fn after_hooks_run_in_reverse_for_the_middleware_that_passed_the_action_on() {
+        struct Recorder(&'static str, Arc<Mutex<Vec<String>>>, Step<i32, i32>);
+        impl Middleware<i32, i32> for Recorder {
+            fn before(&self, action: &i32, _: &i32) -> Step<i32, i32> {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} in {action}", self.0));
+                self.2.clone()
+            }
+            fn after(&self, action: &i32, _: &i32, next: &i32) {
+                self.1
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} out {action}->{next}", self.0));
+            }
+        }
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut store = Store::new(0, |n: &i32, add: &i32| n + add)
+            .with_middleware(Recorder("a", Arc::clone(&log), Step::Next))
+            .with_middleware(Recorder("b", Arc::clone(&log), Step::Transform(5)))
+            .with_middleware(Recorder("c", Arc::clone(&log), Step::ShortCircuit(100)))
+            .with_middleware(Recorder("d", Arc::clone(&log), Step::Next));
+        store.dispatch(1).unwrap();
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["a in 1", "b in 1", "c in 5", "b out 5->100", "a out 5->100"]
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! Redux-style state: a [`Store`] (a reducer, middleware, bounded history, time travel by
-//! replay, reset, subscriptions with selectors, persistence) and [`StoreSession`], the
-//! session actor that hosts one so that web apps can dispatch actions by session ID.
+//! Redux-style state: a [`Store`] (one reducer or [`Combined`] reducers over named slices,
+//! middleware, bounded history, time travel by replay, reset, subscriptions with selectors,
+//! persistence, [`Pace`] rules) and [`StoreSession`], the session actor that hosts one so
+//! that web apps can dispatch actions, run asynchronous jobs and select by session ID.
 //!
 //! The guide `docs/state.md` compares a store with a plain actor and an
 //! [`Agent`](crate::Agent), and covers each feature at length; this page is the map.
@@ -11,9 +12,9 @@
 //!
 //! | You hold | Use | It offers |
 //! |---|---|---|
-//! | the state, in your own code or actor | [`Store`] | `dispatch`, `state`, `seq`, `history`, `state_at`, `reset`, `subscribe`, `unsubscribe`, `snapshot`, `restore` |
+//! | the state, in your own code or actor | [`Store`] | `new`, `combined`, `with_pace`, `dispatch`, `state`, `seq`, `history`, `state_at`, `reset`, `subscribe`, `unsubscribe`, `snapshot`, `restore` |
 //! | a session ID | [`StoreSessions`] | `start`, `get`, `get_or_start`: each gives a [`StoreHandle`] |
-//! | one store session | [`StoreHandle`] | `dispatch` (waits for the new state), `cast` (does not), `state`, and `run` for any other [`Store`] method |
+//! | one store session | [`StoreHandle`] | `dispatch` (waits for the new state), `cast` (does not), `state`, `select` (a part of it, chosen in the session), `spawn` (an asynchronous job, giving a [`JobHandle`]), and `run` for any other [`Store`] method |
 //! | an axum request | `Session<StoreMsg<S, A>>` (in `ractor-session-axum`) | `store()`: the [`StoreHandle`] of the request's session |
 //!
 //! Why: a store session is an actor whose state is a [`Store`], so everything it can do
@@ -33,9 +34,12 @@
 //!   are applied in turn, and actions cast from one task in the order cast.
 //! - Every [`StoreHandle`] operation counts as session activity and obeys the manager's
 //!   call timeout.
-//! - A panic in the reducer, a middleware, a selector or a `run` closure ends that store
-//!   session alone ([`EndReason::Crashed`](crate::EndReason::Crashed)); its subscriptions
-//!   end. Outside a session, a panicking reducer leaves the store as it was.
+//! - A panicking selector (in [`StoreHandle::select`] or a subscription) or job is caught:
+//!   the caller gets [`StoreError::SelectorPanicked`] (or [`JobStatus::Panicked`]), the
+//!   state is untouched and the session serves on. A cancelled job dispatches nothing.
+//! - A panic in the reducer, a middleware or a `run` closure ends that store session alone
+//!   ([`EndReason::Crashed`](crate::EndReason::Crashed)); its subscriptions and jobs end.
+//!   Outside a session, a panicking reducer leaves the store as it was.
 //!
 //! # Examples
 //!
@@ -69,9 +73,12 @@
 //! # }
 //! ```
 
-// One concept per file: `middleware` (the chain and its built-ins), `history` (entries and
-// replay), `subscription` (selectors over watch channels), `persist` (snapshot and
-// restore), `session` (the actor and its messages), `handle` (one store session, reached
+// One concept per file: `reducer` (one reducer or several, behind one trait), `combined`
+// (reducers over named slices, routed by action name), `action` (named actions and
+// patterns), `middleware` (the chain and its built-ins), `history` (entries and replay),
+// `subscription` (selectors over watch channels), `persist` (snapshot and restore),
+// `pacing` (throttle and debounce), `select` (server-side select), `job` (asynchronous
+// actions), `session` (the actor and its messages), `handle` (one store session, reached
 // directly) and `sessions` (store sessions found or started by ID). `Store` itself is here,
 // since every one of them adds to or uses it.
 
@@ -79,34 +86,41 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+mod action;
+mod combined;
 mod error;
 mod handle;
 mod history;
+mod job;
 mod middleware;
+mod pacing;
 mod persist;
+mod reducer;
+mod select;
 mod session;
 mod sessions;
 mod subscription;
 
+pub use action::{NamedAction, Routable};
+pub use combined::{Combined, SliceReducer, Unhandled};
 pub use error::StoreError;
 pub use handle::StoreHandle;
 pub use history::{History, HistoryEntry, Origin};
+pub use job::{JobHandle, JobStatus, StoreJob};
 pub use middleware::{Logging, Middleware, Step, Validate};
+pub use pacing::Pace;
 pub use persist::StoreSnapshot;
+pub use select::StoreSelect;
 pub use session::{StoreMsg, StoreSession, StoreTask};
 pub use sessions::StoreSessions;
 pub use subscription::{Subscription, SubscriptionId};
 
+use job::Jobs;
+use pacing::Pacing;
+use reducer::{Reduce, Single};
 use subscription::Subscribers;
 
-// Compiles and runs the code blocks of the state guide as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../../docs/state.md")]
-struct StateGuide;
-
 const DEFAULT_HISTORY_LIMIT: usize = 100;
-
-type Reducer<S, A> = dyn Fn(&S, &A) -> S + Send + Sync;
 
 /// A Redux-style store: the state `S` changes only by dispatching actions `A` through the
 /// middleware chain to a pure reducer.
@@ -156,10 +170,12 @@ pub struct Store<S, A> {
     state: Arc<S>,
     initial: Arc<S>,
     seq: u64,
-    reducer: Box<Reducer<S, A>>,
+    reducer: Box<dyn Reduce<S, A>>,
     middleware: Vec<Box<dyn Middleware<S, A>>>,
     history: History<S, A>,
     subscribers: Subscribers<S>,
+    pacing: Pacing<S, A>,
+    jobs: Jobs,
 }
 
 impl<S, A> fmt::Debug for Store<S, A> {
@@ -170,6 +186,8 @@ impl<S, A> fmt::Debug for Store<S, A> {
             .field("history", &self.history.len())
             .field("history_limit", &self.history.limit())
             .field("subscribers", &self.subscribers.len())
+            .field("pace_rules", &self.pacing.len())
+            .field("jobs", &self.jobs.len())
             .finish_non_exhaustive()
     }
 }
@@ -186,15 +204,21 @@ impl<S, A> Store<S, A> {
     /// ```
     #[must_use]
     pub fn new(initial: S, reducer: impl Fn(&S, &A) -> S + Send + Sync + 'static) -> Self {
+        Self::from_reducer(initial, Box::new(Single(reducer)))
+    }
+
+    fn from_reducer(initial: S, reducer: Box<dyn Reduce<S, A>>) -> Self {
         let initial = Arc::new(initial);
         Self {
             state: Arc::clone(&initial),
             initial,
             seq: 0,
-            reducer: Box::new(reducer),
+            reducer,
             middleware: Vec::new(),
             history: History::new(DEFAULT_HISTORY_LIMIT),
             subscribers: Subscribers::new(),
+            pacing: Pacing::new(),
+            jobs: Jobs::default(),
         }
     }
 
@@ -257,15 +281,20 @@ impl<S, A> Store<S, A> {
     /// Runs `action` through the middleware chain and the reducer, records it in the
     /// history, tells the subscribers, and returns the new state.
     ///
+    /// With [`Combined`] reducers, an action no reducer takes changes nothing: it goes to
+    /// the [`Unhandled`] handler, is not recorded, and the current state is returned.
+    ///
     /// # Errors
     ///
-    /// [`StoreError::Rejected`] when a middleware rejects the action; the state, the
-    /// history and the subscribers are then untouched.
+    /// [`StoreError::Rejected`] when a middleware rejects the action, and
+    /// [`StoreError::UnknownReducer`] when it targets a reducer the store lacks; the state,
+    /// the history and the subscribers are then untouched.
     ///
     /// # Panics
     ///
-    /// If the reducer, a middleware or a selector panics. The state and history are left as
-    /// they were when the reducer or a middleware's `before` panics.
+    /// If the reducer or a middleware panics; the state and history are left as they were
+    /// when the reducer or a middleware's `before` panics. A panicking subscription selector
+    /// is caught: it ends that subscription alone (see [`subscribe`](Self::subscribe)).
     ///
     /// # Examples
     ///
@@ -296,7 +325,13 @@ impl<S, A> Store<S, A> {
         }
         let (next, origin) = match short_circuit {
             Some(state) => (state, Origin::ShortCircuited),
-            None => ((self.reducer)(&self.state, &action), Origin::Reduced),
+            None => match self.reducer.reduce(&self.state, &action)? {
+                Some(next) => (next, Origin::Reduced),
+                None => {
+                    self.reducer.unhandled(&action);
+                    return Ok(&self.state);
+                }
+            },
         };
         let next = Arc::new(next);
         let previous = std::mem::replace(&mut self.state, Arc::clone(&next));
@@ -405,8 +440,8 @@ impl<S, A> Store<S, A> {
     /// # Ok::<(), ractor_session::store::StoreError>(())
     /// ```
     pub fn state_at(&self, seq: u64) -> Result<Arc<S>, StoreError> {
-        self.history
-            .replay(seq, (self.seq, &self.state), &*self.reducer)
+        let reducer = |state: &S, action: &A| self.reducer.reduce(state, action).ok().flatten();
+        self.history.replay(seq, (self.seq, &self.state), &reducer)
     }
 
     /// Goes back to the initial state: clears the history, restarts the action numbers at
@@ -431,40 +466,7 @@ impl<S, A> Store<S, A> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Mutex;
-
     use super::*;
-
-    #[test]
-    fn after_hooks_run_in_reverse_for_the_middleware_that_passed_the_action_on() {
-        struct Recorder(&'static str, Arc<Mutex<Vec<String>>>, Step<i32, i32>);
-        impl Middleware<i32, i32> for Recorder {
-            fn before(&self, action: &i32, _: &i32) -> Step<i32, i32> {
-                self.1
-                    .lock()
-                    .unwrap()
-                    .push(format!("{} in {action}", self.0));
-                self.2.clone()
-            }
-            fn after(&self, action: &i32, _: &i32, next: &i32) {
-                self.1
-                    .lock()
-                    .unwrap()
-                    .push(format!("{} out {action}->{next}", self.0));
-            }
-        }
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let mut store = Store::new(0, |n: &i32, add: &i32| n + add)
-            .with_middleware(Recorder("a", Arc::clone(&log), Step::Next))
-            .with_middleware(Recorder("b", Arc::clone(&log), Step::Transform(5)))
-            .with_middleware(Recorder("c", Arc::clone(&log), Step::ShortCircuit(100)))
-            .with_middleware(Recorder("d", Arc::clone(&log), Step::Next));
-        store.dispatch(1).unwrap();
-        assert_eq!(
-            *log.lock().unwrap(),
-            ["a in 1", "b in 1", "c in 5", "b out 5->100", "a out 5->100"]
-        );
-    }
 
     #[test]
     fn a_panicking_reducer_leaves_state_and_history_untouched() {
@@ -481,16 +483,6 @@ mod tests {
             (*store.state(), store.seq(), store.history().len()),
             (1, 1, 1)
         );
-    }
-
-    #[test]
-    fn reset_tells_subscribers() {
-        let mut store = Store::new(0, |n: &i32, add: &i32| n + add);
-        store.dispatch(3).unwrap();
-        let sub = store.subscribe(|n: &i32| *n);
-        store.reset();
-        assert!(sub.has_changed());
-        assert_eq!(sub.current(), 0);
     }
 
     #[test]

@@ -6,9 +6,13 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use tokio::time::Instant;
 
 use super::Store;
 use super::error::StoreError;
+use super::job::StoreJob;
+use super::pacing::Reply;
+use super::select::StoreSelect;
 
 /// A session actor whose state is a [`Store`]: start it under a session ID, then dispatch
 /// actions and read, select or subscribe to its state by that ID.
@@ -17,8 +21,13 @@ use super::error::StoreError;
 /// messages are [`StoreMsg`]. Start and reach it with
 /// [`StoreSessions`](super::StoreSessions) and [`StoreHandle`](super::StoreHandle), which
 /// spell the messages for you. Messages are handled one at a time, so dispatches by any
-/// number of callers are serialized. If the reducer (or a middleware, selector or
-/// [`StoreMsg::Run`] task) panics, this session alone ends as
+/// number of callers are serialized. The session applies the store's
+/// [`Pace`](super::Pace) rules to the actions sent to it, and runs its
+/// [jobs](StoreMsg::Spawn), stopping them when it ends.
+///
+/// A panicking selector (in [`StoreMsg::Select`] or a subscription) or
+/// [job](StoreMsg::Spawn) is caught and the session serves on. If the reducer (or a
+/// middleware or [`StoreMsg::Run`] task) panics, this session alone ends as
 /// [`EndReason::Crashed`](crate::EndReason::Crashed) and its subscriptions end; the
 /// manager and every other session carry on.
 ///
@@ -154,12 +163,18 @@ impl<S, A> fmt::Debug for StoreTask<S, A> {
 /// ```
 #[non_exhaustive]
 pub enum StoreMsg<S, A> {
-    /// Dispatches the action; replies with the new state, or why the action was refused.
+    /// Dispatches the action (after its [`Pace`](super::Pace) rule, if any, lets it
+    /// through); replies with the new state, or why the action was refused or dropped.
     Dispatch(A, RpcReplyPort<Result<Arc<S>, StoreError>>),
-    /// Dispatches the action without a reply; a refusal is only logged (`DEBUG`).
+    /// Dispatches the action without a reply (after its pace rule, if any); a refusal is
+    /// only logged (`DEBUG`).
     Cast(A),
     /// Replies with the current state.
     State(RpcReplyPort<Arc<S>>),
+    /// Runs a selector on the state and replies with what it selects (or its panic).
+    Select(StoreSelect<S>),
+    /// Starts an asynchronous job whose resulting actions are dispatched to the store.
+    Spawn(StoreJob<S, A>),
     /// Runs a closure on the store.
     Run(StoreTask<S, A>),
 }
@@ -170,6 +185,8 @@ impl<S, A> fmt::Debug for StoreMsg<S, A> {
             Self::Dispatch(..) => "StoreMsg::Dispatch",
             Self::Cast(_) => "StoreMsg::Cast",
             Self::State(_) => "StoreMsg::State",
+            Self::Select(_) => "StoreMsg::Select",
+            Self::Spawn(_) => "StoreMsg::Spawn",
             Self::Run(_) => "StoreMsg::Run",
         })
     }
@@ -194,29 +211,75 @@ where
 
     async fn handle(
         &self,
-        _myself: ActorRef<Self::Msg>,
+        myself: ActorRef<Self::Msg>,
         message: Self::Msg,
         store: &mut Store<S, A>,
     ) -> Result<(), ActorProcessingErr> {
         // A reply port whose caller gave up (timed out) is not an error of the session.
         match message {
-            StoreMsg::Dispatch(action, reply) => {
-                let result = match store.dispatch(action) {
-                    Ok(_) => Ok(store.shared_state()),
-                    Err(error) => Err(error),
-                };
-                let _ = reply.send(result);
-            }
-            StoreMsg::Cast(action) => {
-                if let Err(error) = store.dispatch(action) {
-                    tracing::debug!(target: "ractor_session::store", %error, "cast action refused");
-                }
-            }
+            StoreMsg::Dispatch(action, reply) => admit(store, action, Some(reply), &myself),
+            StoreMsg::Cast(action) => admit(store, action, None, &myself),
             StoreMsg::State(reply) => {
                 let _ = reply.send(store.shared_state());
+            }
+            StoreMsg::Select(select) => select.run(store.state()),
+            StoreMsg::Spawn(job) => {
+                let state = store.shared_state();
+                store.jobs.start(job, state, move |delivery| {
+                    // Back in the session, in turn with the other messages; if it has
+                    // ended, the delivery is dropped and the job marked stopped.
+                    let _ = myself.cast(StoreMsg::Run(StoreTask::new(move |store| {
+                        delivery.apply(|action| apply(store, action, None));
+                    })));
+                });
             }
             StoreMsg::Run(task) => (task.0)(store),
         }
         Ok(())
+    }
+}
+
+/// Applies `action` now, later or never, as the store's pace rules say; a debounced action
+/// comes back as a message when its timer fires, to be applied in turn.
+fn admit<S, A>(
+    store: &mut Store<S, A>,
+    action: A,
+    reply: Reply<S>,
+    myself: &ActorRef<StoreMsg<S, A>>,
+) where
+    S: Send + Sync + 'static,
+    A: Send + 'static,
+{
+    let schedule = |rule, generation, after| {
+        let myself = myself.clone();
+        let timer = async move {
+            tokio::time::sleep(after).await;
+            let _ = myself.cast(StoreMsg::Run(StoreTask::new(move |store| {
+                if let Some((action, reply)) = store.pacing.take_due(rule, generation) {
+                    apply(store, action, reply);
+                }
+            })));
+        };
+        tokio::spawn(timer).abort_handle()
+    };
+    if let Some((action, reply)) = store.pacing.admit(action, reply, Instant::now(), schedule) {
+        apply(store, action, reply);
+    }
+}
+
+/// Dispatches `action` and answers `reply` with the outcome, or logs a refusal.
+fn apply<S, A>(store: &mut Store<S, A>, action: A, reply: Reply<S>) {
+    let result = match store.dispatch(action) {
+        Ok(_) => Ok(store.shared_state()),
+        Err(error) => Err(error),
+    };
+    match (reply, result) {
+        (Some(reply), result) => {
+            let _ = reply.send(result);
+        }
+        (None, Err(error)) => {
+            tracing::debug!(target: "ractor_session::store", %error, "cast action refused");
+        }
+        (None, Ok(_)) => {}
     }
 }

@@ -36,7 +36,7 @@ use crate::manager::SessionManager;
 ///
 /// // Later, by ID (e.g. in another request):
 /// let counter = counters.get("user-1")?;
-/// let mut positive = counter.run(|store| store.subscribe(|n: &i64| *n > 0)).await?;
+/// let mut positive = counter.run(|store| store.subscribe(|n: &i64| *n > 0)).await??;
 /// counter.dispatch(Counter::Add(2)).await?;
 /// assert_eq!(positive.changed().await, Some(true));
 /// # manager.shutdown().await;

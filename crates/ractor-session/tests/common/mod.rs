@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod capture;
+pub(crate) mod start_failures;
+
 use std::future::Future;
 use std::time::Duration;
 

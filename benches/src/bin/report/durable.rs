@@ -1,0 +1,119 @@
+//! Durable sessions: what the SQLite store does today (snapshots persisted per second in
+//! batches, load and claim latency), and the figures that wait for restore on next use.
+
+use ractor_session_benches::store::{StoreRound, StoreScale, sqlite_round};
+use ractor_session_benches::{RunError, Spread, runtime, show_or_dash as show, thousands};
+
+use crate::table::Row;
+use crate::{Scale, progress};
+
+const SNAPSHOTS_TARGET: &str = "≥ 50,000 snapshots/s";
+
+/// The durable rows.
+pub(crate) fn rows(s: &Scale) -> Vec<Row> {
+    let store = s.store;
+    let rt = runtime();
+    let mut rounds: Vec<StoreRound> = Vec::new();
+    let mut broken: Option<RunError> = None;
+    for round in 0..s.rounds {
+        progress(&format!(
+            "SQLite store, round {}/{}: {} records in batches of {}, {} loads and claims",
+            round + 1,
+            s.rounds,
+            store.records,
+            store.batch,
+            store.reads
+        ));
+        match rt.block_on(sqlite_round(store)) {
+            Ok(round) => rounds.push(round),
+            Err(error) => {
+                broken = Some(error);
+                break;
+            }
+        }
+    }
+    let writes = [
+        (
+            "new sessions",
+            (|r: &StoreRound| r.inserts_per_s) as fn(&StoreRound) -> f64,
+        ),
+        ("updated sessions", |r| r.updates_per_s),
+        ("updated sessions, 4 writers at once", |r| {
+            r.concurrent_per_s
+        }),
+    ];
+    let mut rows = Vec::new();
+    for (what, rate) in writes {
+        let figure = format!(
+            "snapshots persisted per second, SQLite store, batches of {}, {what}",
+            thousands(store.batch)
+        );
+        rows.push(match &broken {
+            Some(error) => Row::broken(figure, error, SNAPSHOTS_TARGET),
+            None => {
+                let spread = Spread::over(&rounds, rate);
+                Row::library_only(
+                    figure,
+                    show(spread, 1e-3, 1, "k/s"),
+                    SNAPSHOTS_TARGET,
+                    spread.map(|s| s.median >= 50_000.0),
+                )
+            }
+        });
+    }
+    let latencies = [
+        (
+            "store `load` latency (a restore's read)",
+            (|r: &StoreRound| r.load) as fn(&StoreRound) -> _,
+        ),
+        (
+            "store `claim` latency (a restore's read and epoch raise)",
+            |r| r.claim,
+        ),
+    ];
+    for (what, latency) in latencies {
+        rows.push(match &broken {
+            Some(error) => Row::broken(what, error, "—"),
+            None => Row::library_only(
+                what,
+                format!(
+                    "p50 {}; p99 {}",
+                    show(
+                        Spread::over(&rounds, |r| latency(r).0.as_secs_f64()),
+                        1e6,
+                        1,
+                        "µs"
+                    ),
+                    show(
+                        Spread::over(&rounds, |r| latency(r).1.as_secs_f64()),
+                        1e6,
+                        1,
+                        "µs"
+                    ),
+                ),
+                "— (the store's share of a restore)",
+                None,
+            ),
+        });
+    }
+    rows.push(Row::not_built(
+        "restore on next use through the manager (claim, deserialize, start the actor), p50 / p99",
+        "restore on next use",
+        "p99 ≤ 1 ms from SQLite",
+    ));
+    rows.push(Row::not_built(
+        "HTTP server CPU per request, durability on ÷ off (`http --only durable`)",
+        "a SessionLayer over a durable manager",
+        "≤ 1.1×",
+    ));
+    rows
+}
+
+/// The store's counts for a run: `--quick` or full.
+pub(crate) const fn store_scale(quick: bool) -> StoreScale {
+    if quick {
+        StoreScale::QUICK
+    } else {
+        StoreScale::FULL
+    }
+}

@@ -1,0 +1,10 @@
+//! The `live_cart` demo in a real browser: headless Chromium driven over WebDriver.
+//!
+//! A new behaviour of the demo's page that only a browser can show goes here, as a module
+//! named after the behaviour. It needs Chromium and ChromeDriver
+//! (`scripts/install-test-deps`); without them its tests fail, saying so.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod live_cart_in_browser;
