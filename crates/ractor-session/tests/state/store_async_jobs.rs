@@ -2,17 +2,16 @@
 //! dispatched to the store; its handle cancels it. A cancelled, panicking or outlived job
 //! dispatches nothing, so the state is never left half-way, and the session serves on.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{config, wait_until};
 use ractor_session::store::{
     JobStatus, Store, StoreError, StoreHandle, StoreMsg, StoreSessions, StoreTask,
 };
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 use tokio::sync::oneshot;
 
 type Log = Vec<&'static str>;
@@ -89,7 +88,7 @@ async fn a_cancelled_job_stops_and_dispatches_nothing() {
     job_started.await.unwrap();
     assert!(job.cancel());
     assert_eq!(job.finished().await, JobStatus::Cancelled);
-    wait_until("the job's future is dropped", || {
+    eventually("the job's future is dropped", || async {
         dropped.load(Ordering::SeqCst)
     })
     .await;
@@ -185,7 +184,7 @@ async fn a_session_ending_stops_its_jobs() {
         stopped.expect("the job stops with its session"),
         JobStatus::Stopped
     );
-    wait_until("the job's future is dropped", || {
+    eventually("the job's future is dropped", || async {
         dropped.load(Ordering::SeqCst)
     })
     .await;
