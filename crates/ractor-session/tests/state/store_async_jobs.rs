@@ -102,15 +102,20 @@ async fn a_cancelled_job_stops_and_dispatches_nothing() {
 async fn a_cancel_after_the_job_finished_but_before_its_actions_applied_wins() {
     let (manager, log) = setup().await;
     let (release, gate) = oneshot::channel::<()>();
+    let (started, job_started) = oneshot::channel();
     let (done, job_done) = oneshot::channel();
     let job = log
         .spawn(move |_| async move {
+            let _ = started.send(());
             gate.await.unwrap();
             let _ = done.send(());
             ["half", "way"]
         })
         .unwrap();
-    log.state().await.unwrap(); // the session has started the job
+    // Wait until the job has run up to its gate: tokio puts a task spawned on a worker in
+    // that worker's next-task (LIFO) slot, which other workers never steal, so had the
+    // session blocked its worker before the job's first run, the job would never run.
+    job_started.await.unwrap();
 
     // Hold the session busy, so that the job's actions wait in its mailbox.
     let (unblock, blocked) = std::sync::mpsc::channel::<()>();
