@@ -142,16 +142,7 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     assert_eq!(names(&alice.cart(&demo).await["cart"]), names(&event));
 
     // Prometheus text, on the admin port.
-    let metrics_url = demo
-        .metrics_url
-        .as_deref()
-        .expect("--metrics-port serves metrics");
-    let metrics = reqwest::get(metrics_url)
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = demo.metrics_text().await;
     assert!(
         metrics.contains("ractor_session_started_total"),
         "{metrics}"

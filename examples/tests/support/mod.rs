@@ -134,21 +134,23 @@ impl Demo {
         kib * 1024
     }
 
-    /// The sum of the metric `name`'s series, from the demo's `/metrics` on its admin port
-    /// (0 when it has none yet).
-    pub(crate) async fn metric(&self, name: &str) -> u64 {
-        let url = self
-            .metrics_url
-            .as_deref()
-            .expect("--metrics-port was given");
-        let text = reqwest::get(url)
+    /// The demo's `/metrics` on its admin port (Prometheus text).
+    pub(crate) async fn metrics_text(&self) -> String {
+        let url = self.metrics_url.as_deref();
+        reqwest::get(url.expect("--metrics-port was given"))
             .await
             .expect("the metrics answer")
             .text()
             .await
-            .expect("the metrics' text");
+            .expect("the metrics' text")
+    }
+
+    /// The sum of the metric `name`'s series (0 when it has none yet).
+    pub(crate) async fn metric(&self, name: &str) -> u64 {
         // `name{labels} N` or `name N`, one line per series.
-        text.lines()
+        self.metrics_text()
+            .await
+            .lines()
             .filter_map(|line| line.strip_prefix(name))
             .filter(|rest| rest.starts_with('{') || rest.starts_with(' '))
             .map(|rest| {

@@ -13,7 +13,6 @@ use ractor_session_axum::{
 };
 use ractor_session_test_support::actors::CounterMsg;
 use ractor_session_test_support::poll::{PATIENCE, eventually};
-use ractor_session_test_support::ws::connect;
 use tokio::sync::mpsc;
 use tower_layer::Layer;
 
@@ -78,22 +77,11 @@ async fn no_adapter_type_shows_a_raw_session_id() {
             shown: tx,
         })
         .layer(layer.clone());
-    let addr = serve(app).await;
+    let server = serve_app(manager.clone(), live.clone(), app).await;
 
-    let response = bare_client()
-        .get(format!("http://{addr}/count"))
-        .send()
-        .await
-        .unwrap();
-    let value = session_cookie(&response).unwrap();
+    let value = new_session(&server, &bare_client()).await;
     let id = id_of(&value);
-    let mut ws = connect(
-        &format!("ws://{addr}/live"),
-        Some(&cookie_header(&value)),
-        Some(&format!("http://{addr}")),
-    )
-    .await
-    .unwrap();
+    let mut ws = server.socket(&value).await;
     futures_util::SinkExt::send(&mut ws, "hello".into())
         .await
         .unwrap();
