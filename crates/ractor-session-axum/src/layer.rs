@@ -35,7 +35,10 @@ requests (POST, PUT, PATCH, DELETE, ...) only from its own pages";
 /// response is marked `Cache-Control: no-store`.
 ///
 /// Before any of that, an unsafe request from another site is refused with 403 (see
-/// [`with_csrf_protection`](crate::SessionLayerBuilder::with_csrf_protection)).
+/// [`with_csrf_protection`](crate::SessionLayerBuilder::with_csrf_protection)). A session
+/// the layer starts counts against its client's budget and the manager's admission (see
+/// [`CreationLimits`](crate::CreationLimits)), after any refusal that needs no budget; the
+/// order of every step is in `docs/axum.md`.
 ///
 /// Build one with [`SessionLayer::builder`]; it is cheap to clone.
 ///
