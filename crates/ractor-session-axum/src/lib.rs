@@ -2,9 +2,11 @@
 //! signed cookie, with live websockets that know when their session ends.
 //!
 //! - [`SessionLayer`] — a tower layer that reads and writes the session cookie
-//!   (signed, `HttpOnly`, `SameSite=Lax`, `Secure`), never adopts an ID it did not issue or
-//!   that is not live, counts every request as session activity, and optionally starts a
-//!   session actor on first use.
+//!   (`__Host-`, signed, `HttpOnly`, `SameSite=Lax`, `Secure`), refuses unsafe cross-site
+//!   requests, never adopts an ID it did not issue or that is not live, counts every
+//!   request as session activity, gives the sessions it starts an absolute lifetime,
+//!   limits how many sessions one client may start ([`CreationLimits`]), and optionally
+//!   starts a session actor on first use.
 //! - Extractors — [`Session<M>`](Session) (a typed handle: `call`, `cast`, `rotate`,
 //!   `terminate`), [`CurrentSessionId`] and [`NewSession`]; all answer with a clear
 //!   [`SessionRejection`] (a 500 that says how to fix it when the layer is missing).
@@ -25,7 +27,7 @@
 //! use axum::response::{IntoResponse, Response};
 //! use axum::{Router, extract::State, routing::{get, post}};
 //! use ractor_session::{KvMsg, SessionConfig, SessionManager};
-//! use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
+//! use ractor_session_axum::{Key, LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
 //! use serde_json::json;
 //!
 //! async fn count(
@@ -52,7 +54,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let manager = SessionManager::spawn(SessionConfig::default()).await?;
 //! let layer = SessionLayer::builder(manager.clone())
-//!     .with_key_bytes(std::env::var("SESSION_KEY").unwrap_or_else(|_| "x".repeat(64)))
+//!     // In-memory sessions end with the process, so a key made at start-up loses nothing.
+//!     .with_key(Key::generate())
 //!     .with_auto_start()
 //!     .build()?;
 //! let app: Router = Router::new()
@@ -75,6 +78,7 @@ mod client;
 mod config;
 mod cookie;
 mod creation;
+mod cross_site;
 mod current_id;
 mod extract;
 pub mod guide;
@@ -85,6 +89,8 @@ mod new_session;
 mod origin;
 mod rejection;
 mod request;
+mod rotation_grace;
+mod signing;
 mod socket;
 mod socket_limits;
 mod telemetry;
@@ -92,7 +98,10 @@ mod throttle;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
-pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use builder::{
+    DEFAULT_COOKIE_NAME, DEFAULT_MAX_LIFETIME, DEFAULT_ROTATION_GRACE, MIN_KEY_BYTES,
+    PLAIN_COOKIE_NAME, SessionLayerBuilder, SessionLayerError,
+};
 pub use client::{ClientKey, ClientKeySource, ProxyHeader};
 pub use creation::{CreationLimits, DEFAULT_CREATIONS_PER_CLIENT};
 pub use current_id::CurrentSessionId;

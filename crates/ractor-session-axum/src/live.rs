@@ -98,7 +98,6 @@ struct SocketEntry {
     connected_at: SystemTime,
 }
 
-#[derive(Debug)]
 struct Inner {
     sessions: DashMap<SessionId, Vec<SocketEntry>>,
     next_id: AtomicU64,
@@ -106,6 +105,18 @@ struct Inner {
     origins: OriginPolicy,
     limits: SocketLimits,
     logs: LogThrottle,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The map is keyed by session IDs, which are secrets: show figures only.
+        f.debug_struct("LiveSockets")
+            .field("sessions", &self.sessions.len())
+            .field("total", &self.total.load(Ordering::Relaxed))
+            .field("origins", &self.origins)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The live websockets of every session, and the rules for opening one.
@@ -117,9 +128,10 @@ struct Inner {
 /// a session. Cloning is cheap; all clones share the same sockets.
 ///
 /// Origins: with no allow-list (the default), a websocket is accepted only from the page's
-/// own origin (the `Origin` header's host and port equal the request's `Host`); with
-/// [`with_allowed_origin`](crate::LiveSocketsBuilder::with_allowed_origin), only from the listed
-/// origins. A request without `Origin` (not a browser) is accepted unless
+/// own origin (the `Origin` header's host and port equal the request's `Host`, and its
+/// scheme is the site's: `https` when the session cookie is `Secure`, `http` otherwise);
+/// with [`with_allowed_origin`](crate::LiveSocketsBuilder::with_allowed_origin), only from
+/// the listed origins. A request without `Origin` (not a browser) is accepted unless
 /// [`with_require_origin`](crate::LiveSocketsBuilder::with_require_origin) is set.
 ///
 /// # Examples
@@ -340,19 +352,32 @@ impl LiveSockets {
         &self.inner.logs
     }
 
-    pub(crate) fn origin_allowed(&self, headers: &HeaderMap, authority: Option<&str>) -> bool {
-        self.inner.origins.allows(headers, authority)
+    pub(crate) fn origin_allowed(
+        &self,
+        headers: &HeaderMap,
+        authority: Option<&str>,
+        scheme: &str,
+    ) -> bool {
+        self.inner.origins.allows(headers, authority, scheme)
     }
 }
 
 /// A socket's place in [`LiveSockets`]; dropping it takes the socket out.
-#[derive(Debug)]
 pub(crate) struct Registration {
     live: LiveSockets,
     session: SessionId,
     pub(crate) id: SocketId,
     /// Lets the app answer this socket without keeping its queue open.
     pub(crate) reply: mpsc::WeakSender<Outbound>,
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("session", &self.session.redacted())
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Drop for Registration {

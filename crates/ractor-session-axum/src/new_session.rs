@@ -8,7 +8,6 @@ use http::request::Parts;
 use ractor::Actor;
 use ractor_session::{KvMsg, KvSession};
 
-use crate::bound::BoundSession;
 use crate::extract::Session;
 use crate::rejection::SessionRejection;
 use crate::request::RequestSession;
@@ -16,8 +15,10 @@ use crate::request::RequestSession;
 /// Starts a session for this request explicitly, e.g. at login when auto-start is off.
 ///
 /// The session gets a fresh server-generated ID (never one the client chose) and the
-/// response carries its cookie. If the request already has a live session, starting
-/// fails with [`SessionError::AlreadyStarted`](ractor_session::SessionError::AlreadyStarted): rotate that one instead.
+/// layer's absolute lifetime, and the response carries its cookie. If the request already
+/// has a live session, starting fails with
+/// [`SessionError::AlreadyStarted`](ractor_session::SessionError::AlreadyStarted): rotate
+/// that one instead.
 ///
 /// # Examples
 ///
@@ -107,8 +108,7 @@ impl NewSession {
             .request
             .start_new(|admission| manager.start_session_admitted(&id, make, admission))
             .await?;
-        let session = BoundSession::new(id.clone(), handle);
-        self.request.set_current(session.clone());
+        let session = self.request.started(id, handle)?;
         Ok(Session::new(session, self.request))
     }
 }

@@ -1,7 +1,9 @@
 //! [`SessionRejection`]: why a session extractor or session operation failed, as a response.
 
-use axum::response::{IntoResponse, Response};
+use std::fmt;
 use std::time::Duration;
+
+use axum::response::{IntoResponse, Response};
 
 use http::header::RETRY_AFTER;
 use http::{HeaderValue, StatusCode};
@@ -18,8 +20,8 @@ so call `.layer(...)` after `.route(...)`.";
 /// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
 /// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
 /// otherwise), `From<StoreError>` answers a store's refusal with 422, and `From<KvError>`
-/// a refused key-value update with 422 too. Response bodies
-/// never contain a session ID.
+/// a refused key-value update with 422 too. Neither response bodies nor its `Debug`
+/// output ever contain a session ID.
 ///
 /// # Examples
 ///
@@ -35,7 +37,7 @@ so call `.layer(...)` after `.route(...)`.";
 /// let busy = SessionRejection::from(SessionError::SessionLimitReached { max: 10 });
 /// assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionRejection {
     /// No [`SessionLayer`](crate::SessionLayer) ran for this request: a setup bug (500).
@@ -44,6 +46,21 @@ pub enum SessionRejection {
     /// The request has no live session and the layer does not auto-start one (401).
     #[error("no session: this request has no live session")]
     NoSession,
+    /// The request came with a session ID rotated away moments ago, by a request that
+    /// has sent or is sending the new cookie (409): it is given no session, and no new one
+    /// is started, so that its response cannot overwrite the new cookie. Retry it.
+    #[error(
+        "session moved: this request came with a session ID that was just rotated to a new one; \
+         retry it with the new cookie"
+    )]
+    Rotated,
+    /// The request came with the cookies of two or more different live sessions (400):
+    /// none is used, as one of them can only have been planted by another site.
+    #[error(
+        "conflicting session cookies: this request carries the cookies of more than one \
+         session; clear this site's cookies and sign in again"
+    )]
+    ConflictingCookies,
     /// A session could not be started or reached (status from the error).
     #[error("{}", safe_message(.0))]
     Session(#[source] SessionError),
@@ -80,6 +97,8 @@ impl SessionRejection {
             Self::Store(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NoSession => StatusCode::UNAUTHORIZED,
+            Self::Rotated => StatusCode::CONFLICT,
+            Self::ConflictingCookies => StatusCode::BAD_REQUEST,
             Self::Session(error) => session_status(error),
             Self::Kv(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyNewSessions { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -97,6 +116,28 @@ fn session_status(error: &SessionError) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl fmt::Debug for SessionRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Session IDs are secrets: wrapped errors are shown by their safe messages.
+        match self {
+            Self::MissingLayer => f.write_str("MissingLayer"),
+            Self::NoSession => f.write_str("NoSession"),
+            Self::Rotated => f.write_str("Rotated"),
+            Self::ConflictingCookies => f.write_str("ConflictingCookies"),
+            Self::Session(error) => f
+                .debug_tuple("Session")
+                .field(&safe_message(error))
+                .finish(),
+            Self::Store(error) => f.debug_tuple("Store").field(&store_message(error)).finish(),
+            Self::Kv(error) => f.debug_tuple("Kv").field(error).finish(),
+            Self::TooManyNewSessions { retry_after } => f
+                .debug_struct("TooManyNewSessions")
+                .field("retry_after", retry_after)
+                .finish(),
+        }
     }
 }
 
@@ -194,6 +235,25 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_contains_the_session_id() {
+        let id = SessionId::generate();
+        let rejections = [
+            SessionRejection::from(SessionError::SessionNotFound { id: id.clone() }),
+            SessionRejection::from(StoreError::from(SessionError::ProcessNotFound {
+                id: id.clone(),
+            })),
+            SessionRejection::Store(StoreError::Session(SessionError::SessionNotFound {
+                id: id.clone(),
+            })),
+        ];
+        for rejection in rejections {
+            let shown = format!("{rejection:?}");
+            assert!(!shown.contains(id.as_str()), "{shown}");
+            assert!(shown.contains("no session"), "{shown}");
+        }
+    }
+
+    #[test]
     fn statuses_fit_the_error() {
         let id = SessionId::generate();
         let cases = [
@@ -209,6 +269,8 @@ mod tests {
             assert_eq!(SessionRejection::from(error).status().as_u16(), status);
         }
         assert_eq!(SessionRejection::MissingLayer.status().as_u16(), 500);
+        assert_eq!(SessionRejection::Rotated.status().as_u16(), 409);
+        assert_eq!(SessionRejection::ConflictingCookies.status().as_u16(), 400);
         assert!(
             SessionRejection::MissingLayer
                 .to_string()

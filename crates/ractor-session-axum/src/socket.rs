@@ -1,6 +1,7 @@
 //! A live socket once upgraded: [`LiveMessage`] from the browser, the loop that runs the
 //! socket until it closes or its session ends, and [`LiveEnd`], why the session closed it.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -151,12 +152,22 @@ impl From<&EndReason> for LiveEnd {
 ///     }
 /// }
 /// ```
-#[derive(Debug)]
 pub struct LiveMessage {
     session: SessionId,
     socket: SocketId,
     text: Utf8Bytes,
     reply: mpsc::WeakSender<Outbound>,
+}
+
+impl fmt::Debug for LiveMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The session ID is a bearer secret: show its hash only; the text is the browser's.
+        f.debug_struct("LiveMessage")
+            .field("session", &self.session.redacted())
+            .field("socket", &self.socket)
+            .field("text_len", &self.text.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveMessage {

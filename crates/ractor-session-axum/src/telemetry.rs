@@ -3,7 +3,7 @@
 //! Session IDs never appear raw: a refused cookie is logged by a keyed hash. Events a
 //! client can cause at will (refused cookies, refused session starts and sockets) are
 //! logged at most once per interval per kind, with the number held back since the last
-//! line; their counters count every one.
+//! line (refused cross-site requests only at DEBUG); their counters count every one.
 
 use crate::throttle::LogThrottle;
 
@@ -14,6 +14,7 @@ pub(crate) mod names {
     pub(crate) const LIVE_SOCKETS: &str = "ractor_session_axum_live_sockets";
     pub(crate) const LIVE_REFUSED: &str = "ractor_session_axum_live_upgrades_refused_total";
     pub(crate) const LIVE_CLOSED: &str = "ractor_session_axum_live_sockets_closed_total";
+    pub(crate) const CROSS_SITE_REFUSED: &str = "ractor_session_axum_cross_site_refused_total";
     pub(crate) const CREATIONS_REFUSED: &str = "ractor_session_axum_creations_refused_total";
     pub(crate) const CLIENTS_UNKNOWN: &str = "ractor_session_axum_clients_unknown_total";
 }
@@ -89,4 +90,11 @@ pub(crate) fn live_refused(logs: &LogThrottle, reason: &'static str) {
 
 pub(crate) fn live_closed(cause: &'static str) {
     metrics::counter!(names::LIVE_CLOSED, "cause" => cause).increment(1);
+}
+
+/// An unsafe cross-site request was refused. Any page on the web can cause these, so it is
+/// counted, and logged at DEBUG only.
+pub(crate) fn cross_site_refused(reason: &'static str) {
+    metrics::counter!(names::CROSS_SITE_REFUSED, "reason" => reason).increment(1);
+    tracing::debug!(target: TARGET, reason, "cross-site request refused");
 }

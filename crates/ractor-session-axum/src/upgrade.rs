@@ -151,7 +151,8 @@ where
         let request = RequestSession::from_parts(parts).map_err(|_| LiveRejection::MissingLayer)?;
         let live = LiveSockets::from_ref(state);
         let authority = parts.uri.authority().map(|a| a.as_str());
-        if !live.origin_allowed(&parts.headers, authority) {
+        let scheme = request.config().scheme();
+        if !live.origin_allowed(&parts.headers, authority, scheme) {
             telemetry::live_refused(live.logs(), "origin");
             return Err(LiveRejection::ForbiddenOrigin);
         }

@@ -36,7 +36,8 @@ pub(crate) struct Entry {
     pub(crate) started_ms: u64,
     last_active_ms: AtomicU64,
     /// The end of its absolute lifetime (`u64::MAX` without one), in clock milliseconds.
-    hard_deadline_ms: u64,
+    /// Atomic so that a web layer can shorten it after the start (`SessionHandle::limit_lifetime`).
+    hard_deadline_ms: AtomicU64,
     registered: AtomicBool,
     ended: AtomicBool,
     /// Started provisional and not used by its ID since (see `overflow`).
@@ -77,7 +78,9 @@ impl Entry {
             started_at: SystemTime::now(),
             started_ms: now,
             last_active_ms: AtomicU64::new(now),
-            hard_deadline_ms: lifetime_ms.map_or(u64::MAX, |max| now.saturating_add(max)),
+            hard_deadline_ms: AtomicU64::new(
+                lifetime_ms.map_or(u64::MAX, |max| now.saturating_add(max)),
+            ),
             registered: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             provisional: AtomicBool::new(false),
@@ -110,7 +113,16 @@ impl Entry {
     pub(crate) fn deadline_ms(&self, idle_ms: u64) -> u64 {
         self.last_active_ms()
             .saturating_add(idle_ms)
-            .min(self.hard_deadline_ms)
+            .min(self.hard_deadline_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the end of the absolute lifetime to `deadline_ms` if that is earlier; returns
+    /// whether it moved. Whoever arms the entry reads the deadline under the wheel's lock,
+    /// so a change made before taking that lock is never missed.
+    pub(crate) fn limit_hard_deadline(&self, deadline_ms: u64) -> bool {
+        self.hard_deadline_ms
+            .fetch_min(deadline_ms, Ordering::Relaxed)
+            > deadline_ms
     }
 
     /// Marks a session started provisional, before it is registered.

@@ -12,6 +12,7 @@ pub mod guide;
 mod handle;
 mod id;
 mod kv;
+mod lifetime;
 mod limits;
 mod manager;
 mod overflow;

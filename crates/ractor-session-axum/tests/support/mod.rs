@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cookie::{Cookie, CookieJar, Key};
+use cookie::{Cookie, Key};
 use ractor_session::SessionManager;
 use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
 use ractor_session_test_support::actors::{Counter, CounterMsg};
@@ -187,7 +187,14 @@ pub(crate) async fn serve_routes(
     live: LiveSockets,
     layer: SessionLayer,
 ) -> Server {
-    let addr = serve(routes().with_state(live.clone()).layer(layer)).await;
+    let app = routes().with_state(live.clone()).layer(layer);
+    serve_app(manager, live, app).await
+}
+
+/// `app` (a router over `manager`'s sessions, with `live` as its live sockets) on a real
+/// loopback server.
+pub(crate) async fn serve_app(manager: SessionManager, live: LiveSockets, app: Router) -> Server {
+    let addr = serve(app).await;
     Server {
         addr,
         manager,
@@ -241,16 +248,21 @@ pub(crate) fn id_of(value: &str) -> String {
     value[TAG_LEN..].to_owned()
 }
 
-/// `id` signed with the test [`key`], as a cookie value.
+/// `id` signed with the test [`key`] as the value of the cookie [`COOKIE`].
 pub(crate) fn sign(id: &str) -> String {
-    sign_with(&key(), id)
+    sign_as(&key(), COOKIE, id)
 }
 
-/// `id` signed with `key`, as a cookie value.
-pub(crate) fn sign_with(key: &Key, id: &str) -> String {
-    let mut jar = CookieJar::new();
-    jar.signed_mut(key).add(Cookie::new(COOKIE, id.to_owned()));
-    jar.get(COOKIE).expect("just added").value().to_owned()
+/// `id` signed with `key` as the value of the cookie `name`: the base64 HMAC-SHA256 of
+/// `name=id` under the key's signing half, then the ID.
+pub(crate) fn sign_as(key: &Key, name: &str, id: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key.signing()).expect("any key length");
+    mac.update(format!("{name}={id}").as_bytes());
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    format!("{tag}{id}")
 }
 
 /// A `Cookie` request header carrying the session cookie `value`.
