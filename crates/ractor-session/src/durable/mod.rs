@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/durability.md")]
+#![doc = include_str!("../../docs/durability.md")]
 
 mod columns;
 mod error;
@@ -31,7 +31,7 @@ pub use sqlite::{SqliteOptions, SqliteStore};
 mod tests {
     #[test]
     fn the_guide_shows_each_schema_as_applied() {
-        let guide = include_str!("../../../../docs/durability.md");
+        let guide = include_str!("../../docs/durability.md");
         #[cfg(feature = "sqlite")]
         assert!(
             guide.contains(super::sqlite::SCHEMA_V1.trim()),
