@@ -1,5 +1,5 @@
 //! Benchmarks of ractor-session against raw ractor and bare tokio (criterion benches in
-//! `benches/`), the `report` binary that prints the figures of SPEC §5 as markdown tables,
+//! `benches/`), the `report` binary that prints the performance figures (targets in docs/performance.md) as markdown tables,
 //! and the `http` binary that compares the axum adapter with tower-sessions and a
 //! hand-written actor-per-session server.
 //!

@@ -57,6 +57,8 @@ function render(cart) {
 async function load() {
   const response = await fetch("/api/cart", { cache: "no-store" });
   if (response.status === 401) return expired();
+  // 409: sent with the session ID another tab just rotated; the new cookie is on its way.
+  if (response.status === 409) return setTimeout(load, 200);
   if (!response.ok) return flash("could not load the cart (" + response.status + ")");
   const body = await response.json();
   version = -1;

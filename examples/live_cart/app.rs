@@ -1,4 +1,4 @@
-//! The demo's routes: the page, a JSON API, the live socket and `/metrics`.
+//! The demo's routes: the page, a JSON API and the live socket; and, apart, `/metrics`.
 
 use std::time::Duration;
 
@@ -17,13 +17,13 @@ use crate::cart::{CartError, CartMsg, CartView};
 
 const INDEX_HTML: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
+const APP_CSS: &str = include_str!("app.css");
 
 /// What the handlers share.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) manager: SessionManager,
     pub(crate) live: LiveSockets,
-    pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) idle_ttl: Duration,
 }
 
@@ -38,14 +38,22 @@ pub(crate) fn routes(state: AppState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/app.js", get(app_js))
+        .route("/app.css", get(app_css))
         .route("/api/cart", get(view))
         .route("/api/cart/items", post(add))
         .route("/api/cart/items/{name}", delete(remove))
         .route("/api/rotate", post(rotate))
         .route("/api/logout", post(logout))
         .route("/live", get(live))
-        .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// The admin routes, served on their own loopback port: `/metrics` (Prometheus text). Kept
+/// off the app's port, which a proxy exposes to the world.
+pub(crate) fn admin_routes(metrics: PrometheusHandle) -> Router {
+    Router::new()
+        .route("/metrics", get(render_metrics))
+        .with_state(metrics)
 }
 
 /// An API failure: a status and a JSON body `{"error": "..."}`.
@@ -86,6 +94,10 @@ async fn index(session: Result<Session<CartMsg>, SessionRejection>) -> Response 
         return rejection.into_response();
     }
     ([(header::CACHE_CONTROL, "no-store")], Html(INDEX_HTML)).into_response()
+}
+
+async fn app_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], APP_CSS).into_response()
 }
 
 async fn app_js() -> Response {
@@ -176,13 +188,10 @@ async fn live(State(state): State<AppState>, upgrade: LiveUpgrade) -> Response {
     })
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.metrics {
-        Some(handle) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            handle.render(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
-    }
+async fn render_metrics(State(metrics): State<PrometheusHandle>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        metrics.render(),
+    )
+        .into_response()
 }

@@ -5,36 +5,47 @@
 //! cargo run --release -p ractor-session-examples --bin live_cart
 //! # then open http://127.0.0.1:3000 in two tabs; `--help` lists the options
 //! ```
+//!
+//! Served for the open internet: hyper's header-read timeout and a body timeout close
+//! slow and idle connections (`server`), every response carries a Content-Security-Policy
+//! and anti-framing headers, and `/metrics` is served only on a separate loopback port.
 
 mod app;
 mod cart;
+mod server;
 mod settings;
 
 use std::process::ExitCode;
 
+use axum::Router;
+use axum::http::{HeaderValue, header};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use ractor_session::{SessionConfig, SessionManager};
 use ractor_session_axum::{LiveSockets, SessionLayer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::app::AppState;
 use crate::cart::CartSession;
-use crate::settings::{Settings, SettingsError};
+use crate::settings::Settings;
+
+/// The page loads its script and style from this origin only, talks (fetch, websocket) to
+/// this origin only, and may not be framed: no inline script for an injected `<script>`
+/// to hide in, no clickjacking.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
 
 fn main() -> ExitCode {
-    let settings = match Settings::parse(std::env::args().skip(1), |name| std::env::var(name).ok())
-    {
+    let settings = match Settings::load() {
         Ok(settings) => settings,
-        Err(SettingsError::Help) => {
-            print!("{}", settings::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(error) => {
-            eprintln!("live_cart: {error}");
-            return ExitCode::from(2);
-        }
+        // Help and version go to stdout with success; mistakes to stderr with code 2.
+        Err(error) => error.exit(),
     };
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -68,10 +79,10 @@ fn init_logging() {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let metrics = PrometheusBuilder::new().install_recorder()?;
-    let manager =
-        SessionManager::spawn(SessionConfig::default().with_idle_timeout(settings.idle_ttl))
-            .await?;
+    let config = SessionConfig::default()
+        .with_idle_timeout(settings.idle_ttl)
+        .with_max_sessions(settings.max_sessions.get());
+    let manager = SessionManager::spawn(config).await?;
     let live = LiveSockets::new();
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
@@ -81,7 +92,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(key) = &settings.key {
         layer = layer.with_key_bytes(key.as_bytes());
     }
-    if settings.dev {
+    if settings.dev() {
         layer = layer.with_dev_mode();
     }
     let layer = layer.build().map_err(|error| {
@@ -91,21 +102,50 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let app = app::routes(AppState {
         manager: manager.clone(),
         live,
-        metrics: Some(metrics),
         idle_ttl: settings.idle_ttl,
     })
-    .layer(layer);
+    .layer(layer)
+    .layer(RequestBodyTimeoutLayer::new(settings.read_timeout));
+    let app = with_security_headers(app);
 
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", settings.port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", settings.port))?;
+    // Stopping: set once the sessions are shut down; both servers then drain and return.
+    let (stopping, stopped) = watch::channel(false);
+    let stop = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stopped| *stopped).await;
+        }
+    };
+
+    let metrics = match settings.metrics_port {
+        Some(port) => {
+            let handle = PrometheusBuilder::new().install_recorder()?;
+            let listener = bind(port).await?;
+            // Tests read this line to find the port; keep its shape.
+            println!(
+                "live_cart metrics on http://{}/metrics",
+                listener.local_addr()?
+            );
+            let admin = app::admin_routes(handle);
+            Some(tokio::spawn(server::serve(
+                listener,
+                admin,
+                settings.read_timeout,
+                stop(),
+            )))
+        }
+        None => None,
+    };
+
+    let listener = bind(settings.port).await?;
     let addr = listener.local_addr()?;
     // Tests read this line to find the port; keep its shape.
     println!("live_cart listening on http://{addr}");
     tracing::info!(
         %addr,
         idle_ttl_ms = settings.idle_ttl.as_millis() as u64,
-        dev = settings.dev,
+        max_sessions = settings.max_sessions.get(),
+        dev = settings.dev(),
         "live cart ready: open http://{addr} in two tabs"
     );
 
@@ -115,13 +155,39 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             stop_signal().await;
             tracing::info!("shutting down: ending sessions (live tabs are told)");
             manager.shutdown().await;
+            let _ = stopping.send(true);
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    server::serve(listener, app, settings.read_timeout, shutdown).await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     manager.shutdown().await;
     Ok(())
+}
+
+/// A listener on `port` of 127.0.0.1 (0: any free port).
+async fn bind(port: u16) -> Result<TcpListener, String> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))
+}
+
+/// A Content-Security-Policy and anti-framing headers on every response that has none.
+fn with_security_headers(app: Router) -> Router {
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        // For browsers that predate `frame-ancestors`.
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    headers.into_iter().fold(app, |app, (name, value)| {
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ))
+    })
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what service managers and `kill` send).

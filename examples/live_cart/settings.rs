@@ -1,150 +1,89 @@
-//! Command-line flags and environment variables of the demo, parsed by hand.
+//! Command-line flags and environment variables of the demo (clap; a flag wins over its
+//! environment variable).
 
-use std::fmt;
+use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Parser};
+
 /// What the demo runs with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Parser)]
+#[command(
+    name = "live_cart",
+    about = "A shopping cart whose state lives in one actor per session, updated live in \
+             every open tab over a websocket.",
+    after_help = "Environment only:\n  \
+        LIVE_CART_KEY   cookie signing secret, at least 32 bytes; required with --no-dev\n  \
+        RUST_LOG        log filter, e.g. info or ractor_session=debug,info"
+)]
 pub(crate) struct Settings {
-    /// Port on 127.0.0.1 (0 picks a free one).
+    /// Port on 127.0.0.1; 0 picks any free one.
+    #[arg(long, env = "LIVE_CART_PORT", default_value_t = 3000)]
     pub(crate) port: u16,
-    /// Idle timeout of a session.
+
+    /// Idle timeout of a session, e.g. 30s, 500ms, 2m, 1h (100 ms to 30 days).
+    #[arg(long, env = "LIVE_CART_IDLE_TTL", default_value = "30s", value_parser = parse_duration)]
     pub(crate) idle_ttl: Duration,
-    /// Insecure dev mode: no `Secure` cookie flag, random signing key if none is given.
-    pub(crate) dev: bool,
-    /// Cookie signing secret (at least 32 bytes).
+
+    /// Insecure dev mode for plain http://127.0.0.1: cookies without the Secure flag (so
+    /// without the __Host- prefix), signed with a per-process key unless LIVE_CART_KEY is
+    /// set. On by default; --no-dev turns it off.
+    #[arg(
+        long,
+        env = "LIVE_CART_DEV",
+        default_value_t = true,
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        overrides_with = "no_dev"
+    )]
+    dev: bool,
+
+    /// Production mode: Secure `__Host-` cookies, a signing key from LIVE_CART_KEY.
+    #[arg(long, overrides_with = "dev")]
+    no_dev: bool,
+
+    /// Serve Prometheus metrics at /metrics on this port of 127.0.0.1 (0: any free one),
+    /// apart from the app, which never serves them. Off unless given.
+    #[arg(long, env = "LIVE_CART_METRICS_PORT")]
+    pub(crate) metrics_port: Option<u16>,
+
+    /// How long a client may take to send a request's headers or its body, and how long
+    /// an idle keep-alive connection stays open, e.g. 10s.
+    #[arg(long, env = "LIVE_CART_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub(crate) read_timeout: Duration,
+
+    /// Most live sessions at once; past it a newcomer takes the place of the oldest session
+    /// that never came back.
+    #[arg(long, env = "LIVE_CART_MAX_SESSIONS", default_value = "10000")]
+    pub(crate) max_sessions: NonZeroUsize,
+
+    /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
+    /// show it in the process list.
+    #[arg(skip)]
     pub(crate) key: Option<String>,
 }
 
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            port: 3000,
-            idle_ttl: Duration::from_secs(30),
-            dev: true,
-            key: None,
-        }
-    }
-}
-
-pub(crate) const USAGE: &str = "\
-live_cart: a shopping cart whose state lives in one actor per session, updated live in
-every open tab over a websocket.
-
-USAGE:
-    live_cart [--port N] [--idle-ttl DURATION] [--dev | --no-dev]
-
-OPTIONS (each also read from the environment):
-    --port N             port on 127.0.0.1, 0 for any free one   [LIVE_CART_PORT, default 3000]
-    --idle-ttl DURATION  idle timeout, e.g. 30s, 500ms, 2m, 1h    [LIVE_CART_IDLE_TTL, default 30s]
-    --dev / --no-dev     insecure dev mode for plain http://127.0.0.1: cookies without the
-                         Secure flag, signed with a per-process key unless LIVE_CART_KEY
-                         is set                                     [LIVE_CART_DEV=1|0, default on]
-    -h, --help           this text
-
-    LIVE_CART_KEY        cookie signing secret, at least 32 bytes; required with --no-dev
-    RUST_LOG             log filter, e.g. info or ractor_session=debug,info
-";
-
-/// A flag or variable that could not be used.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum SettingsError {
-    /// `--help` was asked for.
-    Help,
-    /// A bad value or an unknown flag.
-    Invalid(String),
-}
-
-impl fmt::Display for SettingsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Help => f.write_str(USAGE),
-            Self::Invalid(why) => write!(f, "{why}\n\nRun `live_cart --help` for the options."),
-        }
-    }
-}
-
 impl Settings {
-    /// Environment first, then flags (which win).
-    pub(crate) fn parse(
-        args: impl IntoIterator<Item = String>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Self, SettingsError> {
-        let mut settings = Self::default();
-        if let Some(port) = env("LIVE_CART_PORT") {
-            settings.port = parse_port(&port, "LIVE_CART_PORT")?;
-        }
-        if let Some(ttl) = env("LIVE_CART_IDLE_TTL") {
-            settings.idle_ttl = parse_duration(&ttl, "LIVE_CART_IDLE_TTL")?;
-        }
-        if let Some(dev) = env("LIVE_CART_DEV") {
-            settings.dev = parse_bool(&dev, "LIVE_CART_DEV")?;
-        }
-        settings.key = env("LIVE_CART_KEY").filter(|k| !k.is_empty());
-
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((flag, value)) => (flag.to_owned(), Some(value.to_owned())),
-                None => (arg.clone(), None),
-            };
-            let mut value = |name: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or_else(|| SettingsError::Invalid(format!("{name} needs a value")))
-            };
-            match flag.as_str() {
-                "-h" | "--help" => return Err(SettingsError::Help),
-                "--port" => settings.port = parse_port(&value("--port")?, "--port")?,
-                "--idle-ttl" => {
-                    settings.idle_ttl = parse_duration(&value("--idle-ttl")?, "--idle-ttl")?;
-                }
-                "--dev" if inline.is_none() => settings.dev = true,
-                "--no-dev" if inline.is_none() => settings.dev = false,
-                _ => {
-                    return Err(SettingsError::Invalid(format!(
-                        "unknown argument {:?}",
-                        truncate(&arg)
-                    )));
-                }
-            }
-        }
+    /// Flags and environment, the signing key from `LIVE_CART_KEY`.
+    pub(crate) fn load() -> Result<Self, clap::Error> {
+        let mut settings = Self::try_parse()?;
+        settings.key = std::env::var("LIVE_CART_KEY")
+            .ok()
+            .filter(|k| !k.is_empty());
         Ok(settings)
     }
-}
 
-fn truncate(value: &str) -> String {
-    value.chars().take(40).collect()
-}
-
-fn parse_port(value: &str, name: &str) -> Result<u16, SettingsError> {
-    value.trim().parse().map_err(|_| {
-        SettingsError::Invalid(format!(
-            "{name}: {:?} is not a port number (0 to 65535)",
-            truncate(value)
-        ))
-    })
-}
-
-fn parse_bool(value: &str, name: &str) -> Result<bool, SettingsError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(SettingsError::Invalid(format!(
-            "{name}: {:?} is not 1/0, true/false, yes/no or on/off",
-            truncate(value)
-        ))),
+    /// Whether the demo runs in insecure dev mode.
+    pub(crate) fn dev(&self) -> bool {
+        self.dev && !self.no_dev
     }
 }
 
 /// `500ms`, `30s`, `2m`, `1h`, or a plain number of seconds; from 100 ms to 30 days.
-fn parse_duration(value: &str, name: &str) -> Result<Duration, SettingsError> {
+fn parse_duration(value: &str) -> Result<Duration, String> {
     let bad = || {
-        SettingsError::Invalid(format!(
-            "{name}: {:?} is not a duration between 100ms and 30 days (e.g. 500ms, 30s, 2m, 1h)",
-            truncate(value)
-        ))
+        format!("{value:?} is not a duration between 100ms and 30 days (e.g. 500ms, 30s, 2m, 1h)")
     };
     let text = value.trim();
     let split = text
@@ -168,66 +107,76 @@ fn parse_duration(value: &str, name: &str) -> Result<Duration, SettingsError> {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
 
-    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Settings::parse(args.iter().map(|a| (*a).to_owned()), |name| {
-            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-        })
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("live_cart").chain(args.iter().copied()))
     }
 
     #[test]
-    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl() {
-        assert_eq!(parse(&[], &[]).unwrap(), Settings::default());
+    fn the_flags_are_consistent() {
+        Settings::command().debug_assert();
     }
 
     #[test]
-    fn flags_override_the_environment() {
-        let s = parse(
-            &["--port", "8080", "--idle-ttl=500ms", "--no-dev"],
-            &[
-                ("LIVE_CART_PORT", "9000"),
-                ("LIVE_CART_DEV", "1"),
-                ("LIVE_CART_KEY", "k"),
-            ],
-        )
+    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl_10000_sessions_and_no_metrics() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.port, 3000);
+        assert_eq!(s.idle_ttl, Duration::from_secs(30));
+        assert!(s.dev());
+        assert_eq!(s.metrics_port, None);
+        assert_eq!(s.read_timeout, Duration::from_secs(10));
+        assert_eq!(s.max_sessions.get(), 10_000);
+    }
+
+    #[test]
+    fn flags_are_read() {
+        let s = parse(&[
+            "--port",
+            "8080",
+            "--idle-ttl=500ms",
+            "--no-dev",
+            "--metrics-port",
+            "0",
+            "--read-timeout",
+            "2s",
+            "--max-sessions=50",
+        ])
         .unwrap();
         assert_eq!(s.port, 8080);
         assert_eq!(s.idle_ttl, Duration::from_millis(500));
-        assert!(!s.dev);
-        assert_eq!(s.key.as_deref(), Some("k"));
-        let s = parse(
-            &[],
-            &[("LIVE_CART_IDLE_TTL", "2m"), ("LIVE_CART_DEV", "off")],
-        )
-        .unwrap();
-        assert_eq!(s.idle_ttl, Duration::from_secs(120));
-        assert!(!s.dev);
+        assert!(!s.dev());
+        assert_eq!(s.metrics_port, Some(0));
+        assert_eq!(s.read_timeout, Duration::from_secs(2));
+        assert_eq!(s.max_sessions.get(), 50);
+    }
+
+    #[test]
+    fn the_last_of_dev_and_no_dev_wins() {
+        assert!(!parse(&["--dev", "--no-dev"]).unwrap().dev());
+        assert!(parse(&["--no-dev", "--dev"]).unwrap().dev());
     }
 
     #[test]
     fn bad_values_are_clear_errors() {
-        for (args, env) in [
-            (&["--port", "http"][..], &[][..]),
-            (&["--port"][..], &[][..]),
-            (&["--port", "70000"][..], &[][..]),
-            (&["--idle-ttl", "5 minutes"][..], &[][..]),
-            (&["--idle-ttl", "10ms"][..], &[][..]),
-            (&["--idle-ttl", "99999999999999999h"][..], &[][..]),
-            (&["--dev=yes"][..], &[][..]),
-            (&["--frobnicate"][..], &[][..]),
-            (&[][..], &[("LIVE_CART_DEV", "maybe")][..]),
-            (&[][..], &[("LIVE_CART_PORT", "-1")][..]),
+        for args in [
+            &["--port", "http"][..],
+            &["--port"][..],
+            &["--port", "70000"][..],
+            &["--idle-ttl", "5 minutes"][..],
+            &["--idle-ttl", "10ms"][..],
+            &["--idle-ttl", "99999999999999999h"][..],
+            &["--read-timeout", "forever"][..],
+            &["--max-sessions", "0"][..],
+            &["--max-sessions", "many"][..],
+            &["--frobnicate"][..],
         ] {
-            match parse(args, env) {
-                Err(SettingsError::Invalid(why)) => assert!(!why.is_empty()),
-                other => panic!("{args:?} {env:?}: {other:?}"),
-            }
+            let error = parse(args).unwrap_err();
+            assert!(!error.to_string().is_empty(), "{args:?}");
         }
-        assert_eq!(parse(&["-h"], &[]), Err(SettingsError::Help));
+        let help = parse(&["-h"]).unwrap_err();
+        assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
     }
 }

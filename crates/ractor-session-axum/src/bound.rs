@@ -1,5 +1,7 @@
 //! [`BoundSession`]: a session handle held under the ID a request knows it by.
 
+use std::fmt;
+
 use ractor_session::{SessionError, SessionHandle, SessionId, SessionWatch};
 
 /// A session found once, bound to the ID this request holds it under.
@@ -10,10 +12,20 @@ use ractor_session::{SessionError, SessionHandle, SessionId, SessionWatch};
 /// `Set-Cookie` of its response. So everything here checks that the session is still under
 /// this ID — a lock and a comparison, no registry lookup — and answers as a lookup of the
 /// ID would once it is not: `SessionNotFound`. The request's own rotation rebinds it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct BoundSession {
     id: SessionId,
     handle: SessionHandle,
+}
+
+impl fmt::Debug for BoundSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The ID is a bearer secret: show its hash only.
+        f.debug_struct("BoundSession")
+            .field("id", &self.id.redacted())
+            .field("handle", &self.handle)
+            .finish()
+    }
 }
 
 impl BoundSession {
@@ -28,6 +40,11 @@ impl BoundSession {
     /// Whether the session is live under this ID: an atomic load and an ID comparison.
     pub(crate) fn is_live(&self) -> bool {
         self.handle.is_live() && self.handle.id() == self.id
+    }
+
+    /// Whether the session lives on under another ID: this ID was rotated away.
+    pub(crate) fn is_rotated_away(&self) -> bool {
+        self.handle.is_live() && self.handle.id() != self.id
     }
 
     /// The handle, while the session is still under this ID.
@@ -92,6 +109,7 @@ mod tests {
 
         let new = manager.rotate("s1").await.unwrap();
         assert!(!session.is_live());
+        assert!(session.is_rotated_away());
         assert!(matches!(
             session.handle(),
             Err(SessionError::SessionNotFound { id }) if id.as_str() == "s1"
@@ -125,6 +143,7 @@ mod tests {
         manager.terminate(&new).await.unwrap();
         let rebound = BoundSession::new(new, session.handle.clone());
         assert!(!rebound.is_live());
+        assert!(!session.is_rotated_away(), "ended, not rotated");
         assert!(rebound.watch().is_err());
         manager.shutdown().await;
     }

@@ -223,7 +223,9 @@ impl<M: Message> Session<M> {
 
     /// Moves the session to a fresh ID, atomically; the old ID stops working at once and
     /// its live sockets are closed with `rotated`. The response carries the new cookie.
-    /// Do this after login and after any change of privilege.
+    /// Do this after login and after any change of privilege. Requests still carrying the
+    /// old ID within the [grace period](crate::SessionLayerBuilder::with_rotation_grace)
+    /// get no session and no cookie change, so they cannot undo the new cookie.
     ///
     /// # Errors
     ///
@@ -244,9 +246,16 @@ impl<M: Message> Session<M> {
     /// ```
     pub async fn rotate(&mut self) -> Result<SessionId, SessionError> {
         let handle = self.handle()?.clone();
+        let old = self.id().clone();
+        // Remembered first, so that a request that no longer finds the old ID always
+        // finds it here, and is spared a cookie change (see `with_rotation_grace`). A
+        // rotation that fails, or is cancelled while a store moves the session's record,
+        // leaves the old ID the session's: the guard forgets it again.
+        let pending = self.request.rotations().begin(&old);
         // By ID: the manager's rotation is atomic against a racing one, and fails if this
         // ID has already been rotated away.
-        let new = self.manager().rotate(self.id()).await?;
+        let new = self.request.manager().rotate(&old).await?;
+        pending.done();
         self.session = BoundSession::new(new.clone(), handle);
         self.request.set_current(self.session.clone());
         telemetry::rotated();

@@ -2,9 +2,11 @@
 //! signed cookie, with live websockets that know when their session ends.
 //!
 //! - [`SessionLayer`] — a tower layer that reads and writes the session cookie
-//!   (signed, `HttpOnly`, `SameSite=Lax`, `Secure`), never adopts an ID it did not issue or
-//!   that is not live, counts every request as session activity, and optionally starts a
-//!   session actor on first use.
+//!   (`__Host-`, signed, `HttpOnly`, `SameSite=Lax`, `Secure`), refuses unsafe cross-site
+//!   requests, never adopts an ID it did not issue or that is not live, counts every
+//!   request as session activity, gives the sessions it starts an absolute lifetime,
+//!   limits how many sessions one client may start ([`CreationLimits`]), and optionally
+//!   starts a session actor on first use.
 //! - Extractors — [`Session<M>`](Session) (a typed handle: `call`, `cast`, `rotate`,
 //!   `terminate`), [`CurrentSessionId`] and [`NewSession`]; all answer with a clear
 //!   [`SessionRejection`] (a 500 that says how to fix it when the layer is missing).
@@ -25,20 +27,16 @@
 //! use axum::response::{IntoResponse, Response};
 //! use axum::{Router, extract::State, routing::{get, post}};
 //! use ractor_session::{KvMsg, SessionConfig, SessionManager};
-//! use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
+//! use ractor_session_axum::{Key, LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
 //! use serde_json::json;
 //!
 //! async fn count(
 //!     State(live): State<LiveSockets>,
 //!     session: Session,
 //! ) -> Result<String, SessionRejection> {
-//!     let n = session
-//!         .call(|reply| KvMsg::Get { key: "n".into(), reply })
-//!         .await?
-//!         .and_then(|v| v.as_u64())
-//!         .unwrap_or(0)
-//!         + 1;
-//!     session.cast(KvMsg::put("n", n))?;
+//!     // One message reads and writes: a `Get` then a `Put` would be two, and concurrent
+//!     // requests could lose updates between them.
+//!     let n = session.call(KvMsg::increment("n", 1)).await??;
 //!     let _ = live.push(session.id(), &json!({"event": "count", "n": n}));
 //!     Ok(n.to_string())
 //! }
@@ -56,7 +54,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let manager = SessionManager::spawn(SessionConfig::default()).await?;
 //! let layer = SessionLayer::builder(manager.clone())
-//!     .with_key_bytes(std::env::var("SESSION_KEY").unwrap_or_else(|_| "x".repeat(64)))
+//!     // In-memory sessions end with the process, so a key made at start-up loses nothing.
+//!     .with_key(Key::generate())
 //!     .with_auto_start()
 //!     .build()?;
 //! let app: Router = Router::new()
@@ -75,33 +74,49 @@
 
 mod bound;
 mod builder;
+mod client;
 mod config;
 mod cookie;
+mod creation;
+mod cross_site;
 mod current_id;
 mod extract;
 pub mod guide;
 mod layer;
 mod live;
+mod live_builder;
 mod new_session;
 mod origin;
 mod rejection;
 mod request;
+mod rotation_grace;
+mod signing;
 mod socket;
+mod socket_limits;
 mod telemetry;
+mod throttle;
 mod upgrade;
 
 pub use ::cookie::{Key, SameSite};
-pub use builder::{DEFAULT_COOKIE_NAME, MIN_KEY_BYTES, SessionLayerBuilder, SessionLayerError};
+pub use builder::{
+    DEFAULT_COOKIE_NAME, DEFAULT_MAX_LIFETIME, DEFAULT_ROTATION_GRACE, MIN_KEY_BYTES,
+    PLAIN_COOKIE_NAME, SessionLayerBuilder, SessionLayerError,
+};
+pub use client::{ClientKey, ClientKeySource, ProxyHeader};
+pub use creation::{CreationLimits, DEFAULT_CREATIONS_PER_CLIENT};
 pub use current_id::CurrentSessionId;
 pub use extract::Session;
+pub use ipnet::IpNet;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
-pub use live::{
-    DEFAULT_SOCKET_BUFFER, LiveConfigError, LiveError, LiveSocketInfo, LiveSockets,
-    LiveSocketsBuilder, SocketId,
-};
+pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
+pub use live_builder::{LiveConfigError, LiveSocketsBuilder};
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
 pub use socket::{LiveEnd, LiveMessage};
+pub use socket_limits::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,
+    DEFAULT_SOCKET_BUFFER, DEFAULT_SOCKETS_PER_SESSION,
+};
 pub use upgrade::{LiveRejection, LiveUpgrade};
 
 // Layers, services, handles and extractors cross threads in every axum app.

@@ -12,17 +12,10 @@ use ractor_session::SessionId;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::origin::{OriginPolicy, normalize_origin};
+use crate::origin::OriginPolicy;
+use crate::socket_limits::SocketLimits;
 use crate::telemetry;
-
-/// How many events may wait for one socket before it counts as too slow and is closed.
-///
-/// # Examples
-///
-/// ```
-/// assert_eq!(ractor_session_axum::DEFAULT_SOCKET_BUFFER, 64);
-/// ```
-pub const DEFAULT_SOCKET_BUFFER: usize = 64;
+use crate::throttle::LogThrottle;
 
 /// Identifies one live socket within a [`LiveSockets`].
 ///
@@ -83,31 +76,13 @@ pub enum LiveError {
     SocketGone,
 }
 
-/// Why a [`LiveSockets`] configuration was refused.
-///
-/// # Examples
-///
-/// ```
-/// use ractor_session_axum::{LiveConfigError, LiveSockets};
-///
-/// let err = LiveSockets::builder().with_allowed_origin("example.com").build().unwrap_err();
-/// assert!(matches!(err, LiveConfigError::InvalidOrigin { .. }));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LiveConfigError {
-    /// An allowed origin is not `http(s)://host[:port]`.
-    #[error(
-        "invalid allowed origin {origin:?}: write it as the browser sends it, \
-         `scheme://host[:port]` with scheme http or https and no path (e.g. `https://example.com`)"
-    )]
-    InvalidOrigin {
-        /// The origin given.
-        origin: String,
-    },
-    /// A zero socket buffer.
-    #[error("the live socket buffer must hold at least one event")]
-    ZeroBuffer,
+/// Why a socket could not be registered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Full {
+    /// Its session holds its maximum of sockets.
+    Session,
+    /// The maximum of sockets across all sessions is open.
+    Total,
 }
 
 /// Outgoing frames queued for one socket.
@@ -123,13 +98,25 @@ struct SocketEntry {
     connected_at: SystemTime,
 }
 
-#[derive(Debug)]
 struct Inner {
     sessions: DashMap<SessionId, Vec<SocketEntry>>,
     next_id: AtomicU64,
     total: AtomicUsize,
     origins: OriginPolicy,
-    buffer: usize,
+    limits: SocketLimits,
+    logs: LogThrottle,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The map is keyed by session IDs, which are secrets: show figures only.
+        f.debug_struct("LiveSockets")
+            .field("sessions", &self.sessions.len())
+            .field("total", &self.total.load(Ordering::Relaxed))
+            .field("origins", &self.origins)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The live websockets of every session, and the rules for opening one.
@@ -141,10 +128,11 @@ struct Inner {
 /// a session. Cloning is cheap; all clones share the same sockets.
 ///
 /// Origins: with no allow-list (the default), a websocket is accepted only from the page's
-/// own origin (the `Origin` header's host and port equal the request's `Host`); with
-/// [`with_allowed_origin`](LiveSocketsBuilder::with_allowed_origin), only from the listed
-/// origins. A request without `Origin` (not a browser) is accepted unless
-/// [`with_require_origin`](LiveSocketsBuilder::with_require_origin) is set.
+/// own origin (the `Origin` header's host and port equal the request's `Host`, and its
+/// scheme is the site's: `https` when the session cookie is `Secure`, `http` otherwise);
+/// with [`with_allowed_origin`](crate::LiveSocketsBuilder::with_allowed_origin), only from
+/// the listed origins. A request without `Origin` (not a browser) is accepted unless
+/// [`with_require_origin`](crate::LiveSocketsBuilder::with_require_origin) is set.
 ///
 /// # Examples
 ///
@@ -179,33 +167,18 @@ impl LiveSockets {
     /// ```
     #[must_use]
     pub fn new() -> Self {
-        Self::from_parts(OriginPolicy::default(), DEFAULT_SOCKET_BUFFER)
+        Self::from_parts(OriginPolicy::default(), SocketLimits::default())
     }
 
-    /// Configures origins and buffering.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let live = ractor_session_axum::LiveSockets::builder().with_require_origin(true).build()?;
-    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
-    /// ```
-    pub fn builder() -> LiveSocketsBuilder {
-        LiveSocketsBuilder {
-            origins: Vec::new(),
-            require_origin: false,
-            buffer: DEFAULT_SOCKET_BUFFER,
-        }
-    }
-
-    fn from_parts(origins: OriginPolicy, buffer: usize) -> Self {
+    pub(crate) fn from_parts(origins: OriginPolicy, limits: SocketLimits) -> Self {
         Self {
             inner: Arc::new(Inner {
                 sessions: DashMap::new(),
                 next_id: AtomicU64::new(1),
                 total: AtomicUsize::new(0),
                 origins,
-                buffer,
+                limits,
+                logs: LogThrottle::default(),
             }),
         }
     }
@@ -305,6 +278,7 @@ impl LiveSockets {
         };
         let text = Utf8Bytes::from(text.into());
         let mut reached = 0;
+        let before = sockets.len();
         sockets.retain(
             |socket| match socket.tx.try_send(Outbound::Text(text.clone())) {
                 Ok(()) => {
@@ -316,24 +290,50 @@ impl LiveSockets {
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
             },
         );
+        self.left(before - sockets.len());
         reached
     }
 
-    /// Registers a new socket of `session`; it leaves when the guard drops.
-    pub(crate) fn register(&self, session: &SessionId) -> (Registration, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(self.inner.buffer);
-        let id = SocketId(self.inner.next_id.fetch_add(1, Ordering::Relaxed));
-        let reply = tx.downgrade();
-        self.inner
-            .sessions
-            .entry(session.clone())
-            .or_default()
-            .push(SocketEntry {
-                id,
-                tx,
-                connected_at: SystemTime::now(),
+    /// `count` sockets left the map: the total follows, so `total()` is always the sum
+    /// of every session's `count()`.
+    fn left(&self, count: usize) {
+        for _ in 0..count {
+            self.inner.total.fetch_sub(1, Ordering::Relaxed);
+            telemetry::live_left();
+        }
+    }
+
+    /// Registers a new socket of `session`, within the per-session and total caps; it
+    /// leaves when the guard drops.
+    pub(crate) fn register(
+        &self,
+        session: &SessionId,
+    ) -> Result<(Registration, mpsc::Receiver<Outbound>), Full> {
+        let inner = &self.inner;
+        let limits = &inner.limits;
+        // The session's shard lock is held from the count to the push, and the total is
+        // reserved by compare-and-swap: racing upgrades never exceed either cap.
+        let mut sockets = inner.sessions.entry(session.clone()).or_default();
+        if sockets.len() >= limits.per_session {
+            return Err(Full::Session);
+        }
+        let reserved = inner
+            .total
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < limits.total).then_some(n + 1)
             });
-        self.inner.total.fetch_add(1, Ordering::Relaxed);
+        if reserved.is_err() {
+            return Err(Full::Total);
+        }
+        let (tx, rx) = mpsc::channel(limits.buffer);
+        let id = SocketId(inner.next_id.fetch_add(1, Ordering::Relaxed));
+        let reply = tx.downgrade();
+        sockets.push(SocketEntry {
+            id,
+            tx,
+            connected_at: SystemTime::now(),
+        });
+        drop(sockets);
         telemetry::live_opened();
         let registration = Registration {
             live: self.clone(),
@@ -341,16 +341,28 @@ impl LiveSockets {
             id,
             reply,
         };
-        (registration, rx)
+        Ok((registration, rx))
     }
 
-    pub(crate) fn origin_allowed(&self, headers: &HeaderMap, authority: Option<&str>) -> bool {
-        self.inner.origins.allows(headers, authority)
+    pub(crate) fn limits(&self) -> &SocketLimits {
+        &self.inner.limits
+    }
+
+    pub(crate) fn logs(&self) -> &LogThrottle {
+        &self.inner.logs
+    }
+
+    pub(crate) fn origin_allowed(
+        &self,
+        headers: &HeaderMap,
+        authority: Option<&str>,
+        scheme: &str,
+    ) -> bool {
+        self.inner.origins.allows(headers, authority, scheme)
     }
 }
 
 /// A socket's place in [`LiveSockets`]; dropping it takes the socket out.
-#[derive(Debug)]
 pub(crate) struct Registration {
     live: LiveSockets,
     session: SessionId,
@@ -359,112 +371,28 @@ pub(crate) struct Registration {
     pub(crate) reply: mpsc::WeakSender<Outbound>,
 }
 
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("session", &self.session.redacted())
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         let sessions = &self.live.inner.sessions;
+        let mut removed = 0;
         if let Some(mut sockets) = sessions.get_mut(&self.session) {
+            let before = sockets.len();
             sockets.retain(|s| s.id != self.id);
+            removed = before - sockets.len();
         }
         // The shard guard above is gone: removing under the same shard is safe now.
         sessions.remove_if(&self.session, |_, sockets| sockets.is_empty());
-        self.live.inner.total.fetch_sub(1, Ordering::Relaxed);
-        telemetry::live_left();
-    }
-}
-
-/// Configures [`LiveSockets`]; made by [`LiveSockets::builder`].
-///
-/// # Examples
-///
-/// ```
-/// let live = ractor_session_axum::LiveSockets::builder()
-///     .with_allowed_origin("http://127.0.0.1:3000")
-///     .with_allowed_origin("http://localhost:3000")
-///     .with_buffer(16)
-///     .build()?;
-/// # Ok::<(), ractor_session_axum::LiveConfigError>(())
-/// ```
-#[derive(Debug)]
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct LiveSocketsBuilder {
-    origins: Vec<String>,
-    require_origin: bool,
-    buffer: usize,
-}
-
-impl LiveSocketsBuilder {
-    /// Accepts websockets from `origin` (`scheme://host[:port]`). Once any origin is
-    /// listed, only listed origins are accepted.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let live = ractor_session_axum::LiveSockets::builder()
-    ///     .with_allowed_origin("https://example.com")
-    ///     .build()?;
-    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
-    /// ```
-    pub fn with_allowed_origin(mut self, origin: impl Into<String>) -> Self {
-        self.origins.push(origin.into());
-        self
-    }
-
-    /// Refuses (403) websocket requests without an `Origin` header. Browsers always send
-    /// one; other clients can send any, so this mostly turns away non-browser clients.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let live = ractor_session_axum::LiveSockets::builder().with_require_origin(true).build()?;
-    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
-    /// ```
-    pub fn with_require_origin(mut self, require: bool) -> Self {
-        self.require_origin = require;
-        self
-    }
-
-    /// How many events may wait for one socket (default 64) before it is closed as too slow.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let err = ractor_session_axum::LiveSockets::builder().with_buffer(0).build();
-    /// assert!(err.is_err());
-    /// ```
-    pub fn with_buffer(mut self, events: usize) -> Self {
-        self.buffer = events;
-        self
-    }
-
-    /// Checks the settings.
-    ///
-    /// # Errors
-    ///
-    /// [`LiveConfigError::InvalidOrigin`] for an origin that is not
-    /// `http(s)://host[:port]`; [`LiveConfigError::ZeroBuffer`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let live = ractor_session_axum::LiveSockets::builder().build()?;
-    /// # Ok::<(), ractor_session_axum::LiveConfigError>(())
-    /// ```
-    pub fn build(self) -> Result<LiveSockets, LiveConfigError> {
-        if self.buffer == 0 {
-            return Err(LiveConfigError::ZeroBuffer);
-        }
-        let allowed = self
-            .origins
-            .iter()
-            .map(|o| {
-                normalize_origin(o)
-                    .ok_or_else(|| LiveConfigError::InvalidOrigin { origin: o.clone() })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(LiveSockets::from_parts(
-            OriginPolicy::new(allowed, self.require_origin),
-            self.buffer,
-        ))
+        // A socket a push dropped for falling behind has left the count already.
+        self.live.left(removed);
     }
 }
 
@@ -472,32 +400,13 @@ impl LiveSocketsBuilder {
 mod tests {
     use super::*;
 
-    #[test]
-    fn bad_allowed_origins_are_typed_errors() {
-        for bad in [
-            "example.com",
-            "ftp://x",
-            "https://",
-            "https://a/b",
-            "https://a b",
-        ] {
-            assert!(
-                matches!(
-                    LiveSockets::builder().with_allowed_origin(bad).build(),
-                    Err(LiveConfigError::InvalidOrigin { .. })
-                ),
-                "{bad}"
-            );
-        }
-    }
-
     #[tokio::test]
     async fn sockets_register_push_and_leave() {
         let live = LiveSockets::new();
         let a = SessionId::generate();
         let b = SessionId::generate();
-        let (ra, mut rxa) = live.register(&a);
-        let (rb, mut rxb) = live.register(&b);
+        let (ra, mut rxa) = live.register(&a).unwrap();
+        let (rb, mut rxb) = live.register(&b).unwrap();
         assert_eq!((live.count(&a), live.count(&b), live.total()), (1, 1, 2));
         assert_eq!(live.push_text(&a, "hi"), 1);
         let Some(Outbound::Text(text)) = rxa.recv().await else {
@@ -516,13 +425,37 @@ mod tests {
     async fn a_socket_that_falls_behind_is_dropped() {
         let live = LiveSockets::builder().with_buffer(2).build().unwrap();
         let s = SessionId::generate();
-        let (_reg, mut rx) = live.register(&s);
+        let (reg, mut rx) = live.register(&s).unwrap();
         assert_eq!(live.push_text(&s, "1"), 1);
         assert_eq!(live.push_text(&s, "2"), 1);
         assert_eq!(live.push_text(&s, "3"), 0);
-        assert_eq!(live.count(&s), 0);
+        assert_eq!(
+            (live.count(&s), live.total()),
+            (0, 0),
+            "count and total agree"
+        );
+        drop(reg);
+        assert_eq!(live.total(), 0, "it left once");
         assert!(rx.recv().await.is_some());
         assert!(rx.recv().await.is_some());
         assert!(rx.recv().await.is_none(), "the queue closes once drained");
+    }
+
+    #[test]
+    fn the_caps_hold_per_session_and_in_total() {
+        let live = LiveSockets::builder()
+            .with_max_per_session(2)
+            .with_max_total(3)
+            .build()
+            .unwrap();
+        let (a, b) = (SessionId::generate(), SessionId::generate());
+        let a1 = live.register(&a).unwrap();
+        let _a2 = live.register(&a).unwrap();
+        assert_eq!(live.register(&a).err(), Some(Full::Session));
+        let _b1 = live.register(&b).unwrap();
+        assert_eq!(live.register(&b).err(), Some(Full::Total));
+        assert_eq!(live.total(), 3);
+        drop(a1);
+        assert!(live.register(&b).is_ok(), "a place is free again");
     }
 }

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use ractor::Actor;
-use ractor_session::{KvMsg, KvSession, SessionError};
+use ractor_session::{KvMsg, KvSession};
 
-use crate::bound::BoundSession;
 use crate::extract::Session;
 use crate::rejection::SessionRejection;
 use crate::request::RequestSession;
@@ -16,8 +15,10 @@ use crate::request::RequestSession;
 /// Starts a session for this request explicitly, e.g. at login when auto-start is off.
 ///
 /// The session gets a fresh server-generated ID (never one the client chose) and the
-/// response carries its cookie. If the request already has a live session, starting
-/// fails with [`SessionError::AlreadyStarted`]: rotate that one instead.
+/// layer's absolute lifetime, and the response carries its cookie. If the request already
+/// has a live session, starting fails with
+/// [`SessionError::AlreadyStarted`](ractor_session::SessionError::AlreadyStarted): rotate
+/// that one instead.
 ///
 /// # Examples
 ///
@@ -69,7 +70,7 @@ impl NewSession {
     ///     Ok(())
     /// }
     /// ```
-    pub async fn start(self) -> Result<Session<KvMsg>, SessionError> {
+    pub async fn start(self) -> Result<Session<KvMsg>, SessionRejection> {
         self.start_with(KvSession, Default::default()).await
     }
 
@@ -77,8 +78,12 @@ impl NewSession {
     ///
     /// # Errors
     ///
-    /// [`SessionError::AlreadyStarted`] if the request already has a live session; the
-    /// manager's limits (`SessionLimitReached`, `RateLimitExceeded`); `StartFailed`.
+    /// [`SessionRejection::TooManyNewSessions`] (429) when this client has started too
+    /// many sessions lately (see [`CreationLimits`](crate::CreationLimits)); otherwise a
+    /// [`SessionRejection::Session`] with
+    /// [`SessionError::AlreadyStarted`](ractor_session::SessionError::AlreadyStarted) if the request
+    /// already has a live session, the manager's limits (`SessionLimitReached`,
+    /// `RateLimitExceeded`) or `StartFailed`.
     ///
     /// # Examples
     ///
@@ -95,14 +100,15 @@ impl NewSession {
         self,
         actor: A,
         args: A::Arguments,
-    ) -> Result<Session<A::Msg>, SessionError> {
+    ) -> Result<Session<A::Msg>, SessionRejection> {
         let manager = self.request.manager();
         let id = self.request.id_for_start();
-        manager.start_with(&id, actor, args).await?;
-        // The start returns the actor, not a handle: finding the session costs a lookup,
-        // once per new session.
-        let session = BoundSession::new(id.clone(), manager.session(&id)?);
-        self.request.set_current(session.clone());
+        let make = move || (actor, args);
+        let handle = self
+            .request
+            .start_new(|admission| manager.start_session_admitted(&id, make, admission))
+            .await?;
+        let session = self.request.started(id, handle)?;
         Ok(Session::new(session, self.request))
     }
 }

@@ -1,8 +1,13 @@
 //! [`SessionRejection`]: why a session extractor or session operation failed, as a response.
 
+use std::fmt;
+use std::time::Duration;
+
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
-use ractor_session::{SessionError, store::StoreError};
+
+use http::header::RETRY_AFTER;
+use http::{HeaderValue, StatusCode};
+use ractor_session::{KvError, SessionError, store::StoreError};
 
 /// The fix-it text of a missing [`SessionLayer`](crate::SessionLayer).
 pub(crate) const MISSING_LAYER: &str = "SessionLayer is not installed: add \
@@ -14,8 +19,9 @@ so call `.layer(...)` after `.route(...)`.";
 ///
 /// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
 /// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
-/// otherwise), and `From<StoreError>` answers a store's refusal with 422. Response bodies
-/// never contain a session ID.
+/// otherwise), `From<StoreError>` answers a store's refusal with 422, and `From<KvError>`
+/// a refused key-value update with 422 too. Neither response bodies nor its `Debug`
+/// output ever contain a session ID.
 ///
 /// # Examples
 ///
@@ -31,7 +37,7 @@ so call `.layer(...)` after `.route(...)`.";
 /// let busy = SessionRejection::from(SessionError::SessionLimitReached { max: 10 });
 /// assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionRejection {
     /// No [`SessionLayer`](crate::SessionLayer) ran for this request: a setup bug (500).
@@ -40,12 +46,38 @@ pub enum SessionRejection {
     /// The request has no live session and the layer does not auto-start one (401).
     #[error("no session: this request has no live session")]
     NoSession,
+    /// The request came with a session ID rotated away moments ago, by a request that
+    /// has sent or is sending the new cookie (409): it is given no session, and no new one
+    /// is started, so that its response cannot overwrite the new cookie. Retry it.
+    #[error(
+        "session moved: this request came with a session ID that was just rotated to a new one; \
+         retry it with the new cookie"
+    )]
+    Rotated,
+    /// The request came with the cookies of two or more different live sessions (400):
+    /// none is used, as one of them can only have been planted by another site.
+    #[error(
+        "conflicting session cookies: this request carries the cookies of more than one \
+         session; clear this site's cookies and sign in again"
+    )]
+    ConflictingCookies,
     /// A session could not be started or reached (status from the error).
     #[error("{}", safe_message(.0))]
     Session(#[source] SessionError),
     /// A store session refused an action (422), or could not be reached (as `Session`).
     #[error("{}", store_message(.0))]
     Store(#[source] StoreError),
+    /// The key-value session refused an update (422): an increment of a value that is
+    /// not an integer, or one that overflows.
+    #[error("{0}")]
+    Kv(#[source] KvError),
+    /// This client has started too many sessions lately (429, with `Retry-After`); see
+    /// [`CreationLimits`](crate::CreationLimits).
+    #[error("too many new sessions from this client: retry in {} s", retry_after.as_secs())]
+    TooManyNewSessions {
+        /// When the client may start one again.
+        retry_after: Duration,
+    },
 }
 
 impl SessionRejection {
@@ -65,7 +97,11 @@ impl SessionRejection {
             Self::Store(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NoSession => StatusCode::UNAUTHORIZED,
+            Self::Rotated => StatusCode::CONFLICT,
+            Self::ConflictingCookies => StatusCode::BAD_REQUEST,
             Self::Session(error) => session_status(error),
+            Self::Kv(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyNewSessions { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -80,6 +116,28 @@ fn session_status(error: &SessionError) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl fmt::Debug for SessionRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Session IDs are secrets: wrapped errors are shown by their safe messages.
+        match self {
+            Self::MissingLayer => f.write_str("MissingLayer"),
+            Self::NoSession => f.write_str("NoSession"),
+            Self::Rotated => f.write_str("Rotated"),
+            Self::ConflictingCookies => f.write_str("ConflictingCookies"),
+            Self::Session(error) => f
+                .debug_tuple("Session")
+                .field(&safe_message(error))
+                .finish(),
+            Self::Store(error) => f.debug_tuple("Store").field(&store_message(error)).finish(),
+            Self::Kv(error) => f.debug_tuple("Kv").field(error).finish(),
+            Self::TooManyNewSessions { retry_after } => f
+                .debug_struct("TooManyNewSessions")
+                .field("retry_after", retry_after)
+                .finish(),
+        }
     }
 }
 
@@ -99,6 +157,12 @@ fn store_message(error: &StoreError) -> String {
     }
 }
 
+impl From<KvError> for SessionRejection {
+    fn from(error: KvError) -> Self {
+        Self::Kv(error)
+    }
+}
+
 impl From<SessionError> for SessionRejection {
     fn from(error: SessionError) -> Self {
         Self::Session(error)
@@ -108,10 +172,19 @@ impl From<SessionError> for SessionRejection {
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // 503 is load (limits) or a shutdown, already counted and logged where it was
+        // decided: an ERROR per refused request would let any client flood the log.
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(target: "ractor_session_axum", %status, error = %self, "session request failed");
         }
-        (status, self.to_string()).into_response()
+        let mut response = (status, self.to_string()).into_response();
+        if let Self::TooManyNewSessions { retry_after } = self {
+            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -162,6 +235,25 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_contains_the_session_id() {
+        let id = SessionId::generate();
+        let rejections = [
+            SessionRejection::from(SessionError::SessionNotFound { id: id.clone() }),
+            SessionRejection::from(StoreError::from(SessionError::ProcessNotFound {
+                id: id.clone(),
+            })),
+            SessionRejection::Store(StoreError::Session(SessionError::SessionNotFound {
+                id: id.clone(),
+            })),
+        ];
+        for rejection in rejections {
+            let shown = format!("{rejection:?}");
+            assert!(!shown.contains(id.as_str()), "{shown}");
+            assert!(shown.contains("no session"), "{shown}");
+        }
+    }
+
+    #[test]
     fn statuses_fit_the_error() {
         let id = SessionId::generate();
         let cases = [
@@ -177,6 +269,8 @@ mod tests {
             assert_eq!(SessionRejection::from(error).status().as_u16(), status);
         }
         assert_eq!(SessionRejection::MissingLayer.status().as_u16(), 500);
+        assert_eq!(SessionRejection::Rotated.status().as_u16(), 409);
+        assert_eq!(SessionRejection::ConflictingCookies.status().as_u16(), 400);
         assert!(
             SessionRejection::MissingLayer
                 .to_string()

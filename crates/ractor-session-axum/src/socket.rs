@@ -1,6 +1,7 @@
 //! A live socket once upgraded: [`LiveMessage`] from the browser, the loop that runs the
 //! socket until it closes or its session ends, and [`LiveEnd`], why the session closed it.
 
+use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
@@ -10,14 +11,23 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::bound::BoundSession;
-use crate::live::{LiveError, LiveSockets, Outbound, SocketId};
+use crate::live::{LiveError, LiveSockets, Outbound, Registration, SocketId};
 use crate::telemetry::{self, TARGET};
+use crate::throttle::{DirectLimiter, TokioClock};
 
 /// How long a closing socket waits for the browser's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Close code when a socket falls too far behind (RFC 6455 "Try Again Later").
 const CLOSE_TOO_SLOW: u16 = 1013;
+
+/// Close code when a browser sends messages faster than its rate (RFC 6455 "Policy
+/// Violation").
+const CLOSE_POLICY: u16 = 1008;
+
+/// Close code when a browser's message or frame is over the size limit (RFC 6455
+/// "Message Too Big").
+const CLOSE_TOO_BIG: u16 = 1009;
 
 /// Why a live socket was closed by its session, as the browser sees it.
 ///
@@ -142,12 +152,22 @@ impl From<&EndReason> for LiveEnd {
 ///     }
 /// }
 /// ```
-#[derive(Debug)]
 pub struct LiveMessage {
     session: SessionId,
     socket: SocketId,
     text: Utf8Bytes,
     reply: mpsc::WeakSender<Outbound>,
+}
+
+impl fmt::Debug for LiveMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The session ID is a bearer secret: show its hash only; the text is the browser's.
+        f.debug_struct("LiveMessage")
+            .field("session", &self.session.redacted())
+            .field("socket", &self.socket)
+            .field("text_len", &self.text.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl LiveMessage {
@@ -215,23 +235,33 @@ impl LiveMessage {
     }
 }
 
-/// Runs one live socket until it closes or its session ends.
+/// Runs one live socket until it closes, its session ends, or it breaks a bound.
+///
+/// Every send — events, replies, the close frame — has a timeout, so a browser that stops
+/// reading cannot hold the task: the socket is closed as too slow (1013) and, when even
+/// the close frame cannot go, dropped. The app's message handler is raced with the
+/// session's end, so the socket ends with its session whatever the handler awaits.
 pub(crate) async fn run_socket<H, Fut>(
     mut socket: WebSocket,
     live: LiveSockets,
     bound: BoundSession,
+    (registration, mut outbound): (Registration, mpsc::Receiver<Outbound>),
     mut handler: H,
 ) where
     H: FnMut(LiveMessage) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let session = bound.id().clone();
-    let (registration, mut outbound) = live.register(&session);
+    let limits = live.limits();
+    let timeout = limits.send_timeout;
+    let rate = limits
+        .messages
+        .map(|quota| DirectLimiter::direct_with_clock(quota, TokioClock));
     let mut ended = match bound.watch() {
         Ok(watch) => watch,
         // It ended between the upgrade check and now.
         Err(_) => {
-            close_with(&mut socket, LiveEnd::Expired, "gone").await;
+            close_with(&mut socket, LiveEnd::Expired, "gone", timeout).await;
             return;
         }
     };
@@ -239,39 +269,100 @@ pub(crate) async fn run_socket<H, Fut>(
     let cause = loop {
         tokio::select! {
             biased;
-            reason = &mut ended => {
-                close_with(&mut socket, LiveEnd::from(&reason), reason.as_str()).await;
-                break LiveEnd::from(&reason).event_name();
-            }
+            reason = &mut ended => break session_ended(&mut socket, &reason, timeout).await,
             event = outbound.recv() => match event {
                 Some(Outbound::Text(text)) => {
-                    if socket.send(Message::Text(text)).await.is_err() {
-                        break "send_failed";
+                    // A send to a browser that has stopped reading waits: the session's
+                    // end must still get through.
+                    let sent = tokio::select! {
+                        biased;
+                        reason = &mut ended => Err(reason),
+                        sent = send(&mut socket, Message::Text(text), timeout) => Ok(sent),
+                    };
+                    match sent {
+                        Ok(Ok(())) => {}
+                        Ok(Err(Unsent::TimedOut)) => {
+                            close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow", timeout).await;
+                            break "too_slow";
+                        }
+                        Ok(Err(Unsent::Failed)) => break "send_failed",
+                        Err(reason) => break session_ended(&mut socket, &reason, timeout).await,
                     }
                 }
+                // A push found its queue full and dropped it.
                 None => {
-                    close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow").await;
+                    close_frame(&mut socket, CLOSE_TOO_SLOW, "too slow", timeout).await;
                     break "too_slow";
                 }
             },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    handler(LiveMessage {
-                        session: session.clone(),
-                        socket: registration.id,
-                        text,
-                        reply: registration.reply.clone(),
-                    })
-                    .await;
+            incoming = socket.recv() => {
+                let message = match incoming {
+                    Some(Ok(Message::Close(_))) | None => break "client",
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) if is_too_big(&error) => {
+                        close_frame(&mut socket, CLOSE_TOO_BIG, "message too big", timeout).await;
+                        break "too_big";
+                    }
+                    Some(Err(_)) => break "client",
+                };
+                // Every message counts, pings included: each costs the server work.
+                if rate.as_ref().is_some_and(|rate| rate.check().is_err()) {
+                    close_frame(&mut socket, CLOSE_POLICY, "too many messages", timeout).await;
+                    break "too_many_messages";
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break "client",
-                Some(Ok(_)) => {}
-            },
+                let Message::Text(text) = message else { continue };
+                let message = LiveMessage {
+                    session: session.clone(),
+                    socket: registration.id,
+                    text,
+                    reply: registration.reply.clone(),
+                };
+                tokio::select! {
+                    biased;
+                    reason = &mut ended => break session_ended(&mut socket, &reason, timeout).await,
+                    () = handler(message) => {}
+                }
+            }
         }
     };
     telemetry::live_closed(cause);
     tracing::debug!(target: TARGET, session = %session.redacted(), socket = %registration.id, cause, "live socket closed");
     drop(registration);
+}
+
+/// Tells the browser its session ended and closes; the cause for telemetry.
+async fn session_ended(
+    socket: &mut WebSocket,
+    reason: &EndReason,
+    timeout: Duration,
+) -> &'static str {
+    let end = LiveEnd::from(reason);
+    close_with(socket, end, reason.as_str(), timeout).await;
+    end.event_name()
+}
+
+/// Whether a receive failed because the browser's message or frame was over the limit.
+fn is_too_big(error: &axum::Error) -> bool {
+    // axum's error wraps tungstenite's, which its `source` is.
+    std::error::Error::source(error)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|error| matches!(error, tungstenite::Error::Capacity(_)))
+}
+
+/// Why a send did not go.
+enum Unsent {
+    /// The browser did not take it in time.
+    TimedOut,
+    /// The connection is gone.
+    Failed,
+}
+
+async fn send(socket: &mut WebSocket, message: Message, timeout: Duration) -> Result<(), Unsent> {
+    match tokio::time::timeout(timeout, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Unsent::Failed),
+        Err(_) => Err(Unsent::TimedOut),
+    }
 }
 
 #[derive(Serialize)]
@@ -281,25 +372,30 @@ struct EndEvent<'a> {
 }
 
 /// Tells the browser why, then closes with the matching code.
-async fn close_with(socket: &mut WebSocket, end: LiveEnd, reason: &str) {
+async fn close_with(socket: &mut WebSocket, end: LiveEnd, reason: &str, timeout: Duration) {
     let event = EndEvent {
         event: end.event_name(),
         reason,
     };
     if let Ok(text) = serde_json::to_string(&event)
-        && socket.send(Message::Text(text.into())).await.is_err()
+        && send(socket, Message::Text(text.into()), timeout)
+            .await
+            .is_err()
     {
         return;
     }
-    close_frame(socket, end.close_code(), end.close_reason()).await;
+    close_frame(socket, end.close_code(), end.close_reason(), timeout).await;
 }
 
-async fn close_frame(socket: &mut WebSocket, code: u16, reason: &'static str) {
+async fn close_frame(socket: &mut WebSocket, code: u16, reason: &'static str, timeout: Duration) {
     let frame = CloseFrame {
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
+    if send(socket, Message::Close(Some(frame)), timeout)
+        .await
+        .is_err()
+    {
         return;
     }
     // Wait briefly for the browser's close frame so the TCP close is clean.

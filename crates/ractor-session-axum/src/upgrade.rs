@@ -12,9 +12,10 @@ use http::request::Parts;
 use ractor::Message as ActorMessage;
 use ractor_session::SessionId;
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use crate::bound::BoundSession;
-use crate::live::LiveSockets;
+use crate::live::{Full, LiveSockets, Outbound, Registration};
 use crate::rejection::{MISSING_LAYER, safe_message};
 use crate::request::RequestSession;
 use crate::socket::{LiveMessage, run_socket};
@@ -30,6 +31,8 @@ use crate::telemetry::{self, TARGET};
 ///
 /// assert_eq!(LiveRejection::NoSession.into_response().status(), 401);
 /// assert_eq!(LiveRejection::ForbiddenOrigin.into_response().status(), 403);
+/// assert_eq!(LiveRejection::TooManySessionSockets.into_response().status(), 429);
+/// assert_eq!(LiveRejection::TooManySockets.into_response().status(), 503);
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -44,6 +47,14 @@ pub enum LiveRejection {
     /// The `Origin` header is not allowed (403).
     #[error("forbidden origin: this page's origin may not open live sockets here")]
     ForbiddenOrigin,
+    /// The session holds as many live sockets as it may (429); see
+    /// [`with_max_per_session`](crate::LiveSocketsBuilder::with_max_per_session).
+    #[error("too many live sockets for this session: close a tab and retry")]
+    TooManySessionSockets,
+    /// As many live sockets are open as the server allows (503); see
+    /// [`with_max_total`](crate::LiveSocketsBuilder::with_max_total).
+    #[error("the server holds as many live sockets as it allows: retry later")]
+    TooManySockets,
     /// Not a valid websocket upgrade request (axum's own status).
     #[error(transparent)]
     NotUpgrade(#[from] axum::extract::ws::rejection::WebSocketUpgradeRejection),
@@ -55,9 +66,11 @@ impl IntoResponse for LiveRejection {
             Self::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NoSession => StatusCode::UNAUTHORIZED,
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::TooManySessionSockets => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManySockets => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotUpgrade(inner) => inner.status(),
         };
-        if status.is_server_error() {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(target: TARGET, error = %self, "live socket request failed");
         }
         (status, self.to_string()).into_response()
@@ -69,8 +82,9 @@ impl IntoResponse for LiveRejection {
 /// Extraction checks, in order and before anything is upgraded: that the
 /// [`SessionLayer`](crate::SessionLayer) ran (500), that the `Origin` is allowed by the
 /// [`LiveSockets`] in the router state (403), that the request came with the cookie of a
-/// live session (401; a live socket never starts one), and that it is a websocket
-/// upgrade. Then [`on_text`](Self::on_text), [`forward`](Self::forward) or plain
+/// live session (401; a live socket never starts one), that it is a websocket
+/// upgrade, and that the session (429) and the server (503) have room for one more
+/// socket — the place is taken then, so racing upgrades never exceed the caps. Then [`on_text`](Self::on_text), [`forward`](Self::forward) or plain
 /// `into_response` upgrades it. The open socket:
 /// - is listed under its session in [`LiveSockets`] until it closes;
 /// - receives every event [`LiveSockets::push`] sends to its session;
@@ -108,7 +122,15 @@ pub struct LiveUpgrade {
     upgrade: WebSocketUpgrade,
     live: LiveSockets,
     session: BoundSession,
+    slot: Slot,
 }
+
+/// A socket's place in [`LiveSockets`], taken before the upgrade.
+type Slot = (Registration, mpsc::Receiver<Outbound>);
+
+/// Each socket's read buffer: browser events are small, and tungstenite's default of
+/// 128 KiB per socket was most of what an idle socket cost.
+const READ_BUFFER: usize = 4 * 1024;
 
 impl fmt::Debug for LiveUpgrade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,20 +151,35 @@ where
         let request = RequestSession::from_parts(parts).map_err(|_| LiveRejection::MissingLayer)?;
         let live = LiveSockets::from_ref(state);
         let authority = parts.uri.authority().map(|a| a.as_str());
-        if !live.origin_allowed(&parts.headers, authority) {
-            telemetry::live_refused("origin");
+        let scheme = request.config().scheme();
+        if !live.origin_allowed(&parts.headers, authority, scheme) {
+            telemetry::live_refused(live.logs(), "origin");
             return Err(LiveRejection::ForbiddenOrigin);
         }
         // Only a session the request came with: never one started for this request.
         let Some(session) = request.presented_live().cloned() else {
-            telemetry::live_refused("no_session");
+            telemetry::live_refused(live.logs(), "no_session");
             return Err(LiveRejection::NoSession);
         };
-        let upgrade = WebSocketUpgrade::from_request_parts(parts, state).await?;
+        let limits = live.limits();
+        let upgrade = WebSocketUpgrade::from_request_parts(parts, state)
+            .await?
+            .max_message_size(limits.max_message)
+            .max_frame_size(limits.max_message)
+            .read_buffer_size(READ_BUFFER);
+        let slot = live.register(session.id()).map_err(|full| {
+            let (reason, rejection) = match full {
+                Full::Session => ("session_sockets", LiveRejection::TooManySessionSockets),
+                Full::Total => ("total_sockets", LiveRejection::TooManySockets),
+            };
+            telemetry::live_refused(live.logs(), reason);
+            rejection
+        })?;
         Ok(Self {
             upgrade,
             live,
             session,
+            slot,
         })
     }
 }
@@ -190,14 +227,19 @@ impl LiveUpgrade {
             upgrade,
             live,
             session,
+            slot,
         } = self;
-        upgrade.on_upgrade(move |socket| run_socket(socket, live, session, handler))
+        upgrade.on_upgrade(move |socket| run_socket(socket, live, session, slot, handler))
     }
 
     /// Upgrades, decodes every text message from the browser with `decode` and casts the
     /// result to the session actor (which counts as activity). A message that does not
     /// decode, or cannot be delivered, is answered on this socket with
     /// `{"event": "error", "message": "..."}`.
+    ///
+    /// A session's mailbox has no bound, so what a socket may cast is bounded by its
+    /// message rate ([`with_message_rate`](crate::LiveSocketsBuilder::with_message_rate),
+    /// by default 20 a second in bursts of 60): past it the socket is closed with 1008.
     ///
     /// # Examples
     ///

@@ -37,9 +37,12 @@ pub(crate) struct Entry {
     pub(crate) started_ms: u64,
     last_active_ms: AtomicU64,
     /// The end of its absolute lifetime (`u64::MAX` without one), in clock milliseconds.
-    hard_deadline_ms: u64,
+    /// Atomic so that a web layer can shorten it after the start (`SessionHandle::limit_lifetime`).
+    hard_deadline_ms: AtomicU64,
     registered: AtomicBool,
     ended: AtomicBool,
+    /// Started provisional and not used by its ID since (see `overflow`).
+    provisional: AtomicBool,
     wheel_position: WheelPosition,
     lifecycle: Mutex<Lifecycle>,
     /// Its link to the store, for a durable session of a manager with one: boxed, so that
@@ -79,9 +82,12 @@ impl Entry {
             started_at: SystemTime::now(),
             started_ms: now,
             last_active_ms: AtomicU64::new(now),
-            hard_deadline_ms: lifetime_ms.map_or(u64::MAX, |max| now.saturating_add(max)),
+            hard_deadline_ms: AtomicU64::new(
+                lifetime_ms.map_or(u64::MAX, |max| now.saturating_add(max)),
+            ),
             registered: AtomicBool::new(false),
             ended: AtomicBool::new(false),
+            provisional: AtomicBool::new(false),
             wheel_position: WheelPosition::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
             persisted: None,
@@ -97,8 +103,8 @@ impl Entry {
     /// The entry, with the end of its absolute lifetime at `deadline_ms` (clock
     /// milliseconds) rather than its configured lifetime from now: a restored session
     /// keeps the deadline it had.
-    pub(crate) fn with_hard_deadline_ms(mut self, deadline_ms: u64) -> Self {
-        self.hard_deadline_ms = deadline_ms;
+    pub(crate) fn with_hard_deadline_ms(self, deadline_ms: u64) -> Self {
+        self.hard_deadline_ms.store(deadline_ms, Ordering::Relaxed);
         self
     }
 
@@ -109,7 +115,7 @@ impl Entry {
 
     /// The end of its absolute lifetime in clock milliseconds (`u64::MAX` without one).
     pub(crate) fn hard_deadline_ms(&self) -> u64 {
-        self.hard_deadline_ms
+        self.hard_deadline_ms.load(Ordering::Relaxed)
     }
 
     pub(crate) fn id(&self) -> SessionId {
@@ -136,7 +142,38 @@ impl Entry {
     pub(crate) fn deadline_ms(&self, idle_ms: u64) -> u64 {
         self.last_active_ms()
             .saturating_add(idle_ms)
-            .min(self.hard_deadline_ms)
+            .min(self.hard_deadline_ms.load(Ordering::Relaxed))
+    }
+
+    /// Moves the end of the absolute lifetime to `deadline_ms` if that is earlier; returns
+    /// whether it moved. Whoever arms the entry reads the deadline under the wheel's lock,
+    /// so a change made before taking that lock is never missed.
+    pub(crate) fn limit_hard_deadline(&self, deadline_ms: u64) -> bool {
+        self.hard_deadline_ms
+            .fetch_min(deadline_ms, Ordering::Relaxed)
+            > deadline_ms
+    }
+
+    /// Marks a session started provisional, before it is registered.
+    pub(crate) fn mark_provisional(&self) {
+        self.provisional.store(true, Ordering::Relaxed);
+    }
+
+    /// The session's ID was used again: it is no longer provisional. One relaxed load on
+    /// every lookup; the store happens once.
+    pub(crate) fn mark_returned(&self) {
+        if self.provisional.load(Ordering::Relaxed) {
+            self.provisional.store(false, Ordering::Relaxed);
+        }
+    }
+
+    pub(crate) fn is_provisional(&self) -> bool {
+        self.provisional.load(Ordering::Relaxed)
+    }
+
+    /// Claims a provisional session for eviction: `true` only if it still was one.
+    pub(crate) fn take_provisional(&self) -> bool {
+        self.provisional.swap(false, Ordering::Relaxed)
     }
 
     /// Whether a registry holds this entry as live.

@@ -86,19 +86,21 @@ async fn sweep(registry: &Registry, now_ms: u64) {
         if !entry.is_registered() {
             continue;
         }
-        let deadline = entry.deadline_ms(registry.idle_ms);
-        if deadline > now_ms {
-            later.push((entry, deadline));
+        if entry.deadline_ms(registry.idle_ms) > now_ms {
+            later.push(entry);
         } else {
             registry.expire(&entry, now_ms);
         }
     }
     if !later.is_empty() {
         let mut wheel = registry.lock_wheel();
-        for (entry, deadline) in later {
+        for entry in later {
             // Deregistration takes the entry out under this lock: re-arm only what is live.
+            // The deadline is read again here, under the lock: its lifetime may have been
+            // shortened since (`SessionHandle::limit_lifetime`); a deadline now past lands
+            // in a due bucket and is expired by the next sweep.
             if entry.is_registered() {
-                wheel.arm(&entry, deadline);
+                wheel.arm(&entry, entry.deadline_ms(registry.idle_ms));
             }
         }
     }

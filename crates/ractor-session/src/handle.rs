@@ -79,6 +79,11 @@ impl SessionHandle {
         &self.entry
     }
 
+    /// The entry and the manager state it lives in, for operations defined elsewhere.
+    pub(crate) fn parts(&self) -> (&Shared, &Arc<Entry>) {
+        (&self.shared, &self.entry)
+    }
+
     /// The session's ID: after a rotation, the new one.
     ///
     /// # Examples

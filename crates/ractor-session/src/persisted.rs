@@ -41,6 +41,9 @@ pub(crate) struct Persisted {
     queued_at_ms: AtomicU64,
     /// The activity stamp whose idle deadline the store has.
     saved_active_ms: AtomicU64,
+    /// The absolute deadline the store has, in clock milliseconds (`u64::MAX`: none, or
+    /// nothing written yet). Deadlines only ever move earlier (`limit_lifetime`).
+    saved_hard_ms: AtomicU64,
     /// No more writes: the session ended (its record is deleted) or was fenced off.
     retired: AtomicBool,
     progress: Notify,
@@ -77,6 +80,7 @@ impl Persisted {
             queued: AtomicBool::new(false),
             queued_at_ms: AtomicU64::new(0),
             saved_active_ms: AtomicU64::new(active_ms),
+            saved_hard_ms: AtomicU64::new(u64::MAX),
             retired: AtomicBool::new(false),
             progress: Notify::new(),
         }
@@ -156,10 +160,12 @@ impl Persisted {
         (refresh || latest.change > self.saved.load(Ordering::Acquire)).then_some(latest)
     }
 
-    /// The store has the state after `change`, with the deadline of activity `active_ms`.
-    pub(crate) fn saved(&self, change: u64, active_ms: u64) {
+    /// The store has the state after `change`, with the idle deadline of activity
+    /// `active_ms` and the absolute deadline `hard_ms`.
+    pub(crate) fn saved(&self, change: u64, active_ms: u64, hard_ms: u64) {
         self.saved.fetch_max(change, Ordering::AcqRel);
         self.saved_active_ms.fetch_max(active_ms, Ordering::AcqRel);
+        self.saved_hard_ms.fetch_min(hard_ms, Ordering::AcqRel);
         self.progress.notify_waiters();
     }
 
@@ -175,6 +181,13 @@ impl Persisted {
     pub(crate) fn deadline_lags(&self, now_ms: u64, idle_ms: u64) -> bool {
         let saved = self.saved_active_ms.load(Ordering::Relaxed);
         now_ms.saturating_sub(saved) > idle_ms / 8
+    }
+
+    /// Whether the absolute deadline the store has is later than `hard_ms`, the session's
+    /// own: its lifetime was shortened since (`SessionHandle::limit_lifetime`), and the
+    /// record must say so, or a restart would give the session back its longer lifetime.
+    pub(crate) fn lifetime_lags(&self, hard_ms: u64) -> bool {
+        self.saved_hard_ms.load(Ordering::Relaxed) > hard_ms
     }
 
     /// No more writes: `true` for the first caller, who decides what becomes of the
@@ -263,7 +276,7 @@ mod tests {
         let change = persisted.begin_change();
         persisted.record(change, b"1".to_vec(), 0);
         let taken = persisted.take_for_save(false).unwrap();
-        persisted.saved(taken.change, 100);
+        persisted.saved(taken.change, 100, 5_000);
         assert!(persisted.take_for_save(false).is_none());
         assert!(
             persisted.take_for_save(true).is_some(),
@@ -271,6 +284,8 @@ mod tests {
         );
         assert!(!persisted.deadline_lags(100 + 125, 1_000));
         assert!(persisted.deadline_lags(100 + 126, 1_000));
+        assert!(!persisted.lifetime_lags(5_000));
+        assert!(persisted.lifetime_lags(4_999), "the lifetime was shortened");
     }
 
     #[test]
@@ -278,7 +293,7 @@ mod tests {
         let persisted = Persisted::new("kv", 1, 3, 0);
         assert_eq!(persisted.epoch(), 3);
         let change = persisted.begin_change();
-        persisted.saved(change, 0);
+        persisted.saved(change, 0, u64::MAX);
         assert_eq!(persisted.wait_saved(change).now_or_never(), Some(Ok(())));
 
         let change = persisted.begin_change();

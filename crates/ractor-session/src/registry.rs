@@ -123,6 +123,7 @@ impl Registry {
             Some(Registration::Live(entry)) => Arc::clone(entry),
             _ => return Err(SessionError::not_found(id)),
         };
+        entry.mark_returned();
         match self.check_deadline(&entry) {
             Some(_) => Ok(entry),
             None => Err(SessionError::not_found(id)),
@@ -162,6 +163,7 @@ impl Registry {
             return None;
         };
         if entry.deadline_ms(self.idle_ms) > now_ms {
+            entry.mark_returned();
             return Some(f(entry, now));
         }
         let entry = Arc::clone(entry);

@@ -16,6 +16,7 @@ use crate::config::SessionConfig;
 use crate::durability_config::DurabilityConfig;
 use crate::durable::{Codec, SessionStore};
 use crate::limits::RateLimiter;
+use crate::overflow::ProvisionalQueue;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
 use crate::watch::EndReason;
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) config: SessionConfig,
     pub(crate) registry: Registry,
     pub(crate) rate: Option<RateLimiter>,
+    /// Sessions started provisional, for eviction at `max_sessions`.
+    pub(crate) provisional: ProvisionalQueue,
     /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
     pub(crate) expiry_wake: Arc<Notify>,
     /// Notified whenever a start finishes (succeeded, failed or was cancelled).
@@ -62,6 +65,7 @@ impl Shared {
         Self {
             registry,
             rate: config.effective_rate_limit().map(RateLimiter::new),
+            provisional: ProvisionalQueue::new(config.max_sessions),
             expiry_wake: Arc::new(Notify::new()),
             start_done: Notify::new(),
             supervisor,

@@ -174,7 +174,10 @@ pub(crate) fn invalid_id(session_type: &'static str, invalid: &InvalidSessionId)
 
 pub(crate) fn rate_limited(session: RedactedId, limit: u32) {
     metrics::counter!(names::RATE_LIMITED).increment(1);
-    tracing::warn!(target: TARGET, %session, limit, "session creation rate limit reached");
+    // Any client that can make the app start sessions can cause this at will: a WARN per
+    // refusal would flood the log. The counter keeps the total; the web layer warns at
+    // most once per interval.
+    tracing::debug!(target: TARGET, %session, limit, "session creation rate limit reached");
 }
 
 pub(crate) fn stopped(

@@ -32,11 +32,14 @@ pub enum EndReason {
     /// The session was moved to a new ID; the watched ID is no longer valid. The session
     /// itself lives on under its new ID.
     Rotated,
+    /// Ended to make room for a newcomer at `max_sessions`: it was started
+    /// [provisional](crate::Admission::provisional) and never used by its ID again.
+    Evicted,
 }
 
 impl EndReason {
     /// A short lowercase label, as used in metrics (`terminated`, `expired`, `crashed`,
-    /// `shutdown`, `rotated`).
+    /// `shutdown`, `rotated`, `evicted`).
     ///
     /// # Examples
     ///
@@ -51,6 +54,7 @@ impl EndReason {
             Self::Crashed(_) => "crashed",
             Self::Shutdown => "shutdown",
             Self::Rotated => "rotated",
+            Self::Evicted => "evicted",
         }
     }
 }

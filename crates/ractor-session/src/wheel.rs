@@ -94,6 +94,17 @@ impl<T: WheelItem> Wheel<T> {
         }
     }
 
+    /// Moves `item`, if it is in the wheel, to the bucket of `deadline_ms`; returns whether
+    /// the consumer must be woken. An item not in the wheel is left out: whoever took it
+    /// out (a sweep) arms it again with its deadline read then.
+    pub(crate) fn rearm(&mut self, item: &Arc<T>, deadline_ms: u64) -> bool {
+        if item.wheel_position().bucket.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        self.disarm(item);
+        self.arm(item, deadline_ms)
+    }
+
     /// Takes every item whose bucket is due at `now_ms`; they are no longer in the wheel.
     pub(crate) fn take_due(&mut self, now_ms: u64) -> Vec<Arc<T>> {
         let later = self.buckets.split_off(&(now_ms / self.tick_ms + 1));
@@ -249,6 +260,24 @@ mod tests {
         wheel.arm(&all[1], 70);
         assert_eq!(names(wheel.take_due(40)), [0]);
         assert_eq!(names(wheel.take_due(70)), [1]);
+    }
+
+    #[test]
+    fn rearm_moves_an_armed_item_and_leaves_a_taken_one_out() {
+        let mut wheel = Wheel::new(10);
+        let all = items(2);
+        wheel.arm(&all[0], 100);
+        wheel.arm(&all[1], 100);
+        assert_eq!(wheel.sleep_until_next_due(), Some(100));
+        assert!(
+            wheel.rearm(&all[0], 20),
+            "an earlier bucket wakes the consumer"
+        );
+        assert_eq!(names(wheel.take_due(20)), [0]);
+        // Taken out (as a sweep does): whoever took it arms it again.
+        assert!(!wheel.rearm(&all[0], 30));
+        assert_eq!(wheel.len(), 1);
+        assert_eq!(names(wheel.take_due(100)), [1]);
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub struct Faulty;
 pub enum Fault {
     /// `pre_start` fails with this error: the start fails.
     RefuseStart(&'static str),
+    /// `pre_start` fails with the error this makes, of the test's own type: the start
+    /// fails, and the test can look for that error among the failure's sources.
+    RefuseStartWith(fn() -> ActorProcessingErr),
     /// `pre_start` panics with this text: the start fails.
     PanicInPreStart(&'static str),
     /// `post_start` panics with this text, after the start was reported successful.
@@ -124,6 +127,7 @@ impl Actor for Faulty {
     async fn pre_start(&self, _: ActorRef<()>, fault: Fault) -> Result<Fault, ActorProcessingErr> {
         match fault {
             Fault::RefuseStart(reason) => return Err(reason.into()),
+            Fault::RefuseStartWith(error) => return Err(error()),
             Fault::PanicInPreStart(text) => panic!("{text}"),
             Fault::NeverStart => std::future::pending::<()>().await,
             Fault::SlowStart(time) => tokio::time::sleep(time).await,

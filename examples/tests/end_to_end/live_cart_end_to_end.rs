@@ -10,7 +10,7 @@ use ractor_session_test_support::ws::{Ws, connect, expect_end, next_frame};
 use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
 
-use crate::support::Demo;
+use crate::support::{Demo, live_cart};
 
 struct Visitor {
     http: reqwest::Client,
@@ -87,7 +87,7 @@ fn names(cart: &Value) -> Vec<(String, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() {
-    let demo = Demo::start(&["--idle-ttl", "3s"]);
+    let demo = Demo::start(&["--idle-ttl", "3s", "--metrics-port", "0"]);
     let alice = Visitor::new();
     let page = alice.get(&demo, "/").await;
     assert_eq!(page.status(), 200);
@@ -141,8 +141,8 @@ async fn items_show_up_on_every_socket_of_the_session_and_expiry_is_announced() 
     assert_eq!(names(&bobs), [("coffee".to_owned(), 1)]);
     assert_eq!(names(&alice.cart(&demo).await["cart"]), names(&event));
 
-    // Prometheus text.
-    let metrics = alice.get(&demo, "/metrics").await.text().await.unwrap();
+    // Prometheus text, on the admin port.
+    let metrics = demo.metrics_text().await;
     assert!(
         metrics.contains("ractor_session_started_total"),
         "{metrics}"
@@ -223,19 +223,10 @@ async fn bad_input_is_refused_with_clear_errors() {
 
 #[test]
 fn bad_flags_and_a_missing_key_stop_the_demo_with_a_clear_message() {
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_live_cart"))
-            .args(args)
-            .env_remove("LIVE_CART_KEY")
-            .env_remove("LIVE_CART_DEV")
-            .env_remove("LIVE_CART_PORT")
-            .env_remove("LIVE_CART_IDLE_TTL")
-            .output()
-            .expect("the binary runs")
-    };
+    let run = |args: &[&str]| live_cart().args(args).output().expect("the binary runs");
     let out = run(&["--port", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a port number"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'nope' for '--port"));
 
     let out = run(&["--port", "0", "--no-dev"]);
     assert!(!out.status.success());
@@ -264,4 +255,5 @@ async fn a_key_from_the_environment_runs_without_dev_mode() {
         .to_str()
         .unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-session_id="), "{cookie}");
 }

@@ -20,11 +20,33 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// The demo's environment variables, none of which a test inherits.
+const DEMO_ENV: [&str; 7] = [
+    "LIVE_CART_PORT",
+    "LIVE_CART_IDLE_TTL",
+    "LIVE_CART_MAX_SESSIONS",
+    "LIVE_CART_DEV",
+    "LIVE_CART_METRICS_PORT",
+    "LIVE_CART_READ_TIMEOUT",
+    "LIVE_CART_KEY",
+];
+
+/// The `live_cart` binary, to run without inheriting any of its environment variables.
+pub(crate) fn live_cart() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_live_cart"));
+    for name in DEMO_ENV {
+        command.env_remove(name);
+    }
+    command
+}
+
 /// A running demo; killed when dropped.
 pub(crate) struct Demo {
     process: KillOnDrop,
     /// `http://127.0.0.1:PORT`
     pub(crate) url: String,
+    /// `http://127.0.0.1:PORT/metrics` on the admin port, when `--metrics-port` was given.
+    pub(crate) metrics_url: Option<String>,
 }
 
 impl Demo {
@@ -37,12 +59,9 @@ impl Demo {
 
     /// Starts `live_cart --port 0` with `args` and `env` and waits for its address.
     pub(crate) fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_live_cart"))
+        let child = live_cart()
             .args(["--port", "0"])
             .args(args)
-            .env_remove("LIVE_CART_KEY")
-            .env_remove("LIVE_CART_DEV")
-            .env_remove("LIVE_CART_IDLE_TTL")
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -52,21 +71,33 @@ impl Demo {
         let mut demo = Self {
             process: KillOnDrop(child),
             url: String::new(),
+            metrics_url: None,
         };
         let stdout = demo.process.0.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout so the demo never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("live_cart listening on ") {
-                    let _ = tx.send(url.trim().to_owned());
+                if let Some(url) = line.strip_prefix("live_cart metrics on ") {
+                    let _ = tx.send((true, url.trim().to_owned()));
+                } else if let Some(url) = line.strip_prefix("live_cart listening on ") {
+                    let _ = tx.send((false, url.trim().to_owned()));
                 }
             }
         });
-        // On failure `demo` drops here, which kills the child.
-        demo.url = rx
-            .recv_timeout(PATIENCE)
-            .expect("live_cart printed its address");
+        // The metrics line, if any, comes first. On failure `demo` drops here, which kills
+        // the child.
+        loop {
+            let (metrics, url) = rx
+                .recv_timeout(PATIENCE)
+                .expect("live_cart printed its address");
+            if metrics {
+                demo.metrics_url = Some(url);
+            } else {
+                demo.url = url;
+                break;
+            }
+        }
         demo
     }
 
@@ -87,6 +118,46 @@ impl Demo {
         })
         .await;
         exit.is_some_and(|status| status.success())
+    }
+
+    /// The demo's resident memory, from `/proc` (Linux), in bytes.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.0.id()))
+            .expect("the demo's /proc status");
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().strip_suffix("kB"))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("VmRSS in the status");
+        kib * 1024
+    }
+
+    /// The demo's `/metrics` on its admin port (Prometheus text).
+    pub(crate) async fn metrics_text(&self) -> String {
+        let url = self.metrics_url.as_deref();
+        reqwest::get(url.expect("--metrics-port was given"))
+            .await
+            .expect("the metrics answer")
+            .text()
+            .await
+            .expect("the metrics' text")
+    }
+
+    /// The sum of the metric `name`'s series (0 when it has none yet).
+    pub(crate) async fn metric(&self, name: &str) -> u64 {
+        // `name{labels} N` or `name N`, one line per series.
+        self.metrics_text()
+            .await
+            .lines()
+            .filter_map(|line| line.strip_prefix(name))
+            .filter(|rest| rest.starts_with('{') || rest.starts_with(' '))
+            .map(|rest| {
+                let n = rest.rsplit(' ').next().expect("a value");
+                n.parse::<f64>().expect("a number") as u64
+            })
+            .sum()
     }
 
     pub(crate) fn ws_url(&self, path: &str) -> String {

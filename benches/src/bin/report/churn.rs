@@ -21,7 +21,7 @@ pub(crate) fn row(s: &Scale) -> Row {
         thousands(s.churn),
         s.churn_ttl.as_millis()
     );
-    let target = "no registry/timer leak (SPEC §6)";
+    let target = "no registry/timer leak";
     progress(&format!(
         "churn: {} sessions start → call → expiry (idle timeout {:?}) in a fresh process",
         s.churn, s.churn_ttl

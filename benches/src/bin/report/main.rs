@@ -1,4 +1,4 @@
-//! Prints the figures of SPEC §5 as markdown tables, one per group: this library, raw
+//! Prints the performance figures (targets in docs/performance.md) as markdown tables, one per group: this library, raw
 //! ractor and bare tokio side by side, every figure as min / median / max of its rounds
 //! (the contenders interleaved round by round), the ratio of this library's cost to raw
 //! ractor's taken round by round, the target and whether the median meets it.
@@ -91,7 +91,7 @@ const QUICK: Scale = Scale {
     zipf_requests: 100_000,
 };
 
-/// The figures of SPEC §5 for this library, raw ractor and bare tokio.
+/// The performance figures for this library, raw ractor and bare tokio.
 #[derive(Debug, Parser)]
 #[command(name = "report")]
 struct Args {

@@ -3,6 +3,8 @@
 
 use cookie::{Key, SameSite};
 
+use crate::origin::normalize_origin;
+
 /// The shortest secret [`SessionLayerBuilder::with_key_bytes`](crate::SessionLayerBuilder::with_key_bytes) accepts, in bytes.
 ///
 /// # Examples
@@ -93,6 +95,27 @@ pub enum SessionLayerError {
         /// The rule that is broken.
         rule: &'static str,
     },
+
+    /// A trusted origin that is not `http(s)://host[:port]`.
+    #[error(
+        "invalid trusted origin {origin:?}: write it as the browser sends it, \
+         `scheme://host[:port]` with scheme http or https and no path (e.g. `https://app.example.com`)"
+    )]
+    InvalidTrustedOrigin {
+        /// The origin given.
+        origin: String,
+    },
+
+    /// A cross-site exempt path that is not an absolute path, or has a `*` elsewhere than
+    /// in a final `/*`.
+    #[error(
+        "invalid cross-site exempt path {path:?}: give an absolute path (`/sso/callback`) \
+         or a prefix ending in `/*` (`/hooks/*`), with no spaces, `;` or other `*`"
+    )]
+    InvalidExemptPath {
+        /// The path given.
+        path: String,
+    },
 }
 
 /// A key made from `secret`: used as it is when it has 64 bytes or more, expanded with
@@ -122,6 +145,30 @@ pub(super) fn cookie_attributes(
         return Err(SessionLayerError::SameSiteNoneWithoutSecure);
     }
     validate_prefix(name, secure, path, domain.is_some())
+}
+
+/// The trusted origins, normalized.
+pub(super) fn trusted_origins(origins: Vec<String>) -> Result<Vec<String>, SessionLayerError> {
+    origins
+        .into_iter()
+        .map(|origin| {
+            normalize_origin(&origin).ok_or(SessionLayerError::InvalidTrustedOrigin { origin })
+        })
+        .collect()
+}
+
+/// Checks the cross-site exempt paths: `/a/b` or `/a/*`.
+pub(super) fn exempt_paths(paths: &[String]) -> Result<&[String], SessionLayerError> {
+    for path in paths {
+        let body = path.strip_suffix("/*").unwrap_or(path);
+        let ok = path.starts_with('/')
+            && !body.contains('*')
+            && (body.is_empty() || validate_path(body).is_ok());
+        if !ok {
+            return Err(SessionLayerError::InvalidExemptPath { path: path.clone() });
+        }
+    }
+    Ok(paths)
 }
 
 fn is_token_byte(b: u8) -> bool {
@@ -273,6 +320,39 @@ mod tests {
         assert!(
             b().with_cookie_name("__Host-sid")
                 .with_secure(true)
+                .build()
+                .is_ok()
+        );
+        m.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn bad_trusted_origins_and_exempt_paths_are_typed_errors() {
+        let m = manager().await;
+        let b = || SessionLayer::builder(m.clone()).with_dev_mode();
+        for origin in ["example.com", "ftp://x", "https://a/b", "null", ""] {
+            assert!(
+                matches!(
+                    b().with_trusted_origin(origin).build(),
+                    Err(SessionLayerError::InvalidTrustedOrigin { .. })
+                ),
+                "{origin:?}"
+            );
+        }
+        for path in ["", "hooks", "/a*", "/*/b", "/a b", "/a;b", "/a/**"] {
+            assert!(
+                matches!(
+                    b().with_csrf_exempt_path(path).build(),
+                    Err(SessionLayerError::InvalidExemptPath { .. })
+                ),
+                "{path:?}"
+            );
+        }
+        for path in ["/", "/sso/callback", "/hooks/*", "/*"] {
+            assert!(b().with_csrf_exempt_path(path).build().is_ok(), "{path:?}");
+        }
+        assert!(
+            b().with_trusted_origin("HTTPS://App.Example:443")
                 .build()
                 .is_ok()
         );

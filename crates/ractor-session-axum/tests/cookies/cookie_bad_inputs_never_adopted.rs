@@ -284,10 +284,13 @@ async fn when_the_session_limit_is_reached_extraction_answers_503() {
         .await
         .unwrap();
     let app = app_with(&manager, true).await;
-    assert_eq!(
-        send(&app, "GET", "/start", &[]).await.status(),
-        StatusCode::OK
-    );
+    let first = send(&app, "GET", "/start", &[]).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    // Its cookie comes back: a returning visitor is never evicted for a newcomer.
+    let header = set_cookie(&first).unwrap();
+    let cookie = header.split(';').next().unwrap().to_owned();
+    let back = send(&app, "GET", "/whoami", &[cookie.as_bytes()]).await;
+    assert_eq!(back.status(), StatusCode::OK);
     let response = send(&app, "GET", "/start", &[]).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(set_cookie(&response), None);

@@ -48,7 +48,7 @@ async fn a_tampered_signature_gets_a_fresh_id() {
 
     // A live ID with no signature at all, and one signed with another key.
     assert_ne!(fresh_id_for(&server, &victim).await, victim);
-    let other_key = sign_with(&cookie::Key::generate(), &victim);
+    let other_key = sign_as(&cookie::Key::generate(), COOKIE, &victim);
     assert_ne!(fresh_id_for(&server, &other_key).await, victim);
 
     // The genuine session was never handed out again, and is untouched.

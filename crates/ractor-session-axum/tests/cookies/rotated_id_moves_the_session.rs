@@ -1,6 +1,8 @@
-//! After rotation the old cookie gets a fresh session and the new cookie reaches the same
-//! state; the old ID's live sockets are told `rotated` (4002).
+//! After rotation the new cookie reaches the same state and, once the rotation's grace is
+//! over, the old cookie gets a fresh session; the old ID's live sockets are told `rotated`
+//! (4002).
 
+use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,8 +11,9 @@ use axum::body::Body;
 use axum::routing::get;
 use http::{Request, header};
 use ractor_session::{SessionError, SessionId};
-use ractor_session_axum::Session;
+use ractor_session_axum::{LiveSockets, Session, SessionLayer};
 use ractor_session_test_support::actors::{Counter, CounterMsg};
+use ractor_session_test_support::poll::eventually;
 use ractor_session_test_support::ws::{connect, expect_end, refused_status};
 use tokio::sync::Barrier;
 use tower::ServiceExt;
@@ -18,10 +21,17 @@ use tower::ServiceExt;
 use crate::support::*;
 
 #[tokio::test]
-async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
-    let server = start(Duration::from_secs(60)).await;
-    let client = bare_client();
-    let old_value = new_session(&server, &client).await;
+async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session_after_the_grace() {
+    let manager = manager(Duration::from_secs(60)).await;
+    let layer = SessionLayer::builder(manager.clone())
+        .with_key(key())
+        .with_secure(false)
+        .with_auto_start_with(|| (Counter, 0))
+        .with_rotation_grace(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let server = serve_routes(manager.clone(), LiveSockets::new(), layer).await;
+    let old_value = new_session(&server, &bare_client()).await;
     let old = id_of(&old_value);
     for _ in 0..3 {
         server.post("/incr", &old_value).send().await.unwrap();
@@ -33,7 +43,7 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
     let new = id_of(&new_value);
     assert_ne!(new, old);
     assert!(
-        !server.manager.is_started(&old),
+        !manager.is_started(&old),
         "the old ID stopped working at once"
     );
 
@@ -45,16 +55,27 @@ async fn the_new_cookie_keeps_the_state_and_the_old_one_gets_a_fresh_session() {
         "same state under the new ID"
     );
 
-    let with_old = server.get("/count", &old_value).send().await.unwrap();
-    let fresh = id_of(&session_cookie(&with_old).expect("the old cookie is replaced"));
-    assert_ne!(fresh, old);
-    assert_ne!(fresh, new);
+    // Within the grace the old cookie gets 409 and no cookie; once it is over, the old
+    // cookie is an unknown ID like any other.
+    let fresh = RefCell::new(None);
+    eventually("the old cookie gets a fresh session", || async {
+        let response = server.get("/count", &old_value).send().await.unwrap();
+        let Some(value) = session_cookie(&response) else {
+            assert_eq!(response.status(), 409, "within the grace: retry, no cookie");
+            return false;
+        };
+        *fresh.borrow_mut() = Some(id_of(&value));
+        true
+    })
+    .await;
+    let fresh = fresh.take().expect("a fresh session");
+    assert!(fresh != old && fresh != new, "a fresh ID");
     assert_eq!(
-        json_body(with_old).await["count"],
+        manager.call(&fresh, CounterMsg::Get).await.unwrap(),
         0,
         "a fresh, empty session"
     );
-    server.manager.shutdown().await;
+    manager.shutdown().await;
 }
 
 #[tokio::test]

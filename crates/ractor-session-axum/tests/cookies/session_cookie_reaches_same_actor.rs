@@ -37,7 +37,8 @@ async fn first_response_sets_an_httponly_lax_secure_cookie_on_path_root() {
     let headers = set_cookies(&response);
     assert_eq!(headers.len(), 1, "{headers:?}");
     let header = &headers[0];
-    assert!(header.starts_with("session_id="), "{header}");
+    // Secure by default, so the `__Host-` prefix: no sibling subdomain can set or shadow it.
+    assert!(header.starts_with("__Host-session_id="), "{header}");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
         assert!(
             header.split("; ").any(|a| a == attribute),

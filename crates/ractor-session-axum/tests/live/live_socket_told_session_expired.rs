@@ -2,9 +2,8 @@
 //! then a close frame with code 4001 (terminate, idle expiry, crash), or `shutdown` and
 //! 4003 when the manager shuts down.
 
-use std::time::Duration;
-
 use ractor_session_test_support::ws::expect_end;
+use std::time::Duration;
 
 use crate::support::*;
 

@@ -1,8 +1,7 @@
 //! A session knows its live sockets; a closed socket leaves the list.
 
-use std::time::Duration;
-
 use ractor_session_test_support::poll::eventually;
+use std::time::Duration;
 
 use crate::support::*;
 

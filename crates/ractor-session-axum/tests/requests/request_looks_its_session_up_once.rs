@@ -173,7 +173,7 @@ async fn a_forged_cookie_is_never_looked_up() {
     let app = app(&manager);
     let (id, _) = live_session(&manager).await;
     // A live session's ID, signed with another key.
-    let forged = sign_with(&cookie::Key::generate(), id.as_str());
+    let forged = sign_as(&cookie::Key::generate(), COOKIE, id.as_str());
 
     let (status, set, body, lookups) = request(&app, "/maybe", Some(&forged)).await;
     assert_eq!(status, StatusCode::OK);

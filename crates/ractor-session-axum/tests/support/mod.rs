@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cookie::{Cookie, CookieJar, Key};
+use cookie::{Cookie, Key};
 use ractor_session::SessionManager;
 use ractor_session_axum::{LiveSockets, LiveUpgrade, Session, SessionLayer, SessionRejection};
 use ractor_session_test_support::actors::{Counter, CounterMsg};
@@ -142,21 +142,42 @@ fn with_cookie(request: reqwest::RequestBuilder, value: &str) -> reqwest::Reques
 
 /// Serves `app` on 127.0.0.1:0.
 pub(crate) async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local addr");
+    let (listener, addr) = listen().await;
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("server runs");
     });
     addr
 }
 
+/// Serves `app` on 127.0.0.1:0 with each connection's peer address in `ConnectInfo`, as
+/// the per-client creation limit reads it.
+pub(crate) async fn serve_with_peers(app: Router) -> SocketAddr {
+    let (listener, addr) = listen().await;
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("server runs");
+    });
+    addr
+}
+
+async fn listen() -> (tokio::net::TcpListener, SocketAddr) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    (listener, addr)
+}
+
 /// The standard test app (counter session, live sockets) on a real loopback server.
 pub(crate) async fn start(idle: Duration) -> Server {
+    start_with_live(idle, LiveSockets::new()).await
+}
+
+/// The standard test app with `live` as its live sockets (configured by the test).
+pub(crate) async fn start_with_live(idle: Duration, live: LiveSockets) -> Server {
     let manager = manager(idle).await;
     let layer = layer(&manager);
-    serve_routes(manager, LiveSockets::new(), layer).await
+    serve_routes(manager, live, layer).await
 }
 
 /// The test app's [`routes`] behind `layer`, with `live` as their live sockets, on a real
@@ -166,7 +187,14 @@ pub(crate) async fn serve_routes(
     live: LiveSockets,
     layer: SessionLayer,
 ) -> Server {
-    let addr = serve(routes().with_state(live.clone()).layer(layer)).await;
+    let app = routes().with_state(live.clone()).layer(layer);
+    serve_app(manager, live, app).await
+}
+
+/// `app` (a router over `manager`'s sessions, with `live` as its live sockets) on a real
+/// loopback server.
+pub(crate) async fn serve_app(manager: SessionManager, live: LiveSockets, app: Router) -> Server {
+    let addr = serve(app).await;
     Server {
         addr,
         manager,
@@ -186,6 +214,15 @@ pub(crate) fn client() -> reqwest::Client {
 /// A client that keeps no cookies (they are passed by hand).
 pub(crate) fn bare_client() -> reqwest::Client {
     reqwest::Client::new()
+}
+
+/// A client without cookies whose connections come from `ip`, an address of the loopback
+/// range (all of 127.0.0.0/8 is local on Linux), so the server sees a distinct client.
+pub(crate) fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+        .build()
+        .expect("client builds")
 }
 
 /// Every `Set-Cookie` header of `response`.
@@ -211,16 +248,21 @@ pub(crate) fn id_of(value: &str) -> String {
     value[TAG_LEN..].to_owned()
 }
 
-/// `id` signed with the test [`key`], as a cookie value.
+/// `id` signed with the test [`key`] as the value of the cookie [`COOKIE`].
 pub(crate) fn sign(id: &str) -> String {
-    sign_with(&key(), id)
+    sign_as(&key(), COOKIE, id)
 }
 
-/// `id` signed with `key`, as a cookie value.
-pub(crate) fn sign_with(key: &Key, id: &str) -> String {
-    let mut jar = CookieJar::new();
-    jar.signed_mut(key).add(Cookie::new(COOKIE, id.to_owned()));
-    jar.get(COOKIE).expect("just added").value().to_owned()
+/// `id` signed with `key` as the value of the cookie `name`: the base64 HMAC-SHA256 of
+/// `name=id` under the key's signing half, then the ID.
+pub(crate) fn sign_as(key: &Key, name: &str, id: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(key.signing()).expect("any key length");
+    mac.update(format!("{name}={id}").as_bytes());
+    let tag = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    format!("{tag}{id}")
 }
 
 /// A `Cookie` request header carrying the session cookie `value`.

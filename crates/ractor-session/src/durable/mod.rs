@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../../docs/durability.md")]
+#![doc = include_str!("../../docs/durability.md")]
 
 mod codec;
 mod columns;
@@ -38,7 +38,7 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 mod tests {
     #[test]
     fn the_guide_shows_each_schema_as_applied() {
-        let guide = include_str!("../../../../docs/durability.md");
+        let guide = include_str!("../../docs/durability.md");
         #[cfg(feature = "sqlite")]
         assert!(
             guide.contains(super::sqlite::SCHEMA_V1.trim()),

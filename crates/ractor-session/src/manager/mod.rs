@@ -25,6 +25,7 @@ use crate::config::SessionConfig;
 use crate::error::SessionError;
 use crate::handle::{SessionHandle, typed};
 use crate::kv::KvSession;
+use crate::overflow::Admission;
 use crate::shared::Shared;
 
 pub use builder::SessionManagerBuilder;
@@ -206,7 +207,14 @@ impl SessionManager {
         args: A::Arguments,
     ) -> Result<ActorRef<A::Msg>, SessionError> {
         let make = move || (actor, args);
-        let entry = start::start(&self.shared, id.as_ref(), make, IfLive::Refuse).await?;
+        let entry = start::start(
+            &self.shared,
+            id.as_ref(),
+            make,
+            IfLive::Refuse,
+            Admission::default(),
+        )
+        .await?;
         typed(&entry)
     }
 
@@ -294,8 +302,90 @@ impl SessionManager {
         id: impl AsRef<str>,
         make: impl FnOnce() -> (A, A::Arguments),
     ) -> Result<SessionHandle, SessionError> {
+        self.get_or_start_session_admitted(id, make, Admission::default())
+            .await
+    }
+
+    /// As [`get_or_start_session_with`](Self::get_or_start_session_with), admitted as
+    /// `admission` says: with or without a token of the rate limit, provisional or not.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_or_start_session_with`](Self::get_or_start_session_with); a provisional
+    /// start is refused with `SessionLimitReached` only when no provisional session is
+    /// left to evict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{Admission, KvSession, SessionConfig, SessionManager};
+    ///
+    /// let config = SessionConfig::default().with_rate_limit(Some(1));
+    /// let manager = SessionManager::spawn(config).await?;
+    /// let unmetered = Admission::default().with_rate_limit(false);
+    /// for id in ["a", "b", "c"] {
+    ///     manager.get_or_start_session_admitted(id, || (KvSession, Default::default()), unmetered).await?;
+    /// }
+    /// assert_eq!(manager.count(), 3);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_or_start_session_admitted<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
         // One registry operation: the start's claim returns the session if it is live.
-        let entry = start::start(&self.shared, id.as_ref(), make, IfLive::Return).await?;
+        self.start_handle(id.as_ref(), make, IfLive::Return, admission)
+            .await
+    }
+
+    /// Starts the session `id` with the actor and arguments `make` returns, admitted as
+    /// `admission` says, and returns a handle on it; refuses an ID that is live.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_with`](Self::start_with) (`AlreadyStarted` for a live ID); a provisional
+    /// start is refused with `SessionLimitReached` only when no provisional session is
+    /// left to evict.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{Admission, KvMsg, KvSession, Pong, SessionManager};
+    /// # let manager = SessionManager::spawn(Default::default()).await?;
+    /// let make = || (KvSession, Default::default());
+    /// let session = manager.start_session_admitted("s1", make, Admission::default()).await?;
+    /// assert_eq!(session.call(KvMsg::Ping).await?, Pong);
+    /// assert!(manager.start_session_admitted("s1", make, Admission::default()).await.is_err());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_session_admitted<A: Actor>(
+        &self,
+        id: impl AsRef<str>,
+        make: impl FnOnce() -> (A, A::Arguments),
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
+        self.start_handle(id.as_ref(), make, IfLive::Refuse, admission)
+            .await
+    }
+
+    async fn start_handle<A: Actor>(
+        &self,
+        id: &str,
+        make: impl FnOnce() -> (A, A::Arguments),
+        if_live: IfLive,
+        admission: Admission,
+    ) -> Result<SessionHandle, SessionError> {
+        let entry = start::start(&self.shared, id, make, if_live, admission).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 

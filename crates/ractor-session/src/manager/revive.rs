@@ -22,7 +22,7 @@ use crate::persistence::Deletion;
 use crate::shared::{Kind, Revival, Shared};
 use crate::telemetry;
 
-use super::start::{Admission, Claim, IfLive, StartGate, claim, go_live, start_failed};
+use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live, start_failed};
 
 /// What telemetry calls a revival refused before its record named a type.
 const STORED: &str = "stored";
@@ -53,7 +53,7 @@ pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, S
 /// The stored session `id`, revived; see [`find`].
 async fn revive(shared: &Arc<Shared>, id: SessionId) -> Result<Arc<Entry>, SessionError> {
     let revived = {
-        let mut gate = match claim(shared, &id, STORED, IfLive::Return, Admission::Revival).await? {
+        let mut gate = match claim(shared, &id, STORED, IfLive::Return, Claiming::Revival).await? {
             Claim::Live(entry) => return Ok(entry),
             Claim::Gate(gate) => gate,
         };
@@ -113,7 +113,8 @@ pub(super) async fn claimed(
         .await
     {
         Ok(()) => {
-            go_live(shared, id, &entry);
+            // A session that came back: never provisional, never evicted as one.
+            go_live(shared, id, &entry, false);
             let took = began.elapsed();
             telemetry::revived(id.redacted(), kind.session_type(), backend, took);
             Ok(Some(entry))

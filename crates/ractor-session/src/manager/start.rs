@@ -19,11 +19,13 @@ use crate::entry::Entry;
 use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
+use crate::overflow::Admission;
 use crate::persisted::Persisted;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
 use crate::telemetry::{self, short_type_name};
+use crate::watch::EndReason;
 
 use super::revive;
 
@@ -67,6 +69,7 @@ pub(super) async fn start<A: Actor>(
     id: &str,
     make: impl FnOnce() -> (A, A::Arguments),
     if_live: IfLive,
+    admission: Admission,
 ) -> Result<Arc<Entry>, SessionError> {
     let session_type = short_type_name(type_name::<A>());
     // A refused ID is a refused start, and recorded as one: a flood of tampered or
@@ -74,7 +77,8 @@ pub(super) async fn start<A: Actor>(
     let id = SessionId::parse(id).inspect_err(|invalid| {
         telemetry::invalid_id(session_type, invalid);
     })?;
-    let mut gate = match claim(shared, &id, session_type, if_live, Admission::Start).await? {
+    let claiming = Claiming::Start(admission);
+    let mut gate = match claim(shared, &id, session_type, if_live, claiming).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -87,7 +91,8 @@ pub(super) async fn start<A: Actor>(
         return Err(SessionError::ManagerShutdown);
     }
     // With a store, the ID may name a stored session: it is revived, never replaced by
-    // a fresh one (which would overwrite it at its first write).
+    // a fresh one (which would overwrite it at its first write). Revived, it is a
+    // session that came back: never provisional, whatever the admission said.
     // (Boxed, so that starts without a store do not carry the revival's state machine.)
     if shared.persistence.is_some()
         && let Some(entry) = Box::pin(revive::claimed(shared, &id, &mut gate)).await?
@@ -118,7 +123,7 @@ pub(super) async fn start<A: Actor>(
     let (actor, args) = make();
     match spawn_actor(shared, &entry, actor, args, durable).await {
         Ok(()) => {
-            let live_at = go_live(shared, &id, &entry);
+            let live_at = go_live(shared, &id, &entry, admission.is_provisional());
             gate.succeed();
             telemetry::started(
                 id.redacted(),
@@ -154,15 +159,27 @@ pub(super) async fn spawn_actor<A: Actor>(
     Ok(())
 }
 
-/// Makes a spawned entry live: stamped active now, registered under `id`, armed for
-/// expiry. Returns the moment it went live. The caller then releases its claim.
-pub(super) fn go_live(shared: &Shared, id: &SessionId, entry: &Arc<Entry>) -> Instant {
+/// Makes a spawned entry live: stamped active now, `provisional` or not (see
+/// `overflow`), registered under `id`, armed for expiry. Returns the moment it went live.
+/// The caller then releases its claim.
+pub(super) fn go_live(
+    shared: &Shared,
+    id: &SessionId,
+    entry: &Arc<Entry>,
+    provisional: bool,
+) -> Instant {
     let registry = &shared.registry;
     // The idle timeout runs from the moment the session is live, not from when its start
     // began: a slow `pre_start` must not eat into it.
     let live_at = Instant::now();
     entry.touch_at(&registry.clock, live_at);
+    if provisional {
+        entry.mark_provisional();
+    }
     registry.register(id, entry);
+    if provisional {
+        shared.provisional.enlist(entry);
+    }
     expiry::arm_new(shared, entry);
     live_at
 }
@@ -187,12 +204,15 @@ pub(super) fn start_failed(
 
 /// What a claim of an ID takes under the limits.
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Admission {
-    /// A start: a place under `max_sessions` and a rate-limit token, with the claim.
-    Start,
+pub(super) enum Claiming {
+    /// A start, admitted as its [`Admission`] says: a place under `max_sessions` (found
+    /// by an eviction, for a provisional start) and a rate-limit token, with the claim.
+    Start(Admission),
     /// A revival from the store: a place only, and only once a record is found
     /// (`StartGate::admit_revival`). Reviving is not creating: after a restart, users
-    /// coming back must not run into the creation rate limit.
+    /// coming back must not run into the creation rate limit, nor be turned away for
+    /// sessions that never came back (a revival evicts one at `max_sessions`, as a
+    /// provisional start does).
     Revival,
 }
 
@@ -210,7 +230,7 @@ pub(super) async fn claim<'a>(
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
-    admission: Admission,
+    claiming: Claiming,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
@@ -223,16 +243,30 @@ pub(super) async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                let start = matches!(admission, Admission::Start);
-                if start {
-                    admit(shared, id, session_type, true)?;
-                }
+                let (place, token) = match claiming {
+                    Claiming::Start(admission) => {
+                        let token = admission.is_rate_limited() && shared.rate.is_some();
+                        if let Err(error) = admit(shared, id, session_type, token) {
+                            // Full: a provisional start makes room and tries again,
+                            // evicting outside the shard lock (the eviction may need it).
+                            if is_full(&error) && admission.is_provisional() {
+                                drop(vacant);
+                                if evict_one(shared) {
+                                    continue;
+                                }
+                            }
+                            return Err(refused(id, session_type, error));
+                        }
+                        (true, token)
+                    }
+                    Claiming::Revival => (false, false),
+                };
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
-                    place: start,
-                    token: start && shared.rate.is_some(),
+                    place,
+                    token,
                     done: false,
                 }));
             }
@@ -250,7 +284,8 @@ pub(super) async fn claim<'a>(
 }
 
 /// Reserves a place under `max_sessions` and, with `token`, a rate-limit token for one
-/// start.
+/// start. A refusal for want of a place is not reported here: the caller may still make
+/// room (`evict_one`), and reports only its final refusal (`refused`).
 fn admit(
     shared: &Shared,
     id: &SessionId,
@@ -259,7 +294,6 @@ fn admit(
 ) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
-        telemetry::start_error(id.redacted(), session_type, "session_limit");
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
     if token
@@ -274,6 +308,30 @@ fn admit(
         });
     }
     Ok(())
+}
+
+fn is_full(error: &SessionError) -> bool {
+    matches!(error, SessionError::SessionLimitReached { .. })
+}
+
+/// A start's (or a revival's) final refusal by `admit`, reported.
+fn refused(id: &SessionId, session_type: &'static str, error: SessionError) -> SessionError {
+    if is_full(&error) {
+        telemetry::start_error(id.redacted(), session_type, "session_limit");
+    }
+    error
+}
+
+/// Ends the least recently started provisional session to make room at
+/// `max_sessions`; `false` when none is left. With a store, its record is deleted (a
+/// session that never came back is not kept for later), and from before its ID is free
+/// it is never revived from it (see `Persistence::ending`).
+fn evict_one(shared: &Shared) -> bool {
+    shared.provisional.evict_one(&shared.registry, |entry| {
+        if let Some(persistence) = &shared.persistence {
+            persistence.ending(entry, EndReason::Evicted);
+        }
+    })
 }
 
 /// Holds an ID's `Starting` registration, its place under `max_sessions` and its
@@ -306,15 +364,22 @@ impl StartGate<'_> {
         self.succeed();
     }
 
-    /// Takes the place under `max_sessions` of a revival, if the claim has none yet.
+    /// Takes the place under `max_sessions` of a revival, if the claim has none yet,
+    /// evicting a provisional session when none is free.
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionLimitReached`] when no place is free.
+    /// [`SessionError::SessionLimitReached`] when no place is free and no provisional
+    /// session is left to evict.
     pub(super) fn admit_revival(&mut self, session_type: &'static str) -> Result<(), SessionError> {
-        if !self.place {
-            admit(self.shared, self.id, session_type, false)?;
-            self.place = true;
+        while !self.place {
+            match admit(self.shared, self.id, session_type, false) {
+                Ok(()) => self.place = true,
+                // A user coming back outranks one who never did: no shard lock is held
+                // here, so the eviction can run at once.
+                Err(full) if is_full(&full) && evict_one(self.shared) => {}
+                Err(error) => return Err(refused(self.id, session_type, error)),
+            }
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ struct Pending {
     entry: Arc<Entry>,
     change: u64,
     active_ms: u64,
+    hard_ms: u64,
 }
 
 impl Persistence {
@@ -100,7 +101,8 @@ impl Persistence {
     fn record_of(&self, entry: &Arc<Entry>) -> Option<(SessionRecord, Pending)> {
         let persisted = entry.persisted()?;
         let active_ms = entry.last_active_ms();
-        let refresh = persisted.deadline_lags(active_ms, self.idle_ms);
+        let hard_ms = entry.hard_deadline_ms();
+        let refresh = self.deadlines_lag(persisted, active_ms, hard_ms);
         let Snapshot { change, bytes } = persisted.take_for_save(refresh)?;
         let wall = |ms: u64| self.clock.wall_time(ms);
         let mut record = SessionRecord::new(
@@ -112,13 +114,14 @@ impl Persistence {
         )
         .with_updated_at(SystemTime::now())
         .with_epoch(persisted.epoch());
-        if entry.hard_deadline_ms() != u64::MAX {
-            record = record.with_absolute_deadline(wall(entry.hard_deadline_ms()));
+        if hard_ms != u64::MAX {
+            record = record.with_absolute_deadline(wall(hard_ms));
         }
         let written = Pending {
             entry: Arc::clone(entry),
             change,
             active_ms,
+            hard_ms,
         };
         Some((record, written))
     }
@@ -153,7 +156,9 @@ impl Persistence {
                 continue;
             };
             match outcome {
-                SaveOutcome::Saved => persisted.saved(written.change, written.active_ms),
+                SaveOutcome::Saved => {
+                    persisted.saved(written.change, written.active_ms, written.hard_ms);
+                }
                 SaveOutcome::Fenced { current_epoch } => {
                     fenced_off(self.backend, &written.entry, current_epoch);
                 }

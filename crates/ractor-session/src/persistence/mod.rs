@@ -29,6 +29,7 @@ use crate::durability_config::{DurabilityConfig, WritePolicy};
 use crate::durable::{BackendError, SessionStore};
 use crate::entry::Entry;
 use crate::id::SessionId;
+use crate::persisted::Persisted;
 use crate::telemetry;
 use crate::watch::EndReason;
 
@@ -134,15 +135,23 @@ impl Persistence {
         }
     }
 
-    /// `entry` was used: queues it when the idle deadline in its record lags behind.
+    /// `entry` was used, or its lifetime shortened: queues it when the deadlines in its
+    /// record lag behind.
     pub(crate) fn touched(&self, entry: &Arc<Entry>) {
         let Some(persisted) = entry.persisted() else {
             return;
         };
-        let active = entry.last_active_ms();
-        if persisted.deadline_lags(active, self.idle_ms) && persisted.queue(self.clock.now_ms()) {
+        let (active, hard) = (entry.last_active_ms(), entry.hard_deadline_ms());
+        if self.deadlines_lag(persisted, active, hard) && persisted.queue(self.clock.now_ms()) {
             self.push(entry);
         }
+    }
+
+    /// Whether the record's deadlines lag those of a session active at `active_ms` with
+    /// the absolute deadline `hard_ms`: the idle one by more than the slack
+    /// (`Persisted::deadline_lags`), or the absolute one at all.
+    fn deadlines_lag(&self, persisted: &Persisted, active_ms: u64, hard_ms: u64) -> bool {
+        persisted.deadline_lags(active_ms, self.idle_ms) || persisted.lifetime_lags(hard_ms)
     }
 
     /// The session of `entry` is about to leave the registry, ending for `reason`: unless

@@ -8,12 +8,16 @@
 mod support;
 
 mod churn_leaves_nothing;
+mod count_and_list_agree;
 mod custom_actor_session;
 mod graceful_shutdown;
+mod invalid_id_reports_its_reason;
 mod lifecycle_races;
 mod managers_are_independent;
 mod panicking_session_is_contained;
 mod racing_starts;
 mod session_id_validation;
+mod session_id_validation_matches_the_character_rule;
+mod shutdown_from_inside_a_session;
 mod start_and_lookup;
 mod terminate_frees_id;

@@ -2,4 +2,5 @@
 //!
 //! A new behaviour of a limit goes here, as a module named after the behaviour.
 
+mod full_manager_evicts_unreturned_sessions;
 mod session_limits;

@@ -4,4 +4,5 @@
 
 mod call_timeout_keeps_session;
 mod error_messages;
+mod failed_start_reports_the_actors_error;
 mod missing_session_errors;

@@ -2,9 +2,8 @@
 //! series labelled with the session type and durations in real units; no raw session ID
 //! appears in any of them.
 //!
-//! The runtime is built by hand so that a thread-local metrics recorder and tracing
-//! subscriber see everything: a current-thread runtime runs every task (the sessions',
-//! the expiry task) on the thread that set them.
+//! The code runs on the current-thread runtime with a paused clock that `capture` builds,
+//! so that the per-thread captures see every task (the sessions', the expiry task).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -14,8 +13,8 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, ActorStatus, RpcReplyPort};
 use ractor_session::{EndReason, KvMsg, SessionError, SessionId, SessionManager};
 use ractor_session_test_support::actors::{Counter, CounterMsg, Fault, Faulty};
 use ractor_session_test_support::config::config;
-use ractor_session_test_support::logs::Logs;
-use ractor_session_test_support::metrics::Recorder;
+
+use crate::support::capture;
 
 const TTL: Duration = Duration::from_secs(10);
 
@@ -182,55 +181,15 @@ fn drop_port() -> RpcReplyPort<()> {
 
 #[test]
 fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
-    let recorder = Recorder::default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .unwrap();
     let rotated_to = Mutex::new(None);
-    let logs = {
-        let _metrics = recorder.install();
-        let (logs, _logs) = Logs::capture(tracing::Level::TRACE);
-        runtime.block_on(exercise(&rotated_to));
-        logs
-    };
-    drop(runtime);
-
-    let logs = logs.text();
-    let metrics = recorder.snapshot();
+    let ((), captured) = capture(|| exercise(&rotated_to));
     let rotated_to = rotated_to.lock().unwrap().clone().unwrap();
+    let (logs, metrics) = (&captured.logs, &captured.metrics);
 
-    // No raw ID anywhere: not in log lines, not in metric names or labels.
-    let raw_ids = [
-        RATED,
-        RATE_LIMITED,
-        ALPHA,
-        BETA,
-        GAMMA,
-        CRASHER,
-        LINGERER,
-        REFUSED,
-        ROTATED,
-        rotated_to.as_str(),
-    ];
-    for raw in raw_ids {
-        assert!(!logs.contains(raw), "raw ID {raw} in the logs:\n{logs}");
-        assert!(!logs.contains("RAWID"), "a raw ID in the logs:\n{logs}");
-    }
-    for key in metrics.keys() {
-        assert!(!key.name().contains("RAWID"), "{key:?}");
-        for label in key.labels() {
-            assert!(
-                !label.value().contains("RAWID"),
-                "raw ID in a metric label: {key:?}"
-            );
-            assert!(
-                !raw_ids.contains(&label.value()),
-                "raw ID in a metric label: {key:?}"
-            );
-        }
-    }
+    // No raw ID anywhere: not in log lines, not in metric names or labels. Every ID used
+    // above starts with "RAWID", except the one the rotation generated.
+    captured.assert_absent("RAWID");
+    captured.assert_absent(rotated_to.as_str());
     // The redacted form is there instead, so sessions can still be correlated.
     let alpha_hash = SessionId::parse(ALPHA).unwrap().redacted().to_string();
     assert!(
@@ -239,12 +198,6 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
     );
 
     // tracing events
-    let lines: Vec<&str> = logs.lines().collect();
-    let has = |parts: &[&str]| {
-        lines
-            .iter()
-            .any(|line| parts.iter().all(|p| line.contains(p)))
-    };
     let events = [
         &[
             "session started",
@@ -280,7 +233,10 @@ fn telemetry_reports_every_lifecycle_event_and_never_a_raw_id() {
         &["session stopped", "reason=\"shutdown\""],
     ];
     for parts in events {
-        assert!(has(parts), "no log line with {parts:?}:\n{logs}");
+        assert!(
+            !captured.lines_with(parts).is_empty(),
+            "no log line with {parts:?}:\n{logs}"
+        );
     }
 
     // metrics: each counter, and what it counted

@@ -7,15 +7,13 @@
 //! by the (hour-long) `stop_timeout`, and the caller would then have been killed
 //! mid-handler.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::config;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::{EndReason, SessionError, SessionManager};
+use ractor_session_test_support::config::config;
 use tokio::time::Instant;
 
 const STOP_TIMEOUT: Duration = Duration::from_secs(3600);

@@ -3,11 +3,9 @@
 //! ends up in logs (`tracing::debug!(?error)`, `unwrap()` panics), and an ID is a bearer
 //! secret. `Display` and `as_str` still give the ID: cookies need them.
 
-mod common;
-
-use common::config;
-use common::start_failures::FailsToStart;
 use ractor_session::{KvMsg, SessionError, SessionId, SessionManager};
+use ractor_session_test_support::actors::{Fault, Faulty};
+use ractor_session_test_support::config::config;
 
 const RAW: &str = "RAWID-debug-4f2a9c";
 
@@ -93,9 +91,11 @@ async fn live_session_types_debug_without_the_id() {
     assert_redacted("SessionError::WrongSessionType", &format!("{wrong:?}"));
 
     let failed = manager
-        .start_with("RAWID-refused", FailsToStart, || {
-            "database unreachable".into()
-        })
+        .start_with(
+            "RAWID-refused",
+            Faulty,
+            Fault::RefuseStart("database unreachable"),
+        )
         .await
         .unwrap_err();
     assert!(matches!(failed, SessionError::StartFailed { .. }));

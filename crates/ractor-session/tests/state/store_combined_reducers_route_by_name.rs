@@ -3,17 +3,15 @@
 //! or explicitly by reducer name. An action no reducer takes changes nothing and goes to
 //! the configured handler.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::config;
 use ractor_session::SessionManager;
 use ractor_session::store::{
     Combined, NamedAction, Routable, SliceReducer, Store, StoreError, StoreSessions, Unhandled,
 };
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::logs::Logs;
 use tracing::Level;
-use tracing_subscriber::layer::{Context, SubscriberExt as _};
 
 type Action = NamedAction<u32>;
 
@@ -170,32 +168,26 @@ fn a_typed_enum_is_routed_by_the_names_it_gives() {
     assert_eq!((*store.state(), store.seq()), (3, 1));
 }
 
-/// Records the level of every event about an action no reducer took.
-#[derive(Clone, Default)]
-struct UnhandledLevels(Arc<Mutex<Vec<Level>>>);
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for UnhandledLevels {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let about_unhandled = event
-            .metadata()
-            .fields()
-            .iter()
-            .any(|field| field.name() == "action");
-        if about_unhandled {
-            self.0.lock().unwrap().push(*event.metadata().level());
-        }
-    }
-}
-
+/// The level of every event about an action no reducer took, logged as a store routes one
+/// action a reducer takes and one it does not.
 fn levels_logged(unhandled: Unhandled<Action>) -> Vec<Level> {
-    let levels = UnhandledLevels::default();
-    let subscriber = tracing_subscriber::registry().with(levels.clone());
-    tracing::subscriber::with_default(subscriber, || {
-        let mut store = Store::combined(App::default(), cart_and_user().with_unhandled(unhandled));
-        store.dispatch(act("cart.add")).unwrap();
-        store.dispatch(act("nobody.home")).unwrap();
-    });
-    levels.0.lock().unwrap().clone()
+    let (logs, capture) = Logs::capture(Level::TRACE);
+    let mut store = Store::combined(App::default(), cart_and_user().with_unhandled(unhandled));
+    store.dispatch(act("cart.add")).unwrap();
+    store.dispatch(act("nobody.home")).unwrap();
+    drop(capture);
+    logs.text()
+        .lines()
+        // An event about an action has an `action` field.
+        .filter(|line| line.contains(" action="))
+        // A line reads: time, level, target, message and fields.
+        .map(|line| {
+            line.split_whitespace()
+                .nth(1)
+                .and_then(|level| level.parse().ok())
+                .unwrap_or_else(|| panic!("no level in {line:?}"))
+        })
+        .collect()
 }
 
 #[test]

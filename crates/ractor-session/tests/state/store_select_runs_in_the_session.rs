@@ -1,13 +1,11 @@
 //! Server-side select: the selector runs inside the store session, in turn with its other
 //! messages, and only the selected value comes back; the caller keeps no hold on the state.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::config;
 use ractor_session::store::{Store, StoreSessions};
 use ractor_session::{SessionId, SessionManager, current_session_id};
+use ractor_session_test_support::config::config;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Cart {

@@ -2,17 +2,16 @@
 //! dispatched to the store; its handle cancels it. A cancelled, panicking or outlived job
 //! dispatches nothing, so the state is never left half-way, and the session serves on.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::{config, wait_until};
 use ractor_session::store::{
     JobStatus, Store, StoreError, StoreHandle, StoreMsg, StoreSessions, StoreTask,
 };
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 use tokio::sync::oneshot;
 
 type Log = Vec<&'static str>;
@@ -89,7 +88,7 @@ async fn a_cancelled_job_stops_and_dispatches_nothing() {
     job_started.await.unwrap();
     assert!(job.cancel());
     assert_eq!(job.finished().await, JobStatus::Cancelled);
-    wait_until("the job's future is dropped", || {
+    eventually("the job's future is dropped", || async {
         dropped.load(Ordering::SeqCst)
     })
     .await;
@@ -103,15 +102,20 @@ async fn a_cancelled_job_stops_and_dispatches_nothing() {
 async fn a_cancel_after_the_job_finished_but_before_its_actions_applied_wins() {
     let (manager, log) = setup().await;
     let (release, gate) = oneshot::channel::<()>();
+    let (started, job_started) = oneshot::channel();
     let (done, job_done) = oneshot::channel();
     let job = log
         .spawn(move |_| async move {
+            let _ = started.send(());
             gate.await.unwrap();
             let _ = done.send(());
             ["half", "way"]
         })
         .unwrap();
-    log.state().await.unwrap(); // the session has started the job
+    // Wait until the job has run up to its gate: tokio puts a task spawned on a worker in
+    // that worker's next-task (LIFO) slot, which other workers never steal, so had the
+    // session blocked its worker before the job's first run, the job would never run.
+    job_started.await.unwrap();
 
     // Hold the session busy, so that the job's actions wait in its mailbox.
     let (unblock, blocked) = std::sync::mpsc::channel::<()>();
@@ -185,7 +189,7 @@ async fn a_session_ending_stops_its_jobs() {
         stopped.expect("the job stops with its session"),
         JobStatus::Stopped
     );
-    wait_until("the job's future is dropped", || {
+    eventually("the job's future is dropped", || async {
         dropped.load(Ordering::SeqCst)
     })
     .await;

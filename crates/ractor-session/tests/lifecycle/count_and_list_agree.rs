@@ -1,13 +1,12 @@
 //! `count()` and `list()` describe the same sessions: live ones. A session whose actor is
 //! still starting is neither counted nor listed; `stats()` reports it as `starting`.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{config, wait_until};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use ractor_session::SessionManager;
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
 use tokio::sync::Semaphore;
 
 /// A session whose `pre_start` waits until the test lets it finish.
@@ -39,7 +38,7 @@ async fn a_session_still_starting_is_neither_counted_nor_listed() {
         let gate = Arc::clone(&gate);
         tokio::spawn(async move { manager.start_with("held", HeldAtStart, gate).await })
     };
-    wait_until("the held start is under way", || {
+    eventually("the held start is under way", || async {
         manager.stats().starting == 1
     })
     .await;

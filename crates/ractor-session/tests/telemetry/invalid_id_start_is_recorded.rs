@@ -3,11 +3,11 @@
 //! refused" event, from every way of starting a session. The offending value itself never
 //! appears: a flood of tampered IDs must leave a trace, but not the values.
 
-mod common;
-
-use common::capture::capture;
-use common::{Counter, config};
 use ractor_session::{KvSession, SessionError, SessionManager};
+use ractor_session_test_support::actors::Counter;
+use ractor_session_test_support::config::config;
+
+use crate::support::capture;
 
 const START_ERRORS: &str = "ractor_session_start_errors_total";
 
@@ -54,7 +54,7 @@ fn a_start_refused_for_a_malformed_id_is_counted_and_logged_without_the_value() 
     let ((), captured) = capture(refuse_every_kind);
 
     let invalid = |session_type, reason| {
-        captured.counter(
+        captured.metrics.counter(
             START_ERRORS,
             &[
                 ("session_type", session_type),

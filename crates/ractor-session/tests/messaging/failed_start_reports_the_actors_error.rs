@@ -2,13 +2,11 @@
 //! actor's own error as the source; a `pre_start` that panics says it panicked. (ractor
 //! reports both as "Actor panicked during startup".)
 
-mod common;
-
 use std::error::Error as _;
 
-use common::config;
-use common::start_failures::{FailsToStart, PanicsInPreStart};
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::actors::{Fault, Faulty};
+use ractor_session_test_support::config::config;
 
 /// The actor's own error type.
 #[derive(Debug, thiserror::Error)]
@@ -19,7 +17,11 @@ struct DatabaseDown;
 async fn a_pre_start_error_is_the_start_failures_source() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let err = manager
-        .start_with("abc", FailsToStart, || DatabaseDown.into())
+        .start_with(
+            "abc",
+            Faulty,
+            Fault::RefuseStartWith(|| DatabaseDown.into()),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, SessionError::StartFailed { .. }), "{err:?}");
@@ -40,7 +42,7 @@ async fn a_pre_start_error_is_the_start_failures_source() {
 async fn a_pre_start_panic_is_reported_as_a_panic() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let err = manager
-        .start_with("abc", PanicsInPreStart, "pre_start exploded")
+        .start_with("abc", Faulty, Fault::PanicInPreStart("pre_start exploded"))
         .await
         .unwrap_err();
     assert!(matches!(err, SessionError::StartFailed { .. }), "{err:?}");

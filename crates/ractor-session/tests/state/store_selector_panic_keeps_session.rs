@@ -2,12 +2,10 @@
 //! session: the caller gets a typed error, the state is untouched, and the session serves
 //! on, its other subscriptions included.
 
-mod common;
-
-use common::config;
 use futures_util::FutureExt as _;
 use ractor_session::SessionManager;
 use ractor_session::store::{Store, StoreError, StoreHandle, StoreSessions};
+use ractor_session_test_support::config::config;
 
 fn cart_store() -> Store<Vec<u32>, u32> {
     Store::new(vec![10], |prices: &Vec<u32>, price: &u32| {

@@ -2,11 +2,10 @@
 //! default "default"): two managers in one process each report their own count instead of
 //! overwriting one process-wide gauge.
 
-mod common;
-
-use common::capture::capture;
-use common::config;
 use ractor_session::{SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+
+use crate::support::capture;
 
 const LIVE: &str = "ractor_session_live";
 
@@ -31,9 +30,9 @@ fn each_manager_reports_its_own_live_sessions() {
         admin.terminate("a").await.unwrap();
     });
 
-    assert_eq!(captured.gauge(LIVE, &[("manager", "carts")]), 2.0);
-    assert_eq!(captured.gauge(LIVE, &[("manager", "admin")]), 0.0);
-    assert_eq!(captured.gauge(LIVE, &[("manager", "default")]), 2.0);
+    assert_eq!(captured.metrics.gauge(LIVE, &[("manager", "carts")]), 2.0);
+    assert_eq!(captured.metrics.gauge(LIVE, &[("manager", "admin")]), 0.0);
+    assert_eq!(captured.metrics.gauge(LIVE, &[("manager", "default")]), 2.0);
 }
 
 #[tokio::test]

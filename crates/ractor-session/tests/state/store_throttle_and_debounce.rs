@@ -3,15 +3,13 @@
 //! its window; a debounce runs only the last action of a burst, once its window passed
 //! without another. Rules load from configuration with human durations.
 
-mod common;
-
 use std::time::Duration;
 
-use common::config;
 use ractor_session::SessionManager;
 use ractor_session::store::{
     Combined, NamedAction, Pace, SliceReducer, Store, StoreError, StoreHandle, StoreSessions,
 };
+use ractor_session_test_support::config::config;
 use tokio::time::{Instant, sleep};
 
 type Action = NamedAction<u32>;
