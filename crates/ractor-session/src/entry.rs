@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::id::SessionId;
 use crate::persisted::Persisted;
 use crate::telemetry;
+use crate::user::UserKey;
 use crate::watch::{EndReason, SessionWatch};
 use crate::wheel::{WheelItem, WheelPosition};
 
@@ -48,6 +49,8 @@ pub(crate) struct Entry {
     /// Its link to the store, for a durable session of a manager with one: boxed, so that
     /// other sessions pay one pointer for it.
     persisted: Option<Box<Persisted>>,
+    /// The user it is bound to, if any (see `user_index`: bound only while registered).
+    user: Mutex<Option<UserKey>>,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +94,7 @@ impl Entry {
             wheel_position: WheelPosition::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
             persisted: None,
+            user: Mutex::new(None),
         }
     }
 
@@ -125,6 +129,16 @@ impl Entry {
     /// The ID, locked: for the registry, to move or remove the entry under its ID.
     pub(crate) fn lock_id(&self) -> MutexGuard<'_, SessionId> {
         lock(&self.id)
+    }
+
+    /// The user it is bound to, if any.
+    pub(crate) fn user(&self) -> Option<UserKey> {
+        lock(&self.user).clone()
+    }
+
+    /// The user slot, locked: for the user index, to bind and unbind.
+    pub(crate) fn lock_user(&self) -> MutexGuard<'_, Option<UserKey>> {
+        lock(&self.user)
     }
 
     /// Records activity at `at` (an instant the caller already read).

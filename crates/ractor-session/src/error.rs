@@ -6,6 +6,7 @@ use ractor::{ActorCell, ActorRef};
 
 use crate::durable::BackendError;
 use crate::id::{InvalidSessionId, SessionId};
+use crate::user::InvalidUserKey;
 
 /// A boxed error kept as the source of [`SessionError::CallFailed`] and friends.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -198,6 +199,20 @@ pub enum SessionError {
         "The state of session {id} is kept in memory but could not be saved yet; the write is retried"
     )]
     NotPersisted {
+        /// The session.
+        id: SessionId,
+    },
+
+    /// The value is not a valid user key (1 to 256 bytes, no control characters).
+    #[error(transparent)]
+    InvalidUserKey(#[from] InvalidUserKey),
+
+    /// The session is bound to another user: a session belongs to one user for its whole
+    /// life. To sign in as someone else, end it and start a new one.
+    #[error(
+        "Session {id} is bound to another user; end it and start a new session to sign in as someone else"
+    )]
+    BoundToAnotherUser {
         /// The session.
         id: SessionId,
     },

@@ -27,6 +27,8 @@ mod supervisor;
 mod telemetry;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod user;
+mod user_index;
 mod watch;
 mod wheel;
 
@@ -40,6 +42,7 @@ pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionManagerBuilder, SessionStats};
 pub use overflow::Admission;
 pub use session::current_session_id;
+pub use user::{InvalidUserKey, InvalidUserKeyReason, MAX_USER_KEY_LEN, UserKey};
 pub use watch::{EndReason, SessionWatch};
 
 /// ractor, re-exported so sessions can be written against the exact version in use.

@@ -44,6 +44,11 @@ pub(crate) struct Persisted {
     /// The absolute deadline the store has, in clock milliseconds (`u64::MAX`: none, or
     /// nothing written yet). Deadlines only ever move earlier (`limit_lifetime`).
     saved_hard_ms: AtomicU64,
+    /// Bindings to a user made so far (0 or 1: a session is bound once), and the newest
+    /// the store has: a binding made after the last write is written even if the state
+    /// did not change.
+    bindings: AtomicU64,
+    saved_bindings: AtomicU64,
     /// No more writes: the session ended (its record is deleted) or was fenced off.
     retired: AtomicBool,
     progress: Notify,
@@ -81,6 +86,8 @@ impl Persisted {
             queued_at_ms: AtomicU64::new(0),
             saved_active_ms: AtomicU64::new(active_ms),
             saved_hard_ms: AtomicU64::new(u64::MAX),
+            bindings: AtomicU64::new(0),
+            saved_bindings: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             progress: Notify::new(),
         }
@@ -190,6 +197,27 @@ impl Persisted {
         self.saved_hard_ms.load(Ordering::Relaxed) > hard_ms
     }
 
+    /// The session was bound to a user: its record must say so. Returns the bindings
+    /// made so far, as [`bindings`](Self::bindings).
+    pub(crate) fn bound(&self) -> u64 {
+        self.bindings.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// Bindings made so far: read before the user, for [`bindings_saved`](Self::bindings_saved).
+    pub(crate) fn bindings(&self) -> u64 {
+        self.bindings.load(Ordering::Acquire)
+    }
+
+    /// The store has the user of the first `bindings` bindings.
+    pub(crate) fn bindings_saved(&self, bindings: u64) {
+        self.saved_bindings.fetch_max(bindings, Ordering::AcqRel);
+    }
+
+    /// Whether the record lacks a binding made since it was written.
+    pub(crate) fn binding_lags(&self) -> bool {
+        self.saved_bindings.load(Ordering::Acquire) < self.bindings()
+    }
+
     /// No more writes: `true` for the first caller, who decides what becomes of the
     /// record. Waiters give up.
     pub(crate) fn retire(&self) -> bool {
@@ -286,6 +314,20 @@ mod tests {
         assert!(persisted.deadline_lags(100 + 126, 1_000));
         assert!(!persisted.lifetime_lags(5_000));
         assert!(persisted.lifetime_lags(4_999), "the lifetime was shortened");
+    }
+
+    #[test]
+    fn a_binding_lags_until_a_write_made_after_it_is_saved() {
+        let persisted = Persisted::new("kv", 1, 0, 0);
+        assert!(!persisted.binding_lags());
+        let before = persisted.bindings();
+        persisted.bound();
+        assert!(persisted.binding_lags());
+        // A write whose user was read before the binding does not count.
+        persisted.bindings_saved(before);
+        assert!(persisted.binding_lags());
+        persisted.bindings_saved(persisted.bindings());
+        assert!(!persisted.binding_lags());
     }
 
     #[test]

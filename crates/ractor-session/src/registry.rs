@@ -20,6 +20,7 @@ use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::limits::SessionLimit;
 use crate::telemetry;
+use crate::user_index::UserIndex;
 use crate::watch::EndReason;
 use crate::wheel::{Wheel, tick_for};
 
@@ -48,6 +49,8 @@ pub(crate) struct Registry {
     /// `config.idle_timeout` and `config.max_lifetime` in milliseconds, read on every lookup.
     pub(crate) idle_ms: u64,
     pub(crate) lifetime_ms: Option<u64>,
+    /// Live sessions by the user they are bound to.
+    pub(crate) users: UserIndex,
 }
 
 impl Registry {
@@ -64,6 +67,7 @@ impl Registry {
             wheel: Mutex::new(Wheel::new(tick_for(shortest))),
             idle_ms: config.idle_timeout.as_millis() as u64,
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
+            users: UserIndex::default(),
         }
     }
 
@@ -192,6 +196,7 @@ impl Registry {
         self.live.fetch_sub(1, Ordering::AcqRel);
         self.limit.release();
         self.lock_wheel().disarm(entry);
+        self.users.unbind(entry);
         telemetry::live(&self.manager, self.live());
         true
     }

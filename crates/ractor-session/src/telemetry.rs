@@ -275,6 +275,12 @@ pub(crate) fn communication_error(
     tracing::debug!(target: TARGET, %session, session_type, operation, %error, "session communication failed");
 }
 
+/// Every session of a user was ended ("log out everywhere"): `live` sessions stopped and
+/// `stored` records deleted. The user is shown by its keyed hash only.
+pub(crate) fn logged_out(user: RedactedId, live: usize, stored: usize) {
+    tracing::info!(target: TARGET, %user, live, stored, "sessions of a user logged out");
+}
+
 /// The live sessions of the manager named `manager`: one series per manager, so that
 /// managers in one process do not overwrite each other's count.
 pub(crate) fn live(manager: &Arc<str>, count: usize) {

@@ -35,11 +35,14 @@ pub enum EndReason {
     /// Ended to make room for a newcomer at `max_sessions`: it was started
     /// [provisional](crate::Admission::provisional) and never used by its ID again.
     Evicted,
+    /// Ended with every other session of its user by
+    /// [`terminate_user`](crate::SessionManager::terminate_user) ("log out everywhere").
+    LoggedOut,
 }
 
 impl EndReason {
     /// A short lowercase label, as used in metrics (`terminated`, `expired`, `crashed`,
-    /// `shutdown`, `rotated`, `evicted`).
+    /// `shutdown`, `rotated`, `evicted`, `logged_out`).
     ///
     /// # Examples
     ///
@@ -55,6 +58,7 @@ impl EndReason {
             Self::Shutdown => "shutdown",
             Self::Rotated => "rotated",
             Self::Evicted => "evicted",
+            Self::LoggedOut => "logged_out",
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::error::{BackendError, epoch_to_i64};
 use super::record::{SessionRecord, from_unix_millis, unix_millis};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// The columns of one stored record, as read from a database.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub(crate) struct Columns {
     pub(crate) absolute_deadline_ms: Option<i64>,
     pub(crate) updated_at_ms: i64,
     pub(crate) epoch: i64,
+    /// The user the session is bound to, if any.
+    pub(crate) user_key: Option<String>,
 }
 
 impl Columns {
@@ -41,6 +44,10 @@ impl Columns {
         .with_epoch(epoch);
         if let Some(absolute) = self.absolute_deadline_ms {
             record = record.with_absolute_deadline(from_unix_millis(absolute));
+        }
+        if let Some(user) = self.user_key {
+            let user = UserKey::parse(&user).map_err(|_| corrupt("an invalid user key"))?;
+            record = record.with_user(user);
         }
         Ok(record)
     }
@@ -72,6 +79,26 @@ impl Written {
     }
 }
 
+/// The IDs among `deleted` (ID, expiry) rows that were live at `now_ms`: what
+/// [`SessionStore::delete_user`](super::SessionStore::delete_user) returns.
+pub(crate) fn live_ids(
+    backend: &'static str,
+    deleted: Vec<(String, i64)>,
+    now_ms: i64,
+) -> Result<Vec<SessionId>, BackendError> {
+    deleted
+        .into_iter()
+        .filter(|(_, expires_at_ms)| *expires_at_ms > now_ms)
+        .map(|(id, _)| {
+            SessionId::parse(&id).map_err(|_| BackendError::Corrupt {
+                backend,
+                what: "a stored record has an invalid session ID".to_owned(),
+                source: None,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, UNIX_EPOCH};
@@ -88,6 +115,7 @@ mod tests {
             absolute_deadline_ms: Some(4_000),
             updated_at_ms: 1_000,
             epoch: 3,
+            user_key: Some("alice".to_owned()),
         }
     }
 
@@ -99,6 +127,7 @@ mod tests {
         assert_eq!(record.idle_deadline(), UNIX_EPOCH + Duration::from_secs(5));
         assert_eq!(record.epoch(), 3);
         assert_eq!(record.format_version(), 2);
+        assert_eq!(record.user().map(UserKey::as_str), Some("alice"));
     }
 
     #[test]
@@ -114,6 +143,10 @@ mod tests {
             },
             Columns {
                 format_version: i64::from(u32::MAX) + 1,
+                ..columns()
+            },
+            Columns {
+                user_key: Some("not valid!\n".to_owned()),
                 ..columns()
             },
         ];

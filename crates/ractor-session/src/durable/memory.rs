@@ -12,6 +12,7 @@ use super::record::{SessionRecord, unix_millis};
 use super::rules::{self, Stored};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// A [`SessionStore`] in a map in memory: nothing survives the process, so it makes no
 /// session durable. It keeps every rule of the trait (fencing, expiry, atomic rotation)
@@ -159,6 +160,24 @@ impl SessionStore for MemoryStore {
             }
         });
         future::ready(result).boxed()
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>> {
+        let now = SystemTime::now();
+        let mut live = Vec::new();
+        self.records().retain(|id, record| {
+            if record.user() != Some(user) {
+                return true;
+            }
+            if !record.is_expired(now) {
+                live.push(id.clone());
+            }
+            false
+        });
+        future::ready(Ok(live)).boxed()
     }
 
     fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {

@@ -40,14 +40,15 @@ mod tests {
     fn the_guide_shows_each_schema_as_applied() {
         let guide = include_str!("../../docs/durability.md");
         #[cfg(feature = "sqlite")]
-        assert!(
-            guide.contains(super::sqlite::SCHEMA_V1.trim()),
-            "update the SQLite schema"
-        );
+        for schema in [super::sqlite::SCHEMA_V1, super::sqlite::SCHEMA_V2] {
+            assert!(guide.contains(schema.trim()), "update the SQLite schema");
+        }
         #[cfg(feature = "postgres")]
-        assert!(
-            guide.contains(super::postgres::SCHEMA_V1.trim()),
-            "update the PostgreSQL schema"
-        );
+        for schema in [super::postgres::SCHEMA_V1, super::postgres::SCHEMA_V2] {
+            assert!(
+                guide.contains(schema.trim()),
+                "update the PostgreSQL schema"
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// One session as a [`SessionStore`](super::SessionStore) keeps it.
 ///
@@ -62,6 +63,7 @@ pub struct SessionRecord {
     absolute_deadline: Option<SystemTime>,
     updated_at: SystemTime,
     epoch: u64,
+    user: Option<UserKey>,
 }
 
 impl SessionRecord {
@@ -98,6 +100,7 @@ impl SessionRecord {
             absolute_deadline: None,
             updated_at: to_millisecond(SystemTime::now()),
             epoch: 0,
+            user: None,
         }
     }
 
@@ -205,6 +208,41 @@ impl SessionRecord {
     pub fn with_epoch(mut self, epoch: u64) -> Self {
         self.epoch = epoch;
         self
+    }
+
+    /// Sets the user the session is bound to: a store finds the record by its user, to
+    /// delete every session of the user ([`SessionStore::delete_user`](super::SessionStore::delete_user)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # use ractor_session::{SessionId, UserKey, durable::SessionRecord};
+    /// let alice = UserKey::parse("alice")?;
+    /// let record = SessionRecord::new(SessionId::generate(), "kv", 1, vec![], SystemTime::now())
+    ///     .with_user(alice.clone());
+    /// assert_eq!(record.user(), Some(&alice));
+    /// # Ok::<(), ractor_session::InvalidUserKey>(())
+    /// ```
+    #[must_use]
+    pub fn with_user(mut self, user: UserKey) -> Self {
+        self.user = Some(user);
+        self
+    }
+
+    /// The user the session is bound to, if it is bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::SystemTime;
+    /// # use ractor_session::{SessionId, durable::SessionRecord};
+    /// let record = SessionRecord::new(SessionId::generate(), "kv", 1, vec![], SystemTime::now());
+    /// assert!(record.user().is_none());
+    /// ```
+    #[must_use]
+    pub fn user(&self) -> Option<&UserKey> {
+        self.user.as_ref()
     }
 
     /// The session's ID.
@@ -393,6 +431,7 @@ impl fmt::Debug for SessionRecord {
             .field("absolute_deadline", &self.absolute_deadline)
             .field("updated_at", &self.updated_at)
             .field("epoch", &self.epoch)
+            .field("user", &self.user)
             .finish()
     }
 }

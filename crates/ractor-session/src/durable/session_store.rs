@@ -8,6 +8,7 @@ use futures_util::future::BoxFuture;
 use super::error::BackendError;
 use super::record::SessionRecord;
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// Where durable sessions are kept: a database that loads, claims, saves, deletes, rotates
 /// and sweeps [`SessionRecord`]s.
@@ -26,7 +27,9 @@ use crate::id::SessionId;
 /// - **Atomic batches**: one `save` is one transaction (or one script); its records are
 ///   applied in order.
 /// - **Atomic rotation**: the record moves to its new ID in one step, never both or neither
-///   visible, and never onto a live record.
+///   visible, and never onto a live record; its [user](SessionRecord::user) moves with it.
+/// - **Users**: [`delete_user`](Self::delete_user) deletes every record bound to a user,
+///   whatever its epoch, and only those.
 ///
 /// # Examples
 ///
@@ -213,6 +216,43 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         new: &'a SessionId,
         epoch: u64,
     ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>>;
+
+    /// Deletes every record bound to `user` ([`SessionRecord::user`]), whatever its epoch:
+    /// "log out everywhere". Returns the IDs of the deleted records that were live
+    /// (unexpired), in no particular order.
+    ///
+    /// # Errors
+    ///
+    /// [`BackendError`] when the backend fails; then nothing is deleted, or (on a backend
+    /// without transactions across keys) part of the records are, and a retry deletes
+    /// the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::{Duration, SystemTime};
+    /// use ractor_session::{SessionId, UserKey};
+    /// use ractor_session::durable::{MemoryStore, SessionRecord, SessionStore};
+    ///
+    /// let store = MemoryStore::new();
+    /// let alice = UserKey::parse("alice")?;
+    /// let idle = SystemTime::now() + Duration::from_secs(60);
+    /// let hers = SessionRecord::new(SessionId::generate(), "kv", 1, vec![], idle).with_user(alice.clone());
+    /// let anonymous = SessionRecord::new(SessionId::generate(), "kv", 1, vec![], idle);
+    /// store.save(vec![hers.clone(), anonymous.clone()]).await?;
+    ///
+    /// assert_eq!(store.delete_user(&alice).await?, [hers.id().clone()]);
+    /// assert!(store.load(hers.id()).await?.is_none());
+    /// assert!(store.load(anonymous.id()).await?.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>>;
 
     /// Removes up to `limit` records expired at `now` and returns how many it removed.
     /// Call it again while it returns `limit`. Backends whose database expires records by

@@ -94,22 +94,24 @@ pub(super) fn list(registry: &Registry, keep: impl Fn(&Entry) -> bool) -> Vec<Se
         let Registration::Live(entry) = registration else {
             return;
         };
-        if !keep(entry) {
-            return;
+        if keep(entry) {
+            rows.extend(row(id, entry));
         }
-        let Some(actor) = entry.actor.get() else {
-            return;
-        };
-        let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
-        rows.push(SessionInfo {
-            id: id.clone(),
-            actor_id: actor.get_id(),
-            session_type: entry.session_type,
-            started_at: entry.started_at,
-            last_active: entry.started_at + Duration::from_millis(active_for),
-        });
     });
     rows
+}
+
+/// The row of the session of `entry`, under `id`; `None` while it has no actor.
+pub(super) fn row(id: &SessionId, entry: &Entry) -> Option<SessionInfo> {
+    let actor = entry.actor.get()?;
+    let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
+    Some(SessionInfo {
+        id: id.clone(),
+        actor_id: actor.get_id(),
+        session_type: entry.session_type,
+        started_at: entry.started_at,
+        last_active: entry.started_at + Duration::from_millis(active_for),
+    })
 }
 
 /// Counts and capacity figures of `registry`.

@@ -115,6 +115,9 @@ pub(super) async fn claimed(
         Ok(()) => {
             // A session that came back: never provisional, never evicted as one.
             go_live(shared, id, &entry, false);
+            if let Some(user) = record.user() {
+                super::users::rebind_revived(shared, &entry, user);
+            }
             let took = began.elapsed();
             telemetry::revived(id.redacted(), kind.session_type(), backend, took);
             Ok(Some(entry))

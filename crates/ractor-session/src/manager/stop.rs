@@ -19,21 +19,32 @@ use super::{BackgroundTasks, revive};
 pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), SessionError> {
     // A stored session is revived to be ended: its `post_stop` runs as for any other.
     let entry = revive::find(shared, id).await?;
+    if end_session(shared, &entry, EndReason::Terminated).await? {
+        Ok(())
+    } else {
+        Err(SessionError::not_found(id))
+    }
+}
+
+/// Stops the live session of `entry` gracefully for `reason`, deletes its record, and
+/// waits until it has stopped (unless called from inside its own actor). `false` when
+/// someone else (expiry, a crash, another terminate) ended it first.
+pub(super) async fn end_session(
+    shared: &Arc<Shared>,
+    entry: &Arc<Entry>,
+    reason: EndReason,
+) -> Result<bool, SessionError> {
     let persistence = shared.persistence.as_deref();
     // Its record is given up before the ID is free again (see `Persistence::ending`).
-    let deletion = persistence.and_then(|p| p.retire(&entry));
-    if !shared
-        .registry
-        .deregister_for(&entry, EndReason::Terminated)
-    {
-        // Someone else (expiry, a crash, another terminate) got there first; the record
-        // goes all the same.
+    let deletion = persistence.and_then(|p| p.retire(entry));
+    if !shared.registry.deregister_for(entry, reason.clone()) {
+        // The record goes all the same.
         if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
             persistence.queue_deletion(deletion);
         }
-        return Err(SessionError::not_found(id));
+        return Ok(false);
     }
-    if session::is_current(&entry) {
+    if session::is_current(entry) {
         // Waiting here would wait for ourselves until `stop_timeout`, then kill the
         // actor mid-handler without `post_stop`. Its `post_stop` ends the session.
         if let Some(actor) = entry.actor.get() {
@@ -42,17 +53,17 @@ pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), Sess
         if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
             persistence.queue_deletion(deletion);
         }
-        return Ok(());
+        return Ok(true);
     }
-    stop_actor(shared, &entry).await;
-    registry::end(Some(&shared.registry), &entry, EndReason::Terminated);
+    stop_actor(shared, entry).await;
+    registry::end(Some(&shared.registry), entry, reason);
     if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
         persistence
             .delete_now(deletion)
             .await
             .map_err(SessionError::store("delete"))?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Stops every session gracefully, then the supervisor and the expiry task (whichever

@@ -20,6 +20,8 @@ struct Pending {
     change: u64,
     active_ms: u64,
     hard_ms: u64,
+    /// The user bindings the record carries (see `Persisted::bindings`).
+    bindings: u64,
 }
 
 impl Persistence {
@@ -102,7 +104,9 @@ impl Persistence {
         let persisted = entry.persisted()?;
         let active_ms = entry.last_active_ms();
         let hard_ms = entry.hard_deadline_ms();
-        let refresh = self.deadlines_lag(persisted, active_ms, hard_ms);
+        // Read before the user: a binding made in between is written again next time.
+        let bindings = persisted.bindings();
+        let refresh = self.deadlines_lag(persisted, active_ms, hard_ms) || persisted.binding_lags();
         let Snapshot { change, bytes } = persisted.take_for_save(refresh)?;
         let wall = |ms: u64| self.clock.wall_time(ms);
         let mut record = SessionRecord::new(
@@ -117,11 +121,15 @@ impl Persistence {
         if hard_ms != u64::MAX {
             record = record.with_absolute_deadline(wall(hard_ms));
         }
+        if let Some(user) = entry.user() {
+            record = record.with_user(user);
+        }
         let written = Pending {
             entry: Arc::clone(entry),
             change,
             active_ms,
             hard_ms,
+            bindings,
         };
         Some((record, written))
     }
@@ -158,6 +166,7 @@ impl Persistence {
             match outcome {
                 SaveOutcome::Saved => {
                     persisted.saved(written.change, written.active_ms, written.hard_ms);
+                    persisted.bindings_saved(written.bindings);
                 }
                 SaveOutcome::Fenced { current_epoch } => {
                     fenced_off(self.backend, &written.entry, current_epoch);

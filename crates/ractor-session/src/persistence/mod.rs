@@ -31,6 +31,7 @@ use crate::entry::Entry;
 use crate::id::SessionId;
 use crate::persisted::Persisted;
 use crate::telemetry;
+use crate::user::UserKey;
 use crate::watch::EndReason;
 
 pub(crate) use flush::run as run_flusher;
@@ -144,6 +145,35 @@ impl Persistence {
         let (active, hard) = (entry.last_active_ms(), entry.hard_deadline_ms());
         if self.deadlines_lag(persisted, active, hard) && persisted.queue(self.clock.now_ms()) {
             self.push(entry);
+        }
+    }
+
+    /// `entry` was just bound to a user: queues it, so that its record says so.
+    pub(crate) fn bound(&self, entry: &Arc<Entry>) {
+        let Some(persisted) = entry.persisted() else {
+            return;
+        };
+        persisted.bound();
+        if persisted.queue(self.clock.now_ms()) {
+            self.push(entry);
+        }
+    }
+
+    /// Deletes every record bound to `user`, in turn with every other write; returns the
+    /// IDs of those that were live.
+    pub(crate) async fn delete_user(&self, user: &UserKey) -> Result<Vec<SessionId>, BackendError> {
+        let _gate = self.gate().await;
+        match self.store.delete_user(user).await {
+            Ok(deleted) => {
+                for _ in &deleted {
+                    telemetry::store_deleted(self.backend);
+                }
+                Ok(deleted)
+            }
+            Err(error) => {
+                telemetry::store_error(self.backend, "delete_user");
+                Err(error)
+            }
         }
     }
 

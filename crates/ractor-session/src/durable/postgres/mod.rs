@@ -4,7 +4,7 @@
 mod queries;
 
 #[cfg(test)]
-pub(super) use self::queries::SCHEMA_V1;
+pub(super) use self::queries::{SCHEMA_V1, SCHEMA_V2};
 
 use std::time::{Duration, SystemTime};
 
@@ -19,6 +19,7 @@ use super::error::{BackendError, within};
 use super::record::{SessionRecord, unix_millis};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 const BACKEND: &str = "postgres";
 
@@ -84,8 +85,8 @@ impl PostgresOptions {
 ///
 /// Connections come from a [`deadpool_postgres`] pool: a connection broken by a server
 /// restart is dropped and replaced, so the store works again once the server is back,
-/// without being recreated. The schema (`schema_v1.sql`, shown in the guide) is created on
-/// connect if missing, under an advisory lock, and its version is checked.
+/// without being recreated. The schema (`schema_v1.sql`, then `schema_v2.sql`; shown in the
+/// guide) is created or migrated on connect if missing or older, under an advisory lock, and its version is checked.
 ///
 /// [`connect`](Self::connect) uses plain TCP; for TLS, build a pool with the TLS connector
 /// of your choice and pass it to [`from_pool`](Self::from_pool).
@@ -307,6 +308,17 @@ impl SessionStore for PostgresStore {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
             queries::rotate(&mut self.client().await?, (old, new), epoch, now_ms).await
+        })
+        .boxed()
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>> {
+        let now_ms = unix_millis(SystemTime::now());
+        within(BACKEND, self.timeout, async move {
+            queries::delete_user(&self.client().await?, user, now_ms).await
         })
         .boxed()
     }

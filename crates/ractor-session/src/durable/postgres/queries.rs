@@ -7,43 +7,46 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::{BACKEND, pg_error};
-use crate::durable::columns::{Columns, Written};
+use crate::durable::columns::{Columns, Written, live_ids};
 use crate::durable::error::{BackendError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
 use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
-/// The schema this release creates and reads, as plain SQL.
+/// The schema this release creates and reads, as plain SQL: version 1, then the
+/// migration to version 2 (applied to new databases and to databases of version 1 alike).
 pub(in crate::durable) const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+pub(in crate::durable) const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 
-/// The version [`SCHEMA_V1`] records in `ractor_session_schema`.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+/// The version [`SCHEMA_V2`] records in `ractor_session_schema`.
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Serialises schema set-up between nodes that start together (any fixed number would do).
 const SCHEMA_LOCK: i64 = 0x7261_6374_6f72;
 
 const RECORD_COLUMNS: &str = "id, session_type, format_version, state, idle_deadline_ms, \
-     absolute_deadline_ms, updated_at_ms, epoch";
+     absolute_deadline_ms, updated_at_ms, epoch, user_key";
 
 /// Upserts a batch of distinct IDs in one statement, each record only where no live
 /// stored record carries a newer epoch; returns the IDs written. Rows are inserted in ID
 /// order so that concurrent batches lock rows in the same order.
 const UPSERT_BATCH: &str = "WITH input AS (
     SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bytea[], $5::bigint[],
-        $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+        $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $11::text[])
     AS t(id, session_type, format_version, state, idle_deadline_ms, absolute_deadline_ms,
-        expires_at_ms, updated_at_ms, epoch)
+        expires_at_ms, updated_at_ms, epoch, user_key)
 )
 INSERT INTO ractor_sessions AS s (id, session_type, format_version, state,
-    idle_deadline_ms, absolute_deadline_ms, expires_at_ms, updated_at_ms, epoch)
+    idle_deadline_ms, absolute_deadline_ms, expires_at_ms, updated_at_ms, epoch, user_key)
 SELECT * FROM input ORDER BY id
 ON CONFLICT (id) DO UPDATE SET session_type = excluded.session_type,
     format_version = excluded.format_version, state = excluded.state,
     idle_deadline_ms = excluded.idle_deadline_ms,
     absolute_deadline_ms = excluded.absolute_deadline_ms,
     expires_at_ms = excluded.expires_at_ms, updated_at_ms = excluded.updated_at_ms,
-    epoch = excluded.epoch
+    epoch = excluded.epoch, user_key = excluded.user_key
 WHERE excluded.epoch >= s.epoch OR s.expires_at_ms <= $10
 RETURNING s.id";
 
@@ -61,22 +64,32 @@ pub(super) async fn set_up(client: &mut deadpool_postgres::Client) -> Result<(),
         .await
         .map_err(pg_error)?
         .get(0);
-    if exists {
-        schema_version(&tx).await?;
+    let version = if exists {
+        stored_version(&tx).await?
     } else {
         tx.batch_execute(SCHEMA_V1).await.map_err(pg_error)?;
+        1
+    };
+    if version == 1 {
+        tx.batch_execute(SCHEMA_V2).await.map_err(pg_error)?;
     }
+    schema_version(&tx).await?;
     tx.commit().await.map_err(pg_error)
 }
 
-/// Checks the recorded schema version against this release's.
-pub(super) async fn schema_version(client: &impl GenericClient) -> Result<(), BackendError> {
+/// The recorded schema version (0 when none is recorded).
+async fn stored_version(client: &impl GenericClient) -> Result<i64, BackendError> {
     let found: Option<i32> = client
         .query_one("SELECT max(version) FROM ractor_session_schema", &[])
         .await
         .map_err(pg_error)?
         .get(0);
-    let found = found.map_or(0, i64::from);
+    Ok(found.map_or(0, i64::from))
+}
+
+/// Checks the recorded schema version against this release's.
+pub(super) async fn schema_version(client: &impl GenericClient) -> Result<(), BackendError> {
+    let found = stored_version(client).await?;
     if found != SCHEMA_VERSION {
         return Err(BackendError::SchemaMismatch {
             backend: BACKEND,
@@ -142,6 +155,10 @@ pub(super) async fn save_distinct(
     let expires: Vec<i64> = batch.iter().map(|(_, w)| w.expires_at_ms).collect();
     let updated: Vec<i64> = batch.iter().map(|(_, w)| w.updated_at_ms).collect();
     let epochs: Vec<i64> = batch.iter().map(|(_, w)| w.epoch).collect();
+    let users: Vec<Option<&str>> = batch
+        .iter()
+        .map(|(r, _)| r.user().map(UserKey::as_str))
+        .collect();
 
     let statement = client
         .prepare_cached(UPSERT_BATCH)
@@ -152,7 +169,7 @@ pub(super) async fn save_distinct(
             &statement,
             &[
                 &ids, &types, &versions, &states, &idle, &absolute, &expires, &updated, &epochs,
-                &now_ms,
+                &now_ms, &users,
             ],
         )
         .await
@@ -257,6 +274,29 @@ pub(super) async fn rotate(
     }
 }
 
+/// Deletes every record bound to `user`; returns the IDs of those live at `now_ms`.
+pub(super) async fn delete_user(
+    client: &impl GenericClient,
+    user: &UserKey,
+    now_ms: i64,
+) -> Result<Vec<SessionId>, BackendError> {
+    let statement = client
+        .prepare_cached(
+            "DELETE FROM ractor_sessions WHERE user_key = $1 RETURNING id, expires_at_ms",
+        )
+        .await
+        .map_err(pg_error)?;
+    let deleted = client
+        .query(&statement, &[&user.as_str()])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<Vec<(String, i64)>, tokio_postgres::Error>>()
+        .map_err(corrupt_row)?;
+    live_ids(BACKEND, deleted, now_ms)
+}
+
 /// Removes up to `limit` records expired at `now_ms`, skipping rows another node is
 /// sweeping at the same time.
 pub(super) async fn sweep(
@@ -314,6 +354,7 @@ fn record(row: &Row) -> Result<SessionRecord, BackendError> {
             absolute_deadline_ms: row.try_get(5)?,
             updated_at_ms: row.try_get(6)?,
             epoch: row.try_get(7)?,
+            user_key: row.try_get(8)?,
         })
     })()
     .map_err(corrupt_row)?;

@@ -9,8 +9,8 @@ use super::BACKEND;
 
 /// The hash fields of a record, in the order loads and claims read them: session type,
 /// format version, state, idle deadline, absolute deadline (empty for none), updated at,
-/// epoch. (The scripts also keep `x`, the earlier deadline.)
-pub(super) const FIELDS: [&str; 7] = ["t", "v", "s", "i", "a", "u", "e"];
+/// epoch, user key (missing for none). (The scripts also keep `x`, the earlier deadline.)
+pub(super) const FIELDS: [&str; 8] = ["t", "v", "s", "i", "a", "u", "e", "w"];
 
 /// The values of [`FIELDS`] as read (`None` where a field is missing).
 pub(super) type Fields = Vec<Option<Vec<u8>>>;
@@ -23,7 +23,7 @@ pub(super) fn record(
     if fields.iter().all(Option::is_none) {
         return Ok(None);
     }
-    let [t, v, s, i, a, u, e]: [Option<Vec<u8>>; 7] = fields
+    let [t, v, s, i, a, u, e, w]: [Option<Vec<u8>>; 8] = fields
         .try_into()
         .map_err(|_| corrupt("the wrong number of fields"))?;
     let columns = Columns {
@@ -39,6 +39,10 @@ pub(super) fn record(
         },
         updated_at_ms: number(u)?,
         epoch: number(e)?,
+        user_key: w
+            .map(String::from_utf8)
+            .transpose()
+            .map_err(|_| corrupt("a user key that is not UTF-8"))?,
     };
     columns.into_record(BACKEND).map(Some)
 }
@@ -64,7 +68,9 @@ mod tests {
     use super::*;
 
     fn fields(values: [&str; 7]) -> Fields {
-        values.iter().map(|v| Some(v.as_bytes().to_vec())).collect()
+        let mut fields: Fields = values.iter().map(|v| Some(v.as_bytes().to_vec())).collect();
+        fields.push(None);
+        fields
     }
 
     #[test]
@@ -78,12 +84,18 @@ mod tests {
         assert_eq!(record.state(), b"state");
         assert_eq!(record.absolute_deadline(), None);
         assert_eq!(record.epoch(), 3);
+        assert!(record.user().is_none());
+
+        let mut bound = fields(["kv", "2", "state", "5000", "", "1000", "3"]);
+        bound[7] = Some(b"alice".to_vec());
+        let record = super::record(&id, bound).unwrap().unwrap();
+        assert_eq!(record.user().map(|u| u.as_str()), Some("alice"));
     }
 
     #[test]
     fn no_hash_is_no_record() {
         assert!(
-            record(&SessionId::generate(), vec![None; 7])
+            record(&SessionId::generate(), vec![None; 8])
                 .unwrap()
                 .is_none()
         );
@@ -95,7 +107,16 @@ mod tests {
         for damaged in [
             fields(["kv", "x", "state", "5000", "", "1000", "3"]),
             fields(["kv", "1", "state", "5000", "", "1000", "-3"]),
-            vec![Some(b"kv".to_vec()), None, None, None, None, None, None],
+            vec![
+                Some(b"kv".to_vec()),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ],
         ] {
             let error = record(&id, damaged).unwrap_err();
             assert!(matches!(error, BackendError::Corrupt { .. }), "{error:?}");

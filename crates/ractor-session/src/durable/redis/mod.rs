@@ -12,22 +12,27 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands as _, RedisError, Script};
 
 use self::fields::{FIELDS, Fields};
-use super::columns::Written;
+use super::columns::{Written, live_ids};
 use super::error::{BackendError, within};
 use super::record::{SessionRecord, unix_millis};
 use super::rules::fenced;
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 const BACKEND: &str = "redis";
 
 /// The layout of the keys and hashes this release writes, kept at `<prefix>schema`.
-const SCHEMA_VERSION: i64 = 1;
+/// Version 2 adds the user key field `w` and the per-user sets; a store of version 1 is
+/// raised to 2 on connect (its records read as unbound).
+const SCHEMA_VERSION: i64 = 2;
 
 static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("save.lua")));
 static CLAIM: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("claim.lua")));
 static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("delete.lua")));
 static ROTATE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("rotate.lua")));
+static DELETE_USER: LazyLock<Script> =
+    LazyLock::new(|| Script::new(include_str!("delete_user.lua")));
 
 /// How a [`RedisStore`] connects and names its keys.
 ///
@@ -58,7 +63,8 @@ impl Default for RedisOptions {
 
 impl RedisOptions {
     /// The prefix of every key the store writes (default `ractor-session:`): records are at
-    /// `<prefix>s:<session ID>`, the schema version at `<prefix>schema`.
+    /// `<prefix>s:<session ID>`, the sessions of a user at `<prefix>u:<user key>`, the
+    /// schema version at `<prefix>schema`.
     ///
     /// # Examples
     ///
@@ -92,7 +98,9 @@ impl RedisOptions {
 ///
 /// Each record is a hash at `<prefix>s:<session ID>` whose key expires (`PEXPIREAT`) at the
 /// record's earlier deadline, so Redis removes expired records by itself and
-/// [`sweep`](SessionStore::sweep) has nothing to do (it returns 0). Saves, claims, deletes
+/// [`sweep`](SessionStore::sweep) has nothing to do (it returns 0). The IDs of a user's
+/// records are kept in a set at `<prefix>u:<user key>`, which expires with the user's last
+/// record, for [`delete_user`](SessionStore::delete_user). Saves, claims, deletes
 /// and rotations are Lua scripts, atomic on the server; a batch is one script call. The
 /// connection is redis-rs's [`ConnectionManager`], which reconnects after the server
 /// restarts. The scripts touch several keys at once, so Redis Cluster is not supported:
@@ -200,6 +208,17 @@ impl RedisStore {
             .set_nx(&key, SCHEMA_VERSION)
             .await
             .map_err(|error| redis_error(error, self.timeout))?;
+        // Version 1 lacks only what version 2 adds: raise it.
+        let found: Option<i64> = connection
+            .get(&key)
+            .await
+            .map_err(|error| redis_error(error, self.timeout))?;
+        if found == Some(1) {
+            let () = connection
+                .set(&key, SCHEMA_VERSION)
+                .await
+                .map_err(|error| redis_error(error, self.timeout))?;
+        }
         self.check_schema().await
     }
 
@@ -226,6 +245,11 @@ impl RedisStore {
 
     fn key(&self, id: &SessionId) -> String {
         format!("{}s:{}", self.key_prefix, id.as_str())
+    }
+
+    /// The prefix of the per-user sets; the set of a user is this and its key.
+    fn users_prefix(&self) -> String {
+        format!("{}u:", self.key_prefix)
     }
 
     /// Runs `script` with `invocation`'s keys and arguments, within the timeout.
@@ -298,7 +322,7 @@ impl SessionStore for RedisStore {
             }
             let now_ms = unix_millis(SystemTime::now());
             let mut invocation = SAVE.prepare_invoke();
-            invocation.arg(now_ms);
+            invocation.arg(now_ms).arg(self.users_prefix());
             for record in &batch {
                 let written = Written::of(record)?;
                 invocation
@@ -315,7 +339,9 @@ impl SessionStore for RedisStore {
                     )
                     .arg(written.updated_at_ms)
                     .arg(written.epoch)
-                    .arg(written.expires_at_ms);
+                    .arg(written.expires_at_ms)
+                    .arg(record.user().map_or("", UserKey::as_str))
+                    .arg(record.id().as_str());
             }
             let outcomes: Vec<i64> = self.invoke(invocation).await?;
             Ok(outcomes
@@ -337,7 +363,12 @@ impl SessionStore for RedisStore {
         async move {
             let now_ms = unix_millis(SystemTime::now());
             let mut invocation = DELETE.prepare_invoke();
-            invocation.key(self.key(id)).arg(now_ms).arg(epoch);
+            invocation
+                .key(self.key(id))
+                .arg(now_ms)
+                .arg(epoch)
+                .arg(self.users_prefix())
+                .arg(id.as_str());
             let (outcome, current): (String, u64) = self.invoke(invocation).await?;
             match outcome.as_str() {
                 "deleted" => Ok(DeleteOutcome::Deleted),
@@ -361,7 +392,10 @@ impl SessionStore for RedisStore {
                 .key(self.key(old))
                 .key(self.key(new))
                 .arg(now_ms)
-                .arg(epoch);
+                .arg(epoch)
+                .arg(self.users_prefix())
+                .arg(old.as_str())
+                .arg(new.as_str());
             let (outcome, current): (String, u64) = self.invoke(invocation).await?;
             match outcome.as_str() {
                 "rotated" => Ok(RotateOutcome::Rotated),
@@ -369,6 +403,25 @@ impl SessionStore for RedisStore {
                 "taken" => Err(BackendError::IdTaken { id: new.redacted() }),
                 _ => Ok(RotateOutcome::Missing),
             }
+        }
+        .boxed()
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>> {
+        async move {
+            let now_ms = unix_millis(SystemTime::now());
+            let mut invocation = DELETE_USER.prepare_invoke();
+            invocation
+                .key(format!("{}{}", self.users_prefix(), user.as_str()))
+                .arg(now_ms)
+                .arg(format!("{}s:", self.key_prefix))
+                .arg(user.as_str());
+            let deleted: Vec<String> = self.invoke(invocation).await?;
+            let deleted = deleted.into_iter().map(|id| (id, i64::MAX)).collect();
+            live_ids(BACKEND, deleted, now_ms)
         }
         .boxed()
     }

@@ -13,15 +13,17 @@ use crate::durable::record::SessionRecord;
 
 pub(super) const BACKEND: &str = "sqlite";
 
-/// The schema this release creates and reads, as plain SQL.
+/// The schema this release creates and reads, as plain SQL: version 1, then the
+/// migration to version 2 (applied to new files and to files of version 1 alike).
 pub(in crate::durable) const SCHEMA_V1: &str = include_str!("schema_v1.sql");
+pub(in crate::durable) const SCHEMA_V2: &str = include_str!("schema_v2.sql");
 
-/// The `PRAGMA user_version` that [`SCHEMA_V1`] records.
-pub(super) const SCHEMA_VERSION: i64 = 1;
+/// The `PRAGMA user_version` that [`SCHEMA_V2`] records.
+pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// The columns of a record, in the order [`columns`] reads them.
 pub(super) const RECORD_COLUMNS: &str = "id, session_type, format_version, state, \
-     idle_deadline_ms, absolute_deadline_ms, updated_at_ms, epoch";
+     idle_deadline_ms, absolute_deadline_ms, updated_at_ms, epoch, user_key";
 
 /// Opens the writer's connection: checks the file, switches to WAL, and creates or checks
 /// the schema.
@@ -71,7 +73,8 @@ fn check_integrity(conn: &Connection) -> Result<(), BackendError> {
     })
 }
 
-/// Creates the schema in an empty database, and refuses one of a newer version.
+/// Creates the schema in an empty database, migrates one of an older version, and
+/// refuses one of a newer version.
 fn migrate(conn: &mut Connection) -> Result<(), BackendError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -79,6 +82,9 @@ fn migrate(conn: &mut Connection) -> Result<(), BackendError> {
     let version = schema_version(&tx)?;
     if version == 0 {
         tx.execute_batch(SCHEMA_V1).map_err(sqlite_error)?;
+    }
+    if version < 2 {
+        tx.execute_batch(SCHEMA_V2).map_err(sqlite_error)?;
     }
     tx.commit().map_err(sqlite_error)
 }
@@ -127,6 +133,7 @@ pub(super) fn columns(row: &Row<'_>) -> rusqlite::Result<Columns> {
         absolute_deadline_ms: row.get(5)?,
         updated_at_ms: row.get(6)?,
         epoch: row.get(7)?,
+        user_key: row.get(8)?,
     })
 }
 

@@ -15,13 +15,14 @@ use rusqlite::Connection;
 
 use self::database::BACKEND;
 #[cfg(test)]
-pub(super) use self::database::SCHEMA_V1;
+pub(super) use self::database::{SCHEMA_V1, SCHEMA_V2};
 use self::writer::Writer;
 use super::columns::Written;
 use super::error::BackendError;
 use super::record::{SessionRecord, unix_millis};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// How a [`SqliteStore`] is opened.
 ///
@@ -105,7 +106,7 @@ impl SqliteOptions {
 /// The file is in WAL mode with `synchronous = NORMAL`: a committed save survives a crash
 /// of the process; the last commits before a power cut may not. Writes go to one writer
 /// thread, which commits the writes queued meanwhile in one transaction; loads run on
-/// read connections in tokio's blocking pool. The schema (`schema_v1.sql`, shown in
+/// read connections in tokio's blocking pool. The schema (`schema_v1.sql`, then `schema_v2.sql`; shown in
 /// the guide) is created on first open and its version is checked on every open.
 ///
 /// # Examples
@@ -272,6 +273,17 @@ impl SessionStore for SqliteStore {
         let now_ms = unix_millis(SystemTime::now());
         self.writer
             .write(move |conn| writes::rotate(conn, (&old, &new), epoch, now_ms))
+            .boxed()
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>> {
+        let user = user.clone();
+        let now_ms = unix_millis(SystemTime::now());
+        self.writer
+            .write(move |conn| writes::delete_user(conn, &user, now_ms))
             .boxed()
     }
 

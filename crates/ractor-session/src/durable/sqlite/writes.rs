@@ -3,23 +3,24 @@
 use rusqlite::{Connection, OptionalExtension as _};
 
 use super::database::{BACKEND, RECORD_COLUMNS, columns, sqlite_error};
-use crate::durable::columns::Written;
+use crate::durable::columns::{Written, live_ids};
 use crate::durable::error::{BackendError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
 use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
+use crate::user::UserKey;
 
 /// Inserts or replaces a record unless a live stored one carries a newer epoch.
 const UPSERT: &str = "INSERT INTO ractor_sessions (id, session_type, format_version, state, \
-     idle_deadline_ms, absolute_deadline_ms, expires_at_ms, updated_at_ms, epoch) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     idle_deadline_ms, absolute_deadline_ms, expires_at_ms, updated_at_ms, epoch, user_key) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11) \
      ON CONFLICT (id) DO UPDATE SET session_type = excluded.session_type, \
      format_version = excluded.format_version, state = excluded.state, \
      idle_deadline_ms = excluded.idle_deadline_ms, \
      absolute_deadline_ms = excluded.absolute_deadline_ms, \
      expires_at_ms = excluded.expires_at_ms, updated_at_ms = excluded.updated_at_ms, \
-     epoch = excluded.epoch \
+     epoch = excluded.epoch, user_key = excluded.user_key \
      WHERE excluded.epoch >= ractor_sessions.epoch OR ractor_sessions.expires_at_ms <= ?10";
 
 /// Saves `batch` in order; see [`SessionStore::save`](crate::durable::SessionStore::save).
@@ -44,6 +45,7 @@ pub(super) fn save(
                     written.updated_at_ms,
                     written.epoch,
                     now_ms,
+                    record.user().map(UserKey::as_str),
                 ])
                 .map_err(sqlite_error)?;
             if changed == 1 {
@@ -114,6 +116,25 @@ pub(super) fn rotate(
             .map_err(sqlite_error)?;
     }
     Ok(outcome)
+}
+
+/// Deletes every record bound to `user`; returns the IDs of those live at `now_ms`.
+pub(super) fn delete_user(
+    conn: &Connection,
+    user: &UserKey,
+    now_ms: i64,
+) -> Result<Vec<SessionId>, BackendError> {
+    let deleted: Vec<(String, i64)> = conn
+        .prepare_cached(
+            "DELETE FROM ractor_sessions WHERE user_key = ?1 RETURNING id, expires_at_ms",
+        )
+        .and_then(|mut statement| {
+            statement
+                .query_map([user.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect()
+        })
+        .map_err(sqlite_error)?;
+    live_ids(BACKEND, deleted, now_ms)
 }
 
 /// Removes up to `limit` records expired at `now_ms`.
