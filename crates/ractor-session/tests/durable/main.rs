@@ -16,6 +16,7 @@ mod support;
 mod configuration_is_validated;
 mod expiry_in_the_store;
 mod limits_with_a_store;
+mod logging_out_a_user_reaches_stored_sessions;
 mod racing_revivals;
 mod record_lifecycle;
 mod restart_finds_the_sessions;

@@ -14,7 +14,7 @@ use ractor_session::durable::{
     BackendError, DeleteOutcome, DurableSession, RotateOutcome, SaveOutcome, SessionRecord,
     SessionStore, SqliteStore,
 };
-use ractor_session::{BoxError, DurabilityConfig, SessionId, SessionManager};
+use ractor_session::{BoxError, DurabilityConfig, SessionId, SessionManager, UserKey};
 use ractor_session_test_support::config::config;
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -280,6 +280,13 @@ impl SessionStore for Probe {
         epoch: u64,
     ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>> {
         self.inner.rotate(old, new, epoch)
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        user: &'a UserKey,
+    ) -> BoxFuture<'a, Result<Vec<SessionId>, BackendError>> {
+        self.inner.delete_user(user)
     }
 
     fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {

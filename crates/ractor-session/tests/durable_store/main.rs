@@ -80,7 +80,7 @@ async fn assert_recovers(store: &dyn SessionStore, expected: &SessionRecord) {
     );
 }
 
-/// Asserts that opening a store failed on the schema version 2 a test wrote.
+/// Asserts that opening a store failed on the schema version 3 a test wrote.
 #[allow(dead_code)]
 fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, BackendError>) {
     let error = opened.expect_err("a store of a newer schema was opened");
@@ -88,8 +88,8 @@ fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, BackendErro
         matches!(
             error,
             BackendError::SchemaMismatch {
-                found: 2,
-                supported: 1,
+                found: 3,
+                supported: 2,
                 ..
             }
         ),

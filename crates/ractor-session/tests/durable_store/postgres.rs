@@ -54,7 +54,7 @@ async fn postgres_store_refuses_a_schema_from_a_newer_release() {
         .unwrap();
     tokio::spawn(connection);
     client
-        .execute("UPDATE ractor_session_schema SET version = 2", &[])
+        .execute("UPDATE ractor_session_schema SET version = 3", &[])
         .await
         .unwrap();
 
@@ -70,4 +70,46 @@ async fn postgres_store_rejects_a_malformed_url() {
         matches!(error, BackendError::InvalidConfig { .. }),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn postgres_store_migrates_a_database_of_schema_version_1() {
+    let Some(server) = PostgresServer::shared() else {
+        return;
+    };
+    let url = server.create_database();
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(include_str!("../../src/durable/postgres/schema_v1.sql"))
+        .await
+        .unwrap();
+    let old = record(b"from version 1");
+    let idle_ms = old
+        .idle_deadline()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    client
+        .execute(
+            "INSERT INTO ractor_sessions VALUES ($1, 'kv', 1, $2, $3, NULL, $3, 0, 0)",
+            &[&old.id().as_str(), &old.state(), &idle_ms],
+        )
+        .await
+        .unwrap();
+
+    let store = PostgresStore::connect(&url).await.unwrap();
+    let found = store.load(old.id()).await.unwrap().unwrap();
+    assert_eq!(found.state(), old.state());
+    assert_eq!(found.user(), None, "an old row is bound to no user");
+    let alice = ractor_session::UserKey::parse("alice").unwrap();
+    let bound = record(b"bound").with_user(alice.clone());
+    store.save(vec![bound.clone()]).await.unwrap();
+    assert_eq!(
+        store.delete_user(&alice).await.unwrap(),
+        [bound.id().clone()]
+    );
+    store.health().await.unwrap();
 }

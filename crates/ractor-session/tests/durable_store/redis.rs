@@ -113,7 +113,28 @@ async fn redis_store_refuses_a_schema_from_a_newer_release() {
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let () = redis.set("schema-test:schema", 2).await.unwrap();
+    let () = redis.set("schema-test:schema", 3).await.unwrap();
 
     assert_newer_schema_refused(RedisStore::connect_with(&server.url(), options).await);
+}
+
+#[tokio::test]
+async fn redis_store_raises_a_store_of_layout_version_1() {
+    let Some(server) = RedisServer::shared() else {
+        return;
+    };
+    let options = options().with_key_prefix("layout-1-test:");
+    let mut redis = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let () = redis.set("layout-1-test:schema", 1).await.unwrap();
+
+    let store = RedisStore::connect_with(&server.url(), options)
+        .await
+        .unwrap();
+    store.health().await.unwrap();
+    let version: i64 = redis.get("layout-1-test:schema").await.unwrap();
+    assert_eq!(version, 2);
 }

@@ -75,7 +75,7 @@ async fn sqlite_store_refuses_a_schema_from_a_newer_release() {
     drop(SqliteStore::open(&path).await.unwrap());
     rusqlite::Connection::open(&path)
         .unwrap()
-        .pragma_update(None, "user_version", 2)
+        .pragma_update(None, "user_version", 3)
         .unwrap();
 
     assert_newer_schema_refused(SqliteStore::open(&path).await);
@@ -90,4 +90,47 @@ async fn sqlite_store_in_a_missing_directory_is_unreachable() {
         matches!(error, BackendError::Unreachable { .. }),
         "{error:?}"
     );
+}
+
+#[tokio::test]
+async fn sqlite_store_migrates_a_file_of_schema_version_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sessions.db");
+    // A file as the first release left it, with one session in it.
+    let old = record(b"from version 1");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../../src/durable/sqlite/schema_v1.sql"))
+            .unwrap();
+        conn.execute(
+            "INSERT INTO ractor_sessions VALUES (?1, 'kv', 1, ?2, ?3, NULL, ?3, 0, 0)",
+            rusqlite::params![
+                old.id().as_str(),
+                old.state(),
+                old.idle_deadline()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis() as i64,
+            ],
+        )
+        .unwrap();
+    }
+
+    let store = SqliteStore::open(&path).await.unwrap();
+    let found = store.load(old.id()).await.unwrap().unwrap();
+    assert_eq!(found.state(), old.state());
+    assert_eq!(found.user(), None, "an old row is bound to no user");
+    // The new column works on the migrated file.
+    let alice = ractor_session::UserKey::parse("alice").unwrap();
+    let bound = record(b"bound").with_user(alice.clone());
+    store.save(vec![bound.clone()]).await.unwrap();
+    assert_eq!(
+        store.delete_user(&alice).await.unwrap(),
+        [bound.id().clone()]
+    );
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }

@@ -5,6 +5,7 @@ mod batches;
 mod fencing;
 mod lifetime;
 mod records;
+mod users;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -64,6 +65,7 @@ pub async fn store_conformance(store: Arc<dyn SessionStore>, expired: ExpiredRec
     check("expiry while stored", lifetime::expiry_while_stored(store)).await;
     check("rotate", lifetime::rotate(store)).await;
     check("sweep", lifetime::sweep(store, expired)).await;
+    check("users", users::users(store)).await;
 }
 
 async fn check(name: &str, check: impl Future<Output = ()>) {
