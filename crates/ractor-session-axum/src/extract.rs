@@ -91,7 +91,7 @@ impl<M> Session<M> {
     }
 
     /// The handle, while the session is under this extractor's ID.
-    fn handle(&self) -> Result<&SessionHandle, SessionError> {
+    pub(crate) fn handle(&self) -> Result<&SessionHandle, SessionError> {
         self.session.handle()
     }
 }

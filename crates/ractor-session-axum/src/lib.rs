@@ -85,6 +85,7 @@ pub mod guide;
 mod layer;
 mod live;
 mod live_builder;
+mod login;
 mod new_session;
 mod origin;
 mod rejection;

@@ -115,6 +115,8 @@ fn session_status(error: &SessionError) -> StatusCode {
         SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
             StatusCode::UNAUTHORIZED
         }
+        SessionError::InvalidUserKey(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        SessionError::BoundToAnotherUser { .. } => StatusCode::CONFLICT,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -206,6 +208,9 @@ pub(crate) fn safe_message(error: &SessionError) -> String {
              session the layer starts"
         ),
         SessionError::StartFailed { .. } => "the session failed to start".to_owned(),
+        SessionError::BoundToAnotherUser { .. } => {
+            "this session belongs to another user: log out first".to_owned()
+        }
         other => other.to_string(),
     }
 }

@@ -39,6 +39,7 @@ const CLOSE_TOO_BIG: u16 = 1009;
 /// | `Expired` | `session_expired` | 4001 | idle expiry, terminate (logout), crash |
 /// | `Rotated` | `rotated` | 4002 | the session moved to a new ID: reconnect |
 /// | `Shutdown` | `shutdown` | 4003 | the server's session manager shut down |
+/// | `LoggedOut` | `logged_out` | 4004 | every session of its user was ended ("log out everywhere") |
 ///
 /// # Examples
 ///
@@ -60,6 +61,10 @@ pub enum LiveEnd {
     Rotated,
     /// The server is shutting its sessions down.
     Shutdown,
+    /// Every session of the session's user was ended
+    /// ([`SessionManager::terminate_user`](ractor_session::SessionManager::terminate_user)):
+    /// show the login page.
+    LoggedOut,
 }
 
 impl LiveEnd {
@@ -87,8 +92,16 @@ impl LiveEnd {
     /// assert_eq!(ractor_session_axum::LiveEnd::SHUTDOWN_CODE, 4003);
     /// ```
     pub const SHUTDOWN_CODE: u16 = 4003;
+    /// The close code of [`LiveEnd::LoggedOut`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::LOGGED_OUT_CODE, 4004);
+    /// ```
+    pub const LOGGED_OUT_CODE: u16 = 4004;
 
-    /// The websocket close code (4001, 4002 or 4003).
+    /// The websocket close code (4001, 4002, 4003 or 4004).
     ///
     /// # Examples
     ///
@@ -101,6 +114,7 @@ impl LiveEnd {
             Self::Expired => Self::EXPIRED_CODE,
             Self::Rotated => Self::ROTATED_CODE,
             Self::Shutdown => Self::SHUTDOWN_CODE,
+            Self::LoggedOut => Self::LOGGED_OUT_CODE,
         }
     }
 
@@ -117,6 +131,7 @@ impl LiveEnd {
             Self::Expired => "session_expired",
             Self::Rotated => "rotated",
             Self::Shutdown => "shutdown",
+            Self::LoggedOut => "logged_out",
         }
     }
 
@@ -125,6 +140,7 @@ impl LiveEnd {
             Self::Expired => "session expired",
             Self::Rotated => "session rotated",
             Self::Shutdown => "server shutting down",
+            Self::LoggedOut => "logged out",
         }
     }
 }
@@ -134,6 +150,7 @@ impl From<&EndReason> for LiveEnd {
         match reason {
             EndReason::Rotated => Self::Rotated,
             EndReason::Shutdown => Self::Shutdown,
+            EndReason::LoggedOut => Self::LoggedOut,
             _ => Self::Expired,
         }
     }

@@ -14,3 +14,4 @@ mod live_socket_told_session_expired;
 mod live_socket_upgrade_is_checked_first;
 mod live_sockets_are_bounded;
 mod live_sockets_are_listed_and_leave;
+mod live_sockets_of_a_user_told_logged_out;
