@@ -5,6 +5,7 @@
 //   {"event":"session_expired"} + close 4001   the session is over: reload into a new one
 //   {"event":"rotated"}         + close 4002   the session has a new ID: reconnect
 //   {"event":"shutdown"}        + close 4003   the server is going away: retry later
+//   {"event":"logged_out"}      + close 4004   every session of the user ended: reload
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
@@ -94,6 +95,24 @@ function expired() {
   setTimeout(() => location.reload(), 2500);
 }
 
+function loggedOut() {
+  if (ended) return;
+  ended = true;
+  setStatus("logged out", false);
+  showNotice("Logged out everywhere. Reloading into a fresh session…");
+  setTimeout(() => location.reload(), 2500);
+}
+
+async function whoami() {
+  const response = await fetch("/api/me", { cache: "no-store" });
+  if (!response.ok) return;
+  const body = await response.json();
+  if (body.user) {
+    $("#whoami").textContent = "Logged in as " + body.user + ".";
+    $("#login-form").hidden = true;
+  }
+}
+
 function retryLater() {
   if (ended) return;
   retries += 1;
@@ -119,11 +138,13 @@ function connect() {
       case "session_expired": expired(); break;
       case "rotated": setStatus("session ID rotated, reconnecting…", false); break;
       case "shutdown": showNotice("The server is shutting down."); break;
+      case "logged_out": loggedOut(); break;
     }
   });
   socket.addEventListener("close", (close) => {
     socket = null;
     if (close.code === 4001) expired();
+    else if (close.code === 4004) loggedOut();
     else if (close.code === 4002) setTimeout(connect, 100); // the new cookie is set by now
     else retryLater();
   });
@@ -148,4 +169,22 @@ $("#logout").addEventListener("click", async () => {
   // The live socket hears "session_expired" and the page reloads into a new session.
 });
 
-load().then(connect);
+$("#login-form").addEventListener("submit", async (submit) => {
+  submit.preventDefault();
+  const response = await fetch("/api/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user: $("#user-input").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) return flash(body.error);
+  // The login moved the session to a new ID: the socket hears "rotated" and reconnects.
+  whoami();
+});
+
+$("#logout-everywhere").addEventListener("click", async () => {
+  await fetch("/api/logout-everywhere", { method: "POST" });
+  // Every socket of the user, this one included, hears "logged_out".
+});
+
+load().then(connect).then(whoami);

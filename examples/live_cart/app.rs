@@ -45,6 +45,7 @@ pub(crate) fn routes(state: AppState) -> Router {
         .route("/api/rotate", post(rotate))
         .route("/api/logout", post(logout))
         .route("/live", get(live))
+        .merge(crate::login::routes())
         .with_state(state)
 }
 

@@ -12,6 +12,7 @@
 
 mod app;
 mod cart;
+mod login;
 mod server;
 mod settings;
 

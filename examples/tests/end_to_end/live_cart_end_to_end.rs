@@ -12,13 +12,14 @@ use serde_json::{Value, json};
 
 use crate::support::{Demo, live_cart};
 
-struct Visitor {
-    http: reqwest::Client,
+/// A browser: a cookie jar and a client that uses it.
+pub(crate) struct Visitor {
+    pub(crate) http: reqwest::Client,
     jar: Arc<Jar>,
 }
 
 impl Visitor {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let jar = Arc::new(Jar::default());
         let http = reqwest::Client::builder()
             .cookie_provider(Arc::clone(&jar))
@@ -27,7 +28,7 @@ impl Visitor {
         Self { http, jar }
     }
 
-    fn cookie(&self, demo: &Demo) -> String {
+    pub(crate) fn cookie(&self, demo: &Demo) -> String {
         let url = demo.url.parse().unwrap();
         self.jar
             .cookies(&url)
@@ -37,12 +38,12 @@ impl Visitor {
             .to_owned()
     }
 
-    async fn socket(&self, demo: &Demo) -> Ws {
+    pub(crate) async fn socket(&self, demo: &Demo) -> Ws {
         let (url, cookie) = (demo.ws_url("/live"), self.cookie(demo));
         connect(&url, Some(&cookie), Some(&demo.url)).await.unwrap()
     }
 
-    async fn get(&self, demo: &Demo, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&self, demo: &Demo, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", demo.url))
             .send()
@@ -50,7 +51,7 @@ impl Visitor {
             .unwrap()
     }
 
-    async fn add(&self, demo: &Demo, item: &str) -> reqwest::Response {
+    pub(crate) async fn add(&self, demo: &Demo, item: &str) -> reqwest::Response {
         self.http
             .post(format!("{}/api/cart/items", demo.url))
             .header("content-type", "application/json")
@@ -60,14 +61,14 @@ impl Visitor {
             .unwrap()
     }
 
-    async fn cart(&self, demo: &Demo) -> Value {
+    pub(crate) async fn cart(&self, demo: &Demo) -> Value {
         let body = self.get(demo, "/api/cart").await.text().await.unwrap();
         serde_json::from_str(&body).unwrap()
     }
 }
 
 /// The next event, as JSON.
-async fn next_event(ws: &mut Ws) -> Value {
+pub(crate) async fn next_event(ws: &mut Ws) -> Value {
     next_frame(ws).await.into_text()
 }
 

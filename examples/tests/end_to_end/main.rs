@@ -10,6 +10,7 @@
 mod support;
 
 mod live_cart_end_to_end;
+mod live_cart_logs_out_everywhere;
 #[cfg(target_os = "linux")]
 mod live_cart_memory_is_bounded;
 mod live_cart_serves_safely_on_the_open_internet;
