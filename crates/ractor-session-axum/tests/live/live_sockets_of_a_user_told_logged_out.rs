@@ -66,7 +66,7 @@ async fn logging_out_everywhere_tells_every_socket_of_the_user_and_no_other() {
     eventually("every socket is registered", || async {
         [&phone, &laptop, &desk]
             .iter()
-            .all(|value| server.live.count(&id_of(value)) == 1)
+            .all(|value| server.live.count(id_of(value)) == 1)
     })
     .await;
     let alice = UserKey::parse("alice").unwrap();
@@ -98,7 +98,7 @@ async fn logging_out_everywhere_tells_every_socket_of_the_user_and_no_other() {
     let response = server.get("/count", &desk).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(session_cookie(&response), None, "his session goes on");
-    assert_eq!(server.live.count(&id_of(&desk)), 1);
+    assert_eq!(server.live.count(id_of(&desk)), 1);
     futures_util::SinkExt::send(&mut desk_socket, "incr".into())
         .await
         .unwrap();
