@@ -1,9 +1,7 @@
 //! Session identifiers: validated on the way in, generated from the OS CSPRNG.
 
-use std::borrow::Borrow;
 use std::fmt;
 use std::hash::BuildHasher;
-use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
 use base64::Engine as _;
@@ -187,33 +185,69 @@ fn check(bytes: &[u8]) -> Result<(), InvalidIdReason> {
     }
 }
 
-impl fmt::Display for SessionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// `Display`, `FromStr`, `TryFrom<&str>`, `AsRef<str>`, `Borrow<str>` and serde (validating
+/// on the way in) for a text newtype `$ty(Arc<str>)` whose `parse` returns
+/// `Result<Self, $err>`: session IDs and user keys.
+macro_rules! validated_text {
+    ($ty:ty, $err:ty) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $err;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<&str> for $ty {
+            type Error = $err;
+
+            fn try_from(value: &str) -> Result<Self, Self::Error> {
+                Self::parse(value)
+            }
+        }
+
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $ty {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+
+pub(crate) use validated_text;
+
+validated_text!(SessionId, InvalidSessionId);
 
 /// Redacted: Debug output ends up in logs and panic messages, and an ID is a bearer
 /// secret. Shows the [keyed hash](SessionId::redacted), which still correlates lines.
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SessionId").field(&self.redacted()).finish()
-    }
-}
-
-impl FromStr for SessionId {
-    type Err = InvalidSessionId;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for SessionId {
-    type Error = InvalidSessionId;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::parse(value)
     }
 }
 
@@ -226,18 +260,6 @@ impl TryFrom<String> for SessionId {
     }
 }
 
-impl AsRef<str> for SessionId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Borrow<str> for SessionId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
 impl PartialEq<str> for SessionId {
     fn eq(&self, other: &str) -> bool {
         &*self.0 == other
@@ -247,19 +269,6 @@ impl PartialEq<str> for SessionId {
 impl PartialEq<&str> for SessionId {
     fn eq(&self, other: &&str) -> bool {
         &*self.0 == *other
-    }
-}
-
-impl serde::Serialize for SessionId {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SessionId {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,11 +1,9 @@
 //! User keys: who a session belongs to after login, validated on the way in.
 
-use std::borrow::Borrow;
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
-use crate::id::{RedactedId, redact};
+use crate::id::{RedactedId, redact, validated_text};
 
 /// The longest accepted user key, in bytes.
 pub const MAX_USER_KEY_LEN: usize = 256;
@@ -106,57 +104,12 @@ fn check(value: &str) -> Result<(), InvalidUserKeyReason> {
     }
 }
 
-impl fmt::Display for UserKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+validated_text!(UserKey, InvalidUserKey);
 
 /// Redacted: `Debug` output ends up in logs and panic messages.
 impl fmt::Debug for UserKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("UserKey").field(&self.redacted()).finish()
-    }
-}
-
-impl FromStr for UserKey {
-    type Err = InvalidUserKey;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl TryFrom<&str> for UserKey {
-    type Error = InvalidUserKey;
-
-    fn try_from(value: &str) -> Result<Self, Self::Error> {
-        Self::parse(value)
-    }
-}
-
-impl AsRef<str> for UserKey {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Borrow<str> for UserKey {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl serde::Serialize for UserKey {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for UserKey {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -80,6 +80,22 @@ async fn assert_recovers(store: &dyn SessionStore, expected: &SessionRecord) {
     );
 }
 
+/// Asserts that `store`, migrated from schema version 1, reads `old` (written by version 1)
+/// as bound to no user, and keeps and deletes by user what is written now.
+#[allow(dead_code)]
+async fn assert_migrated(store: &dyn SessionStore, old: &SessionRecord) {
+    let found = store.load(old.id()).await.unwrap().unwrap();
+    assert_eq!(found.state(), old.state());
+    assert_eq!(found.user(), None, "an old row is bound to no user");
+    let alice = ractor_session::UserKey::parse("alice").unwrap();
+    let bound = record(b"bound").with_user(alice.clone());
+    store.save(vec![bound.clone()]).await.unwrap();
+    assert_eq!(
+        store.delete_user(&alice).await.unwrap(),
+        [bound.id().clone()]
+    );
+}
+
 /// Asserts that opening a store failed on the schema version 3 a test wrote.
 #[allow(dead_code)]
 fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, BackendError>) {

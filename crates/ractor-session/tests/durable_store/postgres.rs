@@ -6,7 +6,9 @@ use std::time::Duration;
 use ractor_session::durable::{BackendError, PostgresOptions, PostgresStore, SessionStore};
 use ractor_session_test_support::{ExpiredRecords, PostgresServer, store_conformance};
 
-use super::{assert_newer_schema_refused, assert_recovers, assert_unreachable, record};
+use super::{
+    assert_migrated, assert_newer_schema_refused, assert_recovers, assert_unreachable, record,
+};
 
 fn options() -> PostgresOptions {
     PostgresOptions::default().with_timeout(Duration::from_secs(5))
@@ -101,15 +103,6 @@ async fn postgres_store_migrates_a_database_of_schema_version_1() {
         .unwrap();
 
     let store = PostgresStore::connect(&url).await.unwrap();
-    let found = store.load(old.id()).await.unwrap().unwrap();
-    assert_eq!(found.state(), old.state());
-    assert_eq!(found.user(), None, "an old row is bound to no user");
-    let alice = ractor_session::UserKey::parse("alice").unwrap();
-    let bound = record(b"bound").with_user(alice.clone());
-    store.save(vec![bound.clone()]).await.unwrap();
-    assert_eq!(
-        store.delete_user(&alice).await.unwrap(),
-        [bound.id().clone()]
-    );
+    assert_migrated(&store, &old).await;
     store.health().await.unwrap();
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ractor_session::durable::{BackendError, SessionStore, SqliteStore};
 use ractor_session_test_support::{ExpiredRecords, store_conformance};
 
-use super::{assert_newer_schema_refused, record};
+use super::{assert_migrated, assert_newer_schema_refused, record};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_passes_the_conformance_suite() {
@@ -117,17 +117,7 @@ async fn sqlite_store_migrates_a_file_of_schema_version_1() {
     }
 
     let store = SqliteStore::open(&path).await.unwrap();
-    let found = store.load(old.id()).await.unwrap().unwrap();
-    assert_eq!(found.state(), old.state());
-    assert_eq!(found.user(), None, "an old row is bound to no user");
-    // The new column works on the migrated file.
-    let alice = ractor_session::UserKey::parse("alice").unwrap();
-    let bound = record(b"bound").with_user(alice.clone());
-    store.save(vec![bound.clone()]).await.unwrap();
-    assert_eq!(
-        store.delete_user(&alice).await.unwrap(),
-        [bound.id().clone()]
-    );
+    assert_migrated(&store, &old).await;
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .pragma_query_value(None, "user_version", |row| row.get(0))
