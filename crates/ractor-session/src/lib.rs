@@ -4,6 +4,7 @@
 mod agent;
 mod clock;
 mod config;
+mod counters;
 pub mod durable;
 mod entry;
 mod error;
@@ -29,6 +30,7 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
+pub use counters::{EndCounts, SessionCounters};
 pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;
 pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, SessionId};

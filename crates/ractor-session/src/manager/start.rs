@@ -92,6 +92,7 @@ pub(super) async fn start<A: Actor>(
             }
             gate.succeed();
             expiry::arm_new(shared, &entry);
+            registry.counters.started();
             telemetry::started(
                 id.redacted(),
                 session_type,
