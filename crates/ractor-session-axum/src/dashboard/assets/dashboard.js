@@ -134,12 +134,15 @@
     }
   }
 
-  // A line per series over the last `spanMs`; each line says in `data-nonzero` how many of
-  // its points are above zero, and the chart's top value is written beside its title.
-  function drawChart(id, series) {
+  // A line per series over the last `spanMs` (or less, down to half a minute, while the
+  // history is shorter); each line says in `data-nonzero` how many of its points are above
+  // zero, and the chart's top value (as `format` writes it) is shown beside its title.
+  function drawChart(id, series, format) {
     const svg = byId(id);
     const last = samples.length ? samples[samples.length - 1].t : Date.now();
-    const from = last - spanMs;
+    const first = samples.length ? samples[0].t : last;
+    const shownMs = Math.min(spanMs, Math.max(30000, last - first));
+    const from = last - shownMs;
     const shown = samples.filter((s) => s.t >= from);
     let top = 0;
     for (const s of shown) {
@@ -157,7 +160,7 @@
         const value = s[key];
         if (value === null || value === undefined) continue;
         if (value > 0) nonzero += 1;
-        const x = ((s.t - from) / spanMs) * WIDTH;
+        const x = ((s.t - from) / shownMs) * WIDTH;
         const y = HEIGHT - 1 - (value / top) * (HEIGHT - 2);
         points.push(`${x.toFixed(1)},${y.toFixed(1)}`);
       }
@@ -171,7 +174,7 @@
       svg.append(line);
       drawn += 1;
     }
-    setText(`${id}-max`, drawn ? `max ${rate(top)}` : "");
+    setText(`${id}-max`, drawn ? `max ${format(top)}` : "");
     return drawn;
   }
 
@@ -196,12 +199,12 @@
   }
 
   function renderCharts() {
-    drawChart("chart-active", ["active"]);
-    drawChart("chart-started", ["started"]);
-    drawChart("chart-ended", REASONS);
-    const revivals = drawChart("chart-revived", ["revived"]);
+    drawChart("chart-active", ["active"], count);
+    drawChart("chart-started", ["started"], rate);
+    drawChart("chart-ended", REASONS, rate);
+    const revivals = drawChart("chart-revived", ["revived"], rate);
     byId("chart-revived-na").hidden = revivals > 0;
-    drawChart("chart-sockets", ["sockets"]);
+    drawChart("chart-sockets", ["sockets"], count);
   }
 
   function addSample(sample) {
