@@ -33,6 +33,14 @@ fn drawn(chart: &str, series: &str) -> String {
     )
 }
 
+/// Waits for each `(xpath, what)` in turn, as [`wait_for`] does.
+async fn wait_for_all(client: &Client, steps: &[(String, &str)]) -> TestResult {
+    for (xpath, what) in steps {
+        wait_for(client, xpath, what).await?;
+    }
+    Ok(())
+}
+
 /// A visitor of the demo: a client that keeps its session cookie.
 fn visitor() -> reqwest::Client {
     reqwest::Client::builder()
@@ -112,23 +120,20 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
     for visitor in &visitors {
         expect_ok(visitor.get(&demo.url).send().await, "a visit").await?;
     }
-    wait_for(
+    wait_for_all(
         client,
-        &figure("sessions-active", "4"),
-        "four sessions show",
-    )
-    .await?;
-    wait_for(client, &figure("started", "4"), "four starts show").await?;
-    wait_for(
-        client,
-        &drawn("chart-started", "started"),
-        "the starts chart has points",
-    )
-    .await?;
-    wait_for(
-        client,
-        &drawn("chart-active", "active"),
-        "the sessions chart has points",
+        &[
+            (figure("sessions-active", "4"), "four sessions show"),
+            (figure("started", "4"), "four starts show"),
+            (
+                drawn("chart-started", "started"),
+                "the starts chart has points",
+            ),
+            (
+                drawn("chart-active", "active"),
+                "the sessions chart has points",
+            ),
+        ],
     )
     .await?;
 
@@ -138,24 +143,18 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
         expect_ok(visitor.post(api("logout")).send().await, "a logout").await?;
     }
     expect_ok(visitors[2].post(api("rotate")).send().await, "a rotation").await?;
-    wait_for(client, &figure("ended-terminated", "2"), "two logouts show").await?;
-    wait_for(
+    wait_for_all(
         client,
-        &figure("sessions-active", "2"),
-        "two sessions are left",
-    )
-    .await?;
-    wait_for(client, &figure("rotated", "1"), "the rotation shows").await?;
-    wait_for(
-        client,
-        &drawn("chart-ended", "terminated"),
-        "the ends chart has points",
-    )
-    .await?;
-    wait_for(
-        client,
-        &drawn("chart-ended", "rotated"),
-        "the rotation is charted",
+        &[
+            (figure("ended-terminated", "2"), "two logouts show"),
+            (figure("sessions-active", "2"), "two sessions are left"),
+            (figure("rotated", "1"), "the rotation shows"),
+            (
+                drawn("chart-ended", "terminated"),
+                "the ends chart has points",
+            ),
+            (drawn("chart-ended", "rotated"), "the rotation is charted"),
+        ],
     )
     .await?;
     let by_type = client.find(Locator::Id("by-type")).await?.text().await?;

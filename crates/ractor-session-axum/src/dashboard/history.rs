@@ -98,8 +98,9 @@ impl History {
     /// Room for `capacity` readings (one more than the samples shown: the first sample
     /// needs a reading before it).
     pub(super) fn new(capacity: usize) -> Self {
+        // Grown as readings come rather than reserved: a long history fills slowly.
         Self {
-            readings: VecDeque::with_capacity(capacity),
+            readings: VecDeque::new(),
             capacity,
         }
     }

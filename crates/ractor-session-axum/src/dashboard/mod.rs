@@ -426,3 +426,43 @@ impl DashboardBuilder {
             .with_state(board)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(
+        manager: &SessionManager,
+        set: impl FnOnce(DashboardBuilder) -> DashboardBuilder,
+    ) -> Option<DashboardError> {
+        let builder = DashboardBuilder::new(manager.clone(), BearerToken::generate());
+        set(builder).build::<()>().err()
+    }
+
+    #[tokio::test]
+    async fn settings_are_checked_when_built() {
+        let manager = SessionManager::spawn(Default::default()).await.unwrap();
+        let short = refusal(&manager, |b| {
+            b.with_sample_interval(Duration::from_millis(9))
+        });
+        assert!(matches!(short, Some(DashboardError::SampleInterval { .. })));
+        for history in [Duration::from_millis(999), Duration::from_secs(100_001)] {
+            let refused = refusal(&manager, |b| b.with_history(history));
+            assert!(
+                matches!(refused, Some(DashboardError::History { .. })),
+                "{history:?}"
+            );
+        }
+        let origin = refusal(&manager, |b| b.with_allowed_origin("ftp://ops.example.com"));
+        assert_eq!(
+            origin,
+            Some(DashboardError::Origin("ftp://ops.example.com".into()))
+        );
+        let fine = refusal(&manager, |b| {
+            b.with_history(Duration::from_secs(1))
+                .with_allowed_origin("https://ops.example.com/")
+        });
+        assert_eq!(fine, None);
+        manager.shutdown().await;
+    }
+}

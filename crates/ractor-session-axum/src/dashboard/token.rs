@@ -152,8 +152,8 @@ impl BearerToken {
     /// ```
     /// use ractor_session_axum::dashboard::BearerToken;
     ///
-    /// let from_env = std::env::var("DASHBOARD_TOKEN").unwrap_or_else(|_| "a-long-enough-token".into());
-    /// let token = BearerToken::new(from_env)?;
+    /// let token = BearerToken::new("a-secret-from-the-secret-store")?;
+    /// assert!(BearerToken::new("too-short").is_err());
     /// # Ok::<(), ractor_session_axum::dashboard::TokenError>(())
     /// ```
     pub fn new(token: impl Into<String>) -> Result<Self, TokenError> {

@@ -8,7 +8,7 @@ use ractor_session_test_support::poll::PATIENCE;
 use ractor_session_test_support::ws::{Ws, connect, next_frame};
 use serde_json::Value;
 
-use crate::support::{Server, serve, start};
+use crate::support::{Server, bare_client, serve, start};
 
 /// The dashboard's token in these tests.
 pub(crate) const TOKEN: &str = "test-dashboard-token-0123456789";
@@ -42,6 +42,12 @@ impl Admin {
     /// `path` under the dashboard: `""` is its page.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/dashboard{path}", self.base)
+    }
+
+    /// A GET of `path` under the dashboard with the token in an `Authorization` header.
+    pub(crate) async fn get(&self, path: &str) -> reqwest::Response {
+        let request = bare_client().get(self.url(path)).bearer_auth(TOKEN);
+        request.send().await.expect("the dashboard answers")
     }
 
     /// The dashboard's own origin.

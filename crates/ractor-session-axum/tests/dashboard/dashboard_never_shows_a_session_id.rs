@@ -5,7 +5,7 @@
 use ractor_session_axum::dashboard::{BearerToken, DashboardBuilder};
 use ractor_session_test_support::ws::next_frame;
 
-use crate::admin::{Admin, TOKEN, update_until};
+use crate::admin::{Admin, update_until};
 use crate::support::{bare_client, id_of, new_session};
 
 #[tokio::test]
@@ -39,12 +39,7 @@ async fn nothing_served_holds_a_session_id() {
         "/dashboard.svg",
         "/figures",
     ] {
-        let response = http
-            .get(admin.url(path))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let response = admin.get(path).await;
         served.push(format!("{:?}", response.headers()));
         served.push(response.text().await.unwrap());
         let refused = http.get(admin.url(path)).send().await.unwrap();
