@@ -41,7 +41,7 @@
       n /= 1024;
       unit += 1;
     }
-    return `${n.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+    return `${n.toFixed(unit === 0 || n >= 10 ? 0 : 1)} ${units[unit]}`;
   }
 
   function duration(ms) {
