@@ -61,10 +61,12 @@ async fn main() -> Result<(), SessionError> {
 
     // The default session type: a key-value store.
     manager.start("alice").await?;
-    manager.cast(
-        "alice",
-        KvMsg::put("cart", serde_json::json!(["apple", "pear"])),
-    )?;
+    manager
+        .cast(
+            "alice",
+            KvMsg::put("cart", serde_json::json!(["apple", "pear"])),
+        )
+        .await?;
     let cart = manager
         .call("alice", |reply| KvMsg::Get {
             key: "cart".into(),
@@ -75,7 +77,7 @@ async fn main() -> Result<(), SessionError> {
 
     // Any ractor actor can be a session.
     manager.start_with("bob", Counter, 41).await?;
-    manager.cast("bob", CounterMsg::Add(1))?;
+    manager.cast("bob", CounterMsg::Add(1)).await?;
     println!(
         "bob's counter: {}",
         manager.call("bob", CounterMsg::Get).await?
@@ -92,8 +94,8 @@ async fn main() -> Result<(), SessionError> {
 
     // A crash ends only that session, and is reported, not hidden by a restart.
     manager.start_with("carol", Counter, 0).await?;
-    let carol_ended = manager.watch("carol")?;
-    manager.cast("carol", CounterMsg::Explode)?;
+    let carol_ended = manager.watch("carol").await?;
+    manager.cast("carol", CounterMsg::Explode).await?;
     println!("carol ended: {}", carol_ended.await);
     println!(
         "bob still answers: {}",
@@ -101,10 +103,10 @@ async fn main() -> Result<(), SessionError> {
     );
 
     // Idle sessions expire; activity keeps a session alive.
-    let alice_ended = manager.watch("alice")?;
+    let alice_ended = manager.watch("alice").await?;
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        manager.touch("bob")?;
+        manager.touch("bob").await?;
     }
     let reason = alice_ended.await;
     assert_eq!(reason, EndReason::Expired);
@@ -117,7 +119,7 @@ async fn main() -> Result<(), SessionError> {
         println!("live: {} ({})", info.id, info.session_type);
     }
 
-    let bob_ended = manager.watch("bob")?;
+    let bob_ended = manager.watch("bob").await?;
     manager.shutdown().await;
     println!(
         "shut down; bob ended: {}; sessions left: {}",

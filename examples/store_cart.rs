@@ -90,7 +90,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     carts.start(&id, cart_store()).await?;
 
     // Later, e.g. in a request handler that has the session ID:
-    let cart = carts.get(&id)?;
+    let cart = carts.get(&id).await?;
 
     // A live view of the total, as a websocket handler would keep one: it wakes only when
     // the total changes, and ends when the session does. Anything a store can do runs in

@@ -59,13 +59,13 @@ pub trait Contender: Send + Sync + 'static {
     fn is_live(&self, id: &str) -> bool;
 
     /// Fetches a typed handle to `id` (the library's `lookup::<KvMsg>`); `false` if absent.
-    fn lookup(&self, id: &str) -> bool;
+    fn lookup(&self, id: &str) -> impl Future<Output = bool> + Send;
 
     /// One request–reply round trip to `id` (a ping), under [`CALL_TIMEOUT`].
     fn call(&self, id: &str) -> impl Future<Output = ()> + Send;
 
     /// Sends `id` one fire-and-forget message that writes to its state.
-    fn cast(&self, id: &str);
+    fn cast(&self, id: &str) -> impl Future<Output = ()> + Send;
 
     /// Live sessions.
     fn live(&self) -> usize;
@@ -150,8 +150,8 @@ impl Contender for Library {
         self.manager.is_started(id)
     }
 
-    fn lookup(&self, id: &str) -> bool {
-        self.manager.lookup::<KvMsg>(id).is_ok()
+    async fn lookup(&self, id: &str) -> bool {
+        self.manager.lookup::<KvMsg>(id).await.is_ok()
     }
 
     async fn call(&self, id: &str) {
@@ -161,9 +161,10 @@ impl Contender for Library {
             .expect("call succeeds");
     }
 
-    fn cast(&self, id: &str) {
+    async fn cast(&self, id: &str) {
         self.manager
             .cast(id, KvMsg::put("k", 1))
+            .await
             .expect("cast succeeds");
     }
 
@@ -208,7 +209,7 @@ impl Actor for QuietSupervisor {
 ///     let raw = RawRactor::spawn().await;
 ///     raw.start("s1").await;
 ///     raw.call("s1").await;
-///     assert!(raw.lookup("s1"));
+///     assert!(raw.lookup("s1").await);
 ///     raw.terminate("s1").await;
 ///     assert!(!raw.is_live("s1"));
 /// });
@@ -273,7 +274,7 @@ impl Contender for RawRactor {
         self.sessions.contains_key(id)
     }
 
-    fn lookup(&self, id: &str) -> bool {
+    async fn lookup(&self, id: &str) -> bool {
         self.sessions.get(id).map(|a| a.clone()).is_some()
     }
 
@@ -285,7 +286,7 @@ impl Contender for RawRactor {
         }
     }
 
-    fn cast(&self, id: &str) {
+    async fn cast(&self, id: &str) {
         self.actor(id)
             .cast(KvMsg::put("k", 1))
             .expect("cast succeeds");
@@ -381,7 +382,7 @@ impl Contender for BareTokio {
         self.sessions.contains_key(id)
     }
 
-    fn lookup(&self, id: &str) -> bool {
+    async fn lookup(&self, id: &str) -> bool {
         self.sessions.get(id).map(|h| h.tx.clone()).is_some()
     }
 
@@ -396,7 +397,7 @@ impl Contender for BareTokio {
             .expect("task replies");
     }
 
-    fn cast(&self, id: &str) {
+    async fn cast(&self, id: &str) {
         self.sender(id)
             .send(TaskMsg::Put("k".to_owned(), 1.into()))
             .expect("task is running");

@@ -7,7 +7,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use ractor_session::SessionId;
-use ractor_session::durable::{SaveOutcome, SessionRecord, SessionStore, SqliteStore, StoreError};
+use ractor_session::durable::{
+    BackendError, SaveOutcome, SessionRecord, SessionStore, SqliteStore,
+};
 
 use crate::RunError;
 
@@ -83,7 +85,7 @@ pub struct StoreRound {
 /// assert!(round.load.0 <= round.load.1);
 /// ```
 pub async fn sqlite_round(scale: StoreScale) -> Result<StoreRound, RunError> {
-    let failed = |e: StoreError| RunError::Failed(format!("the SQLite store: {e}"));
+    let failed = |e: BackendError| RunError::Failed(format!("the SQLite store: {e}"));
     let dir =
         tempfile::tempdir().map_err(|e| RunError::Failed(format!("a temporary directory: {e}")))?;
     let store = SqliteStore::open(dir.path().join("sessions.db"))

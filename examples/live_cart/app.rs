@@ -147,7 +147,7 @@ async fn remove(
 }
 
 async fn rotate(mut session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {
-    session.rotate()?;
+    session.rotate().await?;
     Ok(Json(json!({ "rotated": true })))
 }
 

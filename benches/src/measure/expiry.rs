@@ -89,10 +89,10 @@ pub async fn expiry_library(n: usize, ttl: Duration) -> ExpiryRun {
     }
     let start_phase = began.elapsed();
     let due = Instant::now() + ttl;
-    let untouched = ids
-        .iter()
-        .filter(|id| lib.manager().touch(id).is_err())
-        .count();
+    let mut untouched = 0;
+    for id in &ids {
+        untouched += usize::from(lib.manager().touch(id).await.is_err());
+    }
     let touched = began.elapsed();
     let outcome = if untouched > 0 && touched >= ttl {
         Err(RunError::Invalid(format!(

@@ -172,7 +172,7 @@ pub async fn lookups<C: Contender>(
                     let id = ids[i].as_str();
                     found += usize::from(match kind {
                         LookupKind::IsStarted => c.is_live(black_box(id)),
-                        LookupKind::Typed => c.lookup(black_box(id)),
+                        LookupKind::Typed => c.lookup(black_box(id)).await,
                     });
                     i += 1;
                     if i == ids.len() {
@@ -238,7 +238,7 @@ pub async fn casts<C: Contender>(c: Arc<C>, n: usize) -> Duration {
     c.call(id).await;
     let began = Instant::now();
     for _ in 0..n {
-        c.cast(id);
+        c.cast(id).await;
     }
     c.call(id).await;
     let took = began.elapsed();

@@ -107,7 +107,7 @@ mod tests {
         assert!(session.is_live());
         session.handle().unwrap().cast(KvMsg::put("a", 1)).unwrap();
 
-        let new = manager.rotate("s1").unwrap();
+        let new = manager.rotate("s1").await.unwrap();
         assert!(!session.is_live());
         assert!(session.is_rotated_away());
         assert!(matches!(
@@ -137,7 +137,7 @@ mod tests {
         let manager = SessionManager::spawn(Default::default()).await.unwrap();
         let session = bound(&manager).await;
         let watch = session.watch().unwrap();
-        let new = manager.rotate("s1").unwrap();
+        let new = manager.rotate("s1").await.unwrap();
         assert_eq!(watch.await, EndReason::Rotated);
 
         manager.terminate(&new).await.unwrap();

@@ -46,7 +46,7 @@ use crate::telemetry;
 /// async fn log_in(mut session: Session) -> Result<&'static str, SessionRejection> {
 ///     // After a change of privilege, move the session to a new ID (OWASP);
 ///     // the layer sends the new cookie, and the old one stops working.
-///     session.rotate()?;
+///     session.rotate().await?;
 ///     Ok("welcome")
 /// }
 ///
@@ -229,7 +229,9 @@ impl<M: Message> Session<M> {
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile.
+    /// [`SessionError::SessionNotFound`] if the session has ended meanwhile; with a
+    /// session store, [`SessionError::StoreFailed`] if the store could not move its
+    /// record (then nothing has moved).
     ///
     /// # Examples
     ///
@@ -238,23 +240,22 @@ impl<M: Message> Session<M> {
     ///
     /// async fn log_in(mut session: Session) -> Result<(), SessionRejection> {
     ///     // ... check the credentials, then:
-    ///     session.rotate()?;
+    ///     session.rotate().await?;
     ///     Ok(())
     /// }
     /// ```
-    pub fn rotate(&mut self) -> Result<SessionId, SessionError> {
+    pub async fn rotate(&mut self) -> Result<SessionId, SessionError> {
         let handle = self.handle()?.clone();
         let old = self.id().clone();
         // Remembered first, so that a request that no longer finds the old ID always
-        // finds it here, and is spared a cookie change (see `with_rotation_grace`).
-        let rotations = self.request.rotations();
-        rotations.record(&old);
+        // finds it here, and is spared a cookie change (see `with_rotation_grace`). A
+        // rotation that fails, or is cancelled while a store moves the session's record,
+        // leaves the old ID the session's: the guard forgets it again.
+        let pending = self.request.rotations().begin(&old);
         // By ID: the manager's rotation is atomic against a racing one, and fails if this
         // ID has already been rotated away.
-        let new = self
-            .manager()
-            .rotate(&old)
-            .inspect_err(|_| rotations.forget(&old))?;
+        let new = self.request.manager().rotate(&old).await?;
+        pending.done();
         self.session = BoundSession::new(new.clone(), handle);
         self.request.set_current(self.session.clone());
         telemetry::rotated();

@@ -44,7 +44,7 @@
 //! }
 //!
 //! async fn log_in(mut session: Session) -> Result<&'static str, SessionRejection> {
-//!     session.rotate()?; // new ID, new cookie; the old ID is dead
+//!     session.rotate().await?; // new ID, new cookie; the old ID is dead
 //!     Ok("signed in")
 //! }
 //!

@@ -68,6 +68,17 @@ impl RecentRotations {
         remembered.order.push_back((now, old.clone()));
     }
 
+    /// Records that `old` is being rotated away now (see [`record`](Self::record)), until
+    /// the returned guard is dropped without [`PendingRotation::done`]: a rotation that
+    /// failed, or whose request was cancelled while it waited for a session store.
+    pub(crate) fn begin(&self, old: &SessionId) -> PendingRotation<'_> {
+        self.record(old);
+        PendingRotation {
+            rotations: self,
+            old: Some(old.clone()),
+        }
+    }
+
     /// Forgets `old`: its rotation did not happen.
     pub(crate) fn forget(&self, old: &SessionId) {
         self.lock().ids.remove(old);
@@ -82,6 +93,30 @@ impl RecentRotations {
             .ids
             .get(id)
             .is_some_and(|at| at.elapsed() < self.grace)
+    }
+}
+
+/// A rotation under way, its old ID remembered; dropped before [`done`](Self::done), it
+/// forgets the ID again.
+#[derive(Debug)]
+pub(crate) struct PendingRotation<'a> {
+    rotations: &'a RecentRotations,
+    /// Taken by `done`.
+    old: Option<SessionId>,
+}
+
+impl PendingRotation<'_> {
+    /// The rotation happened: the old ID stays remembered for the grace period.
+    pub(crate) fn done(mut self) {
+        self.old = None;
+    }
+}
+
+impl Drop for PendingRotation<'_> {
+    fn drop(&mut self) {
+        if let Some(old) = self.old.take() {
+            self.rotations.forget(&old);
+        }
     }
 }
 
@@ -138,6 +173,18 @@ mod tests {
         none.record(&old);
         assert!(!none.contains(&old));
         assert!(none.lock().order.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rotation_that_did_not_happen_is_forgotten() {
+        let rotations = RecentRotations::new(Duration::from_secs(30));
+        let (failed, done) = (SessionId::generate(), SessionId::generate());
+        let pending = rotations.begin(&failed);
+        assert!(rotations.contains(&failed), "remembered while under way");
+        drop(pending);
+        assert!(!rotations.contains(&failed));
+        rotations.begin(&done).done();
+        assert!(rotations.contains(&done));
     }
 
     #[tokio::test(start_paused = true)]

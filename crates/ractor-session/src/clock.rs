@@ -1,12 +1,14 @@
 //! [`Clock`]: milliseconds since a manager started, for activity stamps and deadlines.
 
+use std::time::SystemTime;
+
 use tokio::time::{Duration, Instant};
 
 /// Milliseconds since the manager started, on tokio's clock (so paused-time tests work).
 ///
 /// Stamps and deadlines are plain `u64`s of these milliseconds: an activity stamp is one
 /// relaxed atomic store, and a deadline check is one comparison.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Clock {
     epoch: Instant,
 }
@@ -47,11 +49,63 @@ impl Clock {
     pub(crate) fn instant(&self, ms: u64) -> Instant {
         self.epoch + Duration::from_millis(ms)
     }
+
+    /// The wall-clock time of clock milliseconds `ms`, for a record in a store: deadlines
+    /// there must outlive the process, and this clock with it.
+    pub(crate) fn wall_time(&self, ms: u64) -> SystemTime {
+        wall_time(SystemTime::now(), self.now_ms(), ms)
+    }
+
+    /// The clock milliseconds of the wall-clock time `at` (now, if it has passed): the
+    /// deadline of a record read back from a store.
+    pub(crate) fn ms_of(&self, at: SystemTime) -> u64 {
+        let ahead = at.duration_since(SystemTime::now()).unwrap_or_default();
+        let ahead_ms = u64::try_from(ahead.as_millis()).unwrap_or(u64::MAX);
+        self.now_ms().saturating_add(ahead_ms)
+    }
 }
+
+/// The wall-clock time of clock milliseconds `ms`, given that `now_ms` is `now`.
+fn wall_time(now: SystemTime, now_ms: u64, ms: u64) -> SystemTime {
+    if ms >= now_ms {
+        let ahead = Duration::from_millis(ms - now_ms);
+        now.checked_add(ahead).unwrap_or(now + MAX_AHEAD)
+    } else {
+        now.checked_sub(Duration::from_millis(now_ms - ms))
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+}
+
+/// Far enough ahead for any deadline a validated configuration makes ("none" included).
+const MAX_AHEAD: Duration = Duration::from_secs(200 * 365 * 24 * 3600);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_milliseconds_map_to_wall_clock_times_around_now() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(wall_time(now, 500, 1_500), now + Duration::from_secs(1));
+        assert_eq!(wall_time(now, 1_500, 500), now - Duration::from_secs(1));
+        let far = wall_time(now, 0, u64::MAX);
+        assert!(far > now + Duration::from_secs(100 * 365 * 86_400));
+    }
+
+    #[test]
+    fn wall_clock_times_map_back_to_clock_milliseconds() {
+        let clock = Clock::new();
+        let now_ms = clock.now_ms();
+        let later = clock.wall_time(now_ms + 60_000);
+        let back = clock.ms_of(later);
+        // Both readings round to the millisecond, a moment apart.
+        assert!(
+            (now_ms + 59_000..=now_ms + 61_000).contains(&back),
+            "{back}"
+        );
+        let past = SystemTime::now() - Duration::from_secs(5);
+        assert_eq!(clock.ms_of(past), clock.now_ms());
+    }
 
     fn at(clock: &Clock, micros: u64) -> Instant {
         clock.epoch + Duration::from_micros(micros)

@@ -1,8 +1,9 @@
-//! Cumulative per-manager counters: sessions started, ended by reason, IDs rotated.
+//! Cumulative per-manager counters: sessions started, ended by reason, IDs rotated,
+//! sessions revived from the store.
 //!
 //! They answer "how many since the manager started" without a `metrics` recorder (a
 //! dashboard, a health endpoint, a test), one manager apart from another. Each is a relaxed
-//! atomic bumped where a session starts, ends or is rotated: never on the `call`/`cast`
+//! atomic bumped where a session starts, ends, is rotated or revived: never on the `call`/`cast`
 //! path. Reading them is a handful of loads ([`SessionManager::counters`]), so they can be
 //! sampled every second at any number of sessions.
 //!
@@ -71,10 +72,10 @@ impl EndCounts {
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
 /// manager.start("s1").await?;
-/// manager.rotate("s1")?;
+/// manager.rotate("s1").await?;
 /// let counters = manager.counters();
 /// assert_eq!((counters.started, counters.rotated), (1, 1));
-/// assert_eq!(counters.revived, None, "this manager parks no sessions");
+/// assert_eq!(counters.revived, None, "this manager has no store");
 /// # manager.shutdown().await;
 /// # Ok(())
 /// # }
@@ -89,8 +90,9 @@ pub struct SessionCounters {
     /// Session IDs rotated away. A rotation ends an ID, not its session: the session
     /// lives on under its new ID, so it is not among `ended`.
     pub rotated: u64,
-    /// Parked sessions brought back to life. `None`: this manager parks no sessions
-    /// (passivation is not part of this version), so there is nothing to count.
+    /// Sessions revived from the store: brought back to life by their next use (after a
+    /// restart, for one). Not among `started`; among `ended` once they end again. `None`:
+    /// this manager has no store, so there is nothing to revive.
     pub revived: Option<u64>,
 }
 
@@ -104,6 +106,7 @@ pub(crate) struct Counters {
     evicted: AtomicU64,
     shutdown: AtomicU64,
     rotated: AtomicU64,
+    revived: AtomicU64,
 }
 
 impl Counters {
@@ -134,7 +137,12 @@ impl Counters {
 
     /// The counts now. Each is read on its own: a start and an end racing this read may be
     /// seen one without the other, never a count going backwards.
-    pub(crate) fn read(&self) -> SessionCounters {
+    pub(crate) fn revived(&self) {
+        bump(&self.revived);
+    }
+
+    /// The counts so far; `revived` only for a manager `with_store`.
+    pub(crate) fn read(&self, with_store: bool) -> SessionCounters {
         SessionCounters {
             started: load(&self.started),
             ended: EndCounts {
@@ -145,7 +153,7 @@ impl Counters {
                 shutdown: load(&self.shutdown),
             },
             rotated: load(&self.rotated),
-            revived: None,
+            revived: with_store.then(|| load(&self.revived)),
         }
     }
 }
@@ -179,7 +187,8 @@ mod tests {
             counters.ended(&reason);
         }
         counters.rotated();
-        let read = counters.read();
+        counters.revived();
+        let read = counters.read(true);
         assert_eq!(read.started, 2);
         assert_eq!(
             read.ended,
@@ -193,6 +202,11 @@ mod tests {
         );
         assert_eq!(read.ended.total(), 6);
         assert_eq!(read.rotated, 1);
-        assert_eq!(read.revived, None);
+        assert_eq!(read.revived, Some(1));
+        assert_eq!(
+            counters.read(false).revived,
+            None,
+            "no store, nothing revived"
+        );
     }
 }

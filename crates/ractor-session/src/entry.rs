@@ -18,6 +18,7 @@ use tokio::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::id::SessionId;
+use crate::persisted::Persisted;
 use crate::telemetry;
 use crate::watch::{EndReason, SessionWatch};
 use crate::wheel::{WheelItem, WheelPosition};
@@ -44,6 +45,9 @@ pub(crate) struct Entry {
     provisional: AtomicBool,
     wheel_position: WheelPosition,
     lifecycle: Mutex<Lifecycle>,
+    /// Its link to the store, for a durable session of a manager with one: boxed, so that
+    /// other sessions pay one pointer for it.
+    persisted: Option<Box<Persisted>>,
 }
 
 #[derive(Debug, Default)]
@@ -86,7 +90,32 @@ impl Entry {
             provisional: AtomicBool::new(false),
             wheel_position: WheelPosition::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
+            persisted: None,
         }
+    }
+
+    /// The entry, linked to its record in the store.
+    pub(crate) fn with_persisted(mut self, persisted: Persisted) -> Self {
+        self.persisted = Some(Box::new(persisted));
+        self
+    }
+
+    /// The entry, with the end of its absolute lifetime at `deadline_ms` (clock
+    /// milliseconds) rather than its configured lifetime from now: a restored session
+    /// keeps the deadline it had.
+    pub(crate) fn with_hard_deadline_ms(self, deadline_ms: u64) -> Self {
+        self.hard_deadline_ms.store(deadline_ms, Ordering::Relaxed);
+        self
+    }
+
+    /// Its link to the store, if it is a durable session of a manager with one.
+    pub(crate) fn persisted(&self) -> Option<&Persisted> {
+        self.persisted.as_deref()
+    }
+
+    /// The end of its absolute lifetime in clock milliseconds (`u64::MAX` without one).
+    pub(crate) fn hard_deadline_ms(&self) -> u64 {
+        self.hard_deadline_ms.load(Ordering::Relaxed)
     }
 
     pub(crate) fn id(&self) -> SessionId {
@@ -206,6 +235,16 @@ impl Entry {
         SessionWatch::waiting(rx)
     }
 
+    /// Why the session would end if it ended now, with `fallback` as `finish` takes it.
+    pub(crate) fn ending_reason(&self, fallback: EndReason) -> EndReason {
+        told(lock(&self.lifecycle).requested.clone(), fallback)
+    }
+
+    /// Why the session ended, once it has.
+    pub(crate) fn end_reason(&self) -> Option<EndReason> {
+        lock(&self.lifecycle).ended.clone()
+    }
+
     /// Tells current watchers that the watched ID was rotated away; the session goes on.
     pub(crate) fn notify_rotated(&self) {
         let watchers = std::mem::take(&mut lock(&self.lifecycle).watchers);
@@ -222,12 +261,8 @@ impl Entry {
         debug_assert!(self.is_ended(), "finish without claim_end");
         let (reason, watchers) = {
             let mut life = lock(&self.lifecycle);
-            // A crash outranks the reason a stop was requested for: the actor failed.
             let requested = life.requested.take();
-            let reason = match fallback {
-                EndReason::Crashed(_) => fallback,
-                _ => requested.unwrap_or(fallback),
-            };
+            let reason = told(requested, fallback);
             life.ended = Some(reason.clone());
             (reason, std::mem::take(&mut life.watchers))
         };
@@ -246,6 +281,15 @@ impl Entry {
             return Some(reason);
         }
         None
+    }
+}
+
+/// The reason an end is told: the one requested, or `fallback` (a crash outranks any
+/// request: the actor failed).
+fn told(requested: Option<EndReason>, fallback: EndReason) -> EndReason {
+    match fallback {
+        EndReason::Crashed(_) => fallback,
+        _ => requested.unwrap_or(fallback),
     }
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use ractor::{ActorCell, ActorRef};
 
+use crate::durable::BackendError;
 use crate::id::{InvalidSessionId, SessionId};
 
 /// A boxed error kept as the source of [`SessionError::CallFailed`] and friends.
@@ -24,7 +25,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// use ractor_session::{SessionConfig, SessionError, SessionManager};
 ///
 /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
-/// match manager.touch("nobody") {
+/// match manager.touch("nobody").await {
 ///     Err(SessionError::SessionNotFound { id }) => assert_eq!(id.as_str(), "nobody"),
 ///     other => panic!("unexpected: {other:?}"),
 /// }
@@ -149,6 +150,57 @@ pub enum SessionError {
     /// The manager has been shut down and takes no more work.
     #[error("The session manager has shut down")]
     ManagerShutdown,
+
+    /// The session store failed (it is unreachable, timed out, or refused the
+    /// operation). Nothing was started in place of a stored session: a session whose
+    /// record could not be read is not replaced by a fresh one.
+    #[error("Session store failed to {operation} a session: {source}")]
+    StoreFailed {
+        /// What was asked of the store: `load`, `delete`, `rotate`, `check`, `flush`.
+        operation: &'static str,
+        /// The store's error.
+        #[source]
+        source: BackendError,
+    },
+
+    /// The session's stored record cannot be read back: its state no longer
+    /// deserializes, or is in a format its type does not migrate. The record is kept
+    /// unless [`OnCorrupt::StartFresh`](crate::OnCorrupt::StartFresh) is configured.
+    #[error(
+        "Stored session {id} cannot be read back (type `{session_type}`, format {format}): {source}"
+    )]
+    UnreadableRecord {
+        /// The ID asked for.
+        id: SessionId,
+        /// The type tag of the record.
+        session_type: String,
+        /// The format the state was written in.
+        format: u32,
+        /// Why it cannot be read.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The session's stored record names a session type this manager has not registered.
+    #[error(
+        "Stored session {id} is of type `{session_type}`, which this manager does not know; register it with `SessionManagerBuilder::with_durable`"
+    )]
+    UnregisteredType {
+        /// The ID asked for.
+        id: SessionId,
+        /// The type tag of the record.
+        session_type: String,
+    },
+
+    /// With write-through, the state a call's reply reflects could not be written to the
+    /// store in time. The change is kept in memory and its write retried.
+    #[error(
+        "The state of session {id} is kept in memory but could not be saved yet; the write is retried"
+    )]
+    NotPersisted {
+        /// The session.
+        id: SessionId,
+    },
 }
 
 impl SessionError {
@@ -158,6 +210,11 @@ impl SessionError {
             Ok(id) => Self::SessionNotFound { id },
             Err(invalid) => invalid.into(),
         }
+    }
+
+    /// A `map_err` for the store's failure in `operation`: [`SessionError::StoreFailed`].
+    pub(crate) fn store(operation: &'static str) -> impl FnOnce(BackendError) -> Self {
+        move |source| Self::StoreFailed { operation, source }
     }
 
     /// For [`SessionError::AlreadyStarted`], the live session's actor as a typed reference.

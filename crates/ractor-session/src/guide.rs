@@ -3,6 +3,7 @@
 //! - [Architecture](architecture) — the pieces and why they are built this way
 //! - [Runtime semantics](runtime_semantics) — ordering, activity, expiry, crashes, shutdown
 //! - [Configuration](configuration) — every setting, defaults, loading with serde
+//! - [Durability](crate::durable) — session stores: SQLite, PostgreSQL, Redis
 //! - [Telemetry](telemetry) — every event and metric, mapped to the original's
 //! - [Session state](state) — plain actor, agent state or a Redux-style store: which to
 //!   pick, and how
@@ -27,6 +28,7 @@ macro_rules! guide_links {
     () => {
         "[architecture]: crate::guide::architecture\n\
          [configuration]: crate::guide::configuration\n\
+         [durability]: crate::durable\n\
          [migration]: crate::guide::migration\n\
          [performance]: crate::guide::performance\n\
          [runtime-semantics]: crate::guide::runtime_semantics\n\

@@ -94,7 +94,7 @@ impl SessionHandle {
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("before").await?;
     /// let session = manager.session("before")?;
-    /// let after = manager.rotate("before")?;
+    /// let after = manager.rotate("before").await?;
     /// assert_eq!(session.id(), after);
     /// # manager.shutdown().await;
     /// # Ok(())
@@ -198,7 +198,7 @@ impl SessionHandle {
     /// ```
     pub fn touch(&self) -> Result<(), SessionError> {
         let now = self.check_live()?;
-        self.entry.touch_at(&self.shared.registry.clock, now);
+        self.active_at(now);
         Ok(())
     }
 
@@ -268,21 +268,24 @@ impl SessionHandle {
         let began = self.check_live()?;
         let actor: ActorRef<M> = typed(&self.entry)?;
         let entry = &self.entry;
-        entry.touch_at(&self.shared.registry.clock, began);
+        self.active_at(began);
         let result = call_until_stopped(&actor, builder, timeout).await;
         let ended = Instant::now();
         // Touched again on return, so a call longer than the idle timeout doesn't expire
         // its session the moment it returns.
         entry.touch_at(&self.shared.registry.clock, ended);
         let error = match result {
-            Ok(CallResult::Success(reply)) => {
-                telemetry::call(
-                    || entry.id().redacted(),
-                    entry.session_type,
-                    ended.saturating_duration_since(began),
-                );
-                return Ok(reply);
-            }
+            Ok(CallResult::Success(reply)) => match self.settled(began + timeout).await {
+                Ok(()) => {
+                    telemetry::call(
+                        || entry.id().redacted(),
+                        entry.session_type,
+                        ended.saturating_duration_since(began),
+                    );
+                    return Ok(reply);
+                }
+                Err(error) => error,
+            },
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
             Ok(CallResult::SenderError) => SessionError::CallFailed {
                 session_type: entry.session_type,
@@ -317,7 +320,7 @@ impl SessionHandle {
         let now = self.check_live()?;
         let entry = &self.entry;
         let actor: ActorRef<M> = typed(entry)?;
-        entry.touch_at(&self.shared.registry.clock, now);
+        self.active_at(now);
         match actor.cast(message) {
             Ok(()) => {
                 telemetry::cast(|| entry.id().redacted(), entry.session_type);
@@ -359,6 +362,47 @@ impl SessionHandle {
     /// ```
     pub fn watch(&self) -> SessionWatch {
         self.entry.watch(self.entry.id().as_str())
+    }
+
+    /// Records activity at `now`; for a durable session, also queues the write of its
+    /// deadline when the stored one lags (never on every request).
+    fn active_at(&self, now: Instant) {
+        self.entry.touch_at(&self.shared.registry.clock, now);
+        if self.entry.persisted().is_some()
+            && let Some(persistence) = &self.shared.persistence
+        {
+            persistence.touched(&self.entry);
+        }
+    }
+
+    /// For a durable session, after a reply: waits (until `deadline`) for the handler
+    /// that replied to return, so that its change is recorded and the next write has it;
+    /// with write-through, for the store to have every change begun so far, the one the
+    /// reply reflects included.
+    async fn settled(&self, deadline: Instant) -> Result<(), SessionError> {
+        let Some(persisted) = self.entry.persisted() else {
+            return Ok(());
+        };
+        let target = persisted.changes();
+        let write_through = self
+            .shared
+            .persistence
+            .as_ref()
+            .is_some_and(|p| p.write_through());
+        if !write_through {
+            if !persisted.is_recorded(target) {
+                // A handler still running long after its reply: write-behind promises
+                // nothing more, so the reply is not held beyond the call's timeout.
+                let _ = tokio::time::timeout_at(deadline, persisted.wait_recorded(target)).await;
+            }
+            return Ok(());
+        }
+        match tokio::time::timeout_at(deadline, persisted.wait_saved(target)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
+                id: self.entry.id(),
+            }),
+        }
     }
 
     /// The instant of the check, if the session is live and within its deadlines; a

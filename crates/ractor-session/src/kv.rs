@@ -7,6 +7,9 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::durable::DurableSession;
+use crate::error::BoxError;
+
 /// The default session type: a map of string keys to JSON values, one per session.
 ///
 /// Started by [`SessionManager::start`](crate::SessionManager::start). Talk to it with
@@ -14,6 +17,10 @@ use serde_json::{Map, Value};
 /// commands) that is checked at run time: a malformed command — including one with an
 /// unknown or misspelled field — gets an error reply, changes nothing, and the session
 /// carries on.
+///
+/// It is [durable](DurableSession) (tag `kv`, its map as a JSON object): a manager with a
+/// store keeps it there; reads (`Ping`, `Get`, `GetAll`, and those JSON commands) are not
+/// followed by a write.
 ///
 /// # Examples
 ///
@@ -25,7 +32,7 @@ use serde_json::{Map, Value};
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start("s1").await?;
-/// manager.cast("s1", KvMsg::put("cart", json!(["apple"])))?;
+/// manager.cast("s1", KvMsg::put("cart", json!(["apple"]))).await?;
 /// let all = manager.call("s1", KvMsg::GetAll).await?;
 /// assert_eq!(all.get("cart"), Some(&json!(["apple"])));
 /// # manager.shutdown().await;
@@ -65,7 +72,7 @@ pub struct Pong;
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start("s1").await?;
-/// manager.cast("s1", KvMsg::put("theme", "dark"))?;
+/// manager.cast("s1", KvMsg::put("theme", "dark")).await?;
 /// // Read-modify-write in one message: concurrent requests can't lose an update.
 /// let visits = manager.call("s1", KvMsg::increment("visits", 1)).await??;
 /// assert_eq!(visits, 1);
@@ -533,11 +540,81 @@ impl Actor for KvSession {
     }
 }
 
+impl DurableSession for KvSession {
+    const TYPE_TAG: &'static str = "kv";
+    type Snapshot = Map<String, Value>;
+
+    fn snapshot(map: &Map<String, Value>) -> impl Serialize {
+        map
+    }
+
+    fn restore(&self, map: Map<String, Value>) -> Result<Map<String, Value>, BoxError> {
+        Ok(map)
+    }
+
+    fn mutates(message: &KvMsg) -> bool {
+        match message {
+            KvMsg::Ping(_) | KvMsg::Get { .. } | KvMsg::GetAll(_) => false,
+            KvMsg::Request { request, .. } => !matches!(
+                request.get("op").and_then(Value::as_str),
+                Some("ping" | "get" | "get_all")
+            ),
+            // A compare-and-set that finds another value changes nothing, but is written
+            // all the same: telling it apart would mean running it twice.
+            KvMsg::Put { .. }
+            | KvMsg::Delete { .. }
+            | KvMsg::Take { .. }
+            | KvMsg::Clear
+            | KvMsg::Increment { .. }
+            | KvMsg::Update { .. }
+            | KvMsg::CompareAndSet { .. } => true,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn only_messages_that_may_change_the_map_count_as_changes() {
+        let (reply, _) = tokio::sync::oneshot::channel::<Option<Value>>();
+        let reads = [
+            KvMsg::Get {
+                key: "a".into(),
+                reply: reply.into(),
+            },
+            KvMsg::Request {
+                request: json!({"op": "get_all"}),
+                reply: tokio::sync::oneshot::channel().0.into(),
+            },
+        ];
+        assert!(reads.iter().all(|msg| !KvSession::mutates(msg)));
+        let writes = [
+            KvMsg::put("a", 1),
+            KvMsg::Clear,
+            KvMsg::Request {
+                request: json!({"op": "put", "key": "a", "value": 1}),
+                reply: tokio::sync::oneshot::channel().0.into(),
+            },
+            KvMsg::Request {
+                request: json!("not even an object"),
+                reply: tokio::sync::oneshot::channel().0.into(),
+            },
+            KvMsg::Request {
+                request: json!({"op": "increment", "key": "n", "by": 1}),
+                reply: tokio::sync::oneshot::channel().0.into(),
+            },
+            KvMsg::increment("n", 1)(tokio::sync::oneshot::channel().0.into()),
+            KvMsg::update("a", |v| v)(tokio::sync::oneshot::channel().0.into()),
+            KvMsg::compare_and_set("a", None, Some(json!(1)))(
+                tokio::sync::oneshot::channel().0.into(),
+            ),
+        ];
+        assert!(writes.iter().all(KvSession::mutates));
+    }
 
     #[test]
     fn field_less_commands_are_written_as_the_op_alone_and_read_back() {

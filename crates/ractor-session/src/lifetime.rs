@@ -6,6 +6,12 @@
 //! whatever the manager's configuration, caps each one as it starts it. The cap only ever
 //! shortens the lifetime, counts from the session's start (a rotation does not renew it),
 //! and is enforced like the manager's: by the expiry wheel, and by every lookup.
+//!
+//! With a session store, the shortened deadline is written to the session's record (at
+//! the next write: within a `flush_interval`, at once with write-through), and a session
+//! revived from its record keeps the record's deadline. A revived session's start, for a
+//! later cap, is its revival: the record's deadline stays, and the earlier of the two
+//! ends it.
 
 use tokio::time::Duration;
 
@@ -17,7 +23,8 @@ impl SessionHandle {
     /// [`Expired`](crate::EndReason::Expired)). A shorter lifetime already in force (the
     /// manager's [`max_lifetime`](crate::SessionConfig::max_lifetime), or an earlier call)
     /// stays; a lifetime already over ends the session at the expiry task's next sweep,
-    /// and no call or lookup reaches it meanwhile.
+    /// and no call or lookup reaches it meanwhile. A durable session's record gets the
+    /// new deadline with its next write, so a restart does not lengthen it again.
     ///
     /// # Errors
     ///
@@ -55,6 +62,11 @@ impl SessionHandle {
             .rearm(entry, entry.deadline_ms(registry.idle_ms));
         if wake {
             shared.expiry_wake.notify_one();
+        }
+        if let Some(persistence) = &shared.persistence {
+            // A durable session's record gets the earlier deadline with its next write,
+            // queued now: a restart must not give the session its longer lifetime back.
+            persistence.touched(entry);
         }
         Ok(())
     }

@@ -11,6 +11,12 @@
 //! instead of being refused. Sessions that came back are never evicted: only when every
 //! live session has come back is a start refused with `SessionLimitReached`.
 //!
+//! With a session store, a session revived from its record is one that came back: it is
+//! never provisional (whatever the admission of a start that revived it), and at
+//! `max_sessions` its revival evicts a provisional session as a provisional start does.
+//! An evicted durable session's record is deleted, as at the end of any session that
+//! does not stop for a shutdown: it never came back, and is not kept for later.
+//!
 //! Nothing here runs per message: a provisional start pushes onto a queue under a short
 //! lock, an eviction pops from it, and a lookup by ID clears the entry's flag with one
 //! relaxed atomic load (and, once per session, a store).
@@ -161,7 +167,9 @@ impl ProvisionalQueue {
 
     /// Ends the least recently started session that is still provisional; `false` when
     /// there is none. Its place under `max_sessions` is free when this returns.
-    pub(crate) fn evict_one(&self, registry: &Registry) -> bool {
+    /// `ending` runs on the session chosen, before it leaves the registry (a manager with
+    /// a store makes sure its ID is not revived from its record meanwhile).
+    pub(crate) fn evict_one(&self, registry: &Registry, ending: impl Fn(&Entry)) -> bool {
         loop {
             let Some(weak) = self.lock().pop_front() else {
                 return false;
@@ -171,7 +179,11 @@ impl ProvisionalQueue {
             };
             // Claimed with a swap, so a lookup that clears the flag at the same moment
             // either keeps the session (it cleared it first) or finds it gone.
-            if !entry.take_provisional() || !registry.deregister_for(&entry, EndReason::Evicted) {
+            if !entry.take_provisional() {
+                continue;
+            }
+            ending(&entry);
+            if !registry.deregister_for(&entry, EndReason::Evicted) {
                 continue;
             }
             tracing::debug!(
@@ -224,13 +236,13 @@ mod tests {
         // "a" came back: a lookup by its ID.
         registry.lookup("a").unwrap();
 
-        assert!(queue.evict_one(&registry));
+        assert!(queue.evict_one(&registry, |_| {}));
         assert!(a.is_registered() && !b.is_registered() && c.is_registered());
         assert_eq!(registry.limit.live(), 2, "its place is free");
-        assert!(queue.evict_one(&registry));
+        assert!(queue.evict_one(&registry, |_| {}));
         assert!(!c.is_registered());
         assert!(
-            !queue.evict_one(&registry),
+            !queue.evict_one(&registry, |_| {}),
             "only returned sessions are left"
         );
         assert!(a.is_registered());
@@ -249,6 +261,9 @@ mod tests {
             }
             assert!(queue.len() <= 64, "compacted: {}", queue.len());
         }
-        assert!(!queue.evict_one(&registry), "none is provisional and live");
+        assert!(
+            !queue.evict_one(&registry, |_| {}),
+            "none is provisional and live"
+        );
     }
 }

@@ -235,8 +235,13 @@ impl Registry {
 
     /// Moves a live entry to a fresh ID. The old ID stops resolving at once.
     pub(crate) fn rotate(&self, old: &str) -> Result<SessionId, SessionError> {
+        self.rotate_to(old, SessionId::generate())
+    }
+
+    /// Moves a live entry to `new`, a freshly generated ID (which the store may already
+    /// hold the record under). The old ID stops resolving at once.
+    pub(crate) fn rotate_to(&self, old: &str, new: SessionId) -> Result<SessionId, SessionError> {
         let entry = self.lookup(old)?;
-        let new = SessionId::generate();
         {
             // Holding the entry's ID lock serializes this with `deregister`, which reads
             // the ID under the same lock; no map lock is held while taking it.

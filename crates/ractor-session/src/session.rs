@@ -7,6 +7,12 @@
 //! actor's end to the registry — from `post_stop`, or from `Drop` when the actor was killed
 //! and ractor skipped `post_stop`. It holds its manager's state weakly: a running session
 //! does not keep a dropped manager alive.
+//!
+//! For a durable session of a manager with a store, it also (4) keeps the state's newest
+//! bytes on the entry: after `post_start` and after every message that may change the
+//! state, it serializes the state and hands the bytes to the entry (see `persisted`), which
+//! queues the session for the manager's flusher. It is the only code that sees the state:
+//! ractor offers no way into a running actor.
 
 use std::any::Any;
 use std::future::Future;
@@ -16,11 +22,13 @@ use std::sync::{Arc, Weak};
 use futures_util::FutureExt as _;
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 
+use crate::durable::Codec;
 use crate::entry::Entry;
 use crate::error::PreStartFailure;
 use crate::id::SessionId;
 use crate::registry;
 use crate::shared::Shared;
+use crate::telemetry;
 use crate::watch::EndReason;
 
 tokio::task_local! {
@@ -80,13 +88,15 @@ pub(crate) fn is_current(entry: &Arc<Entry>) -> bool {
 }
 
 /// Runs a user actor as a session.
-pub(crate) struct SessionActor<A> {
+pub(crate) struct SessionActor<A: Actor> {
     pub(crate) inner: A,
     pub(crate) entry: Arc<Entry>,
     pub(crate) shared: Weak<Shared>,
+    /// How the state becomes bytes, for a durable session of a manager with a store.
+    pub(crate) durable: Option<Codec<A>>,
 }
 
-impl<A> SessionActor<A> {
+impl<A: Actor> SessionActor<A> {
     /// The actor has stopped (or is about to, after an error): ends the session once.
     fn end(&self, fallback: EndReason) {
         if self.entry.is_ended() {
@@ -95,11 +105,47 @@ impl<A> SessionActor<A> {
             return;
         }
         let shared = self.shared.upgrade();
+        let persistence = shared.as_ref().and_then(|s| s.persistence.as_ref());
+        // Before the ID leaves the registry, or an operation on it could revive the
+        // session from its record, not deleted yet.
+        if let Some(persistence) = persistence {
+            persistence.ending(&self.entry, self.entry.ending_reason(fallback.clone()));
+        }
         registry::end(
             shared.as_deref().map(|shared| &shared.registry),
             &self.entry,
             fallback,
         );
+        if let Some(persistence) = persistence {
+            persistence.ended(&self.entry);
+        }
+    }
+
+    /// Keeps the state after change number `change` as the session's newest bytes, and
+    /// queues the session for the flusher. A state that cannot be serialized (or whose
+    /// snapshot panics) is logged and the change counted as not written: the session
+    /// serves on from memory.
+    fn record(&self, codec: Codec<A>, change: u64, state: &A::State) {
+        let Some(persisted) = self.entry.persisted() else {
+            return;
+        };
+        let encoded = std::panic::catch_unwind(AssertUnwindSafe(|| (codec.encode)(state)));
+        let error = match encoded {
+            Ok(Ok(bytes)) => {
+                // The activity stamp is the moment of the request that made the change.
+                if persisted.record(change, bytes, self.entry.last_active_ms())
+                    && let Some(shared) = self.shared.upgrade()
+                    && let Some(persistence) = &shared.persistence
+                {
+                    persistence.push(&self.entry);
+                }
+                return;
+            }
+            Ok(Err(error)) => error.to_string(),
+            Err(panic) => panic_text(panic),
+        };
+        persisted.unrecorded(change);
+        telemetry::snapshot_failed(self.entry.id().redacted(), self.entry.session_type, &error);
     }
 
     /// Runs one of the inner actor's callbacks with the session in scope, catching panics.
@@ -139,7 +185,7 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
     }
 }
 
-impl<A> Drop for SessionActor<A> {
+impl<A: Actor> Drop for SessionActor<A> {
     fn drop(&mut self) {
         // Reached without `post_stop` when the actor was killed (or failed to start, in
         // which case the entry was never registered and this only marks it ended).
@@ -178,7 +224,15 @@ impl<A: Actor> Actor for SessionActor<A> {
         myself: ActorRef<Self::Msg>,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
-        self.guarded(self.inner.post_start(myself, state)).await
+        self.guarded(self.inner.post_start(myself, state)).await?;
+        // The state a durable session starts with (fresh, or restored and perhaps
+        // migrated) is written like any change.
+        if let Some(codec) = self.durable
+            && let Some(persisted) = self.entry.persisted()
+        {
+            self.record(codec, persisted.begin_change(), state);
+        }
+        Ok(())
     }
 
     async fn handle(
@@ -187,8 +241,20 @@ impl<A: Actor> Actor for SessionActor<A> {
         message: Self::Msg,
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
+        let Some(codec) = self.durable.filter(|codec| (codec.mutates)(&message)) else {
+            return self
+                .guarded(self.inner.handle(myself, message, state))
+                .await;
+        };
+        // Numbered before the handler runs, so that a caller that has its reply (sent
+        // from inside the handler) already counts this change as one to wait for.
+        let change = self.entry.persisted().map(|p| p.begin_change());
         self.guarded(self.inner.handle(myself, message, state))
-            .await
+            .await?;
+        if let Some(change) = change {
+            self.record(codec, change, state);
+        }
+        Ok(())
     }
 
     async fn handle_supervisor_evt(

@@ -4,17 +4,24 @@
 //! strongly; session actors and the expiry task hold it weakly, so that the last handle
 //! going away stops everything (see its `Drop`).
 
+mod kinds;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use ractor::ActorCell;
+use ractor::{Actor, ActorCell};
 use tokio::sync::Notify;
 
 use crate::config::SessionConfig;
+use crate::durability_config::DurabilityConfig;
+use crate::durable::{Codec, SessionStore};
 use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
+use crate::persistence::Persistence;
 use crate::registry::Registry;
 use crate::watch::EndReason;
+
+pub(crate) use kinds::{Kind, Kinds, Revival};
 
 /// State shared by every clone of a [`SessionManager`](crate::SessionManager).
 #[derive(Debug)]
@@ -30,20 +37,49 @@ pub(crate) struct Shared {
     pub(crate) start_done: Notify,
     pub(crate) supervisor: ActorCell,
     pub(crate) shutting_down: AtomicBool,
+    /// The store and what is still to write to it, when the manager has one.
+    pub(crate) persistence: Option<Arc<Persistence>>,
+    /// The durable session types the manager registered.
+    pub(crate) kinds: Kinds,
 }
 
 impl Shared {
-    pub(crate) fn new(config: SessionConfig, supervisor: ActorCell) -> Self {
+    pub(crate) fn new(
+        config: SessionConfig,
+        supervisor: ActorCell,
+        store: Option<(Arc<dyn SessionStore>, DurabilityConfig)>,
+        kinds: Kinds,
+    ) -> Self {
+        let registry = Registry::new(&config);
+        let persistence = store.map(|(store, settings)| {
+            let manager = Arc::from(config.name.as_str());
+            let clock = registry.clock;
+            Arc::new(Persistence::new(
+                store,
+                settings,
+                clock,
+                registry.idle_ms,
+                manager,
+            ))
+        });
         Self {
-            registry: Registry::new(&config),
+            registry,
             rate: config.effective_rate_limit().map(RateLimiter::new),
             provisional: ProvisionalQueue::new(config.max_sessions),
             expiry_wake: Arc::new(Notify::new()),
             start_done: Notify::new(),
             supervisor,
             shutting_down: AtomicBool::new(false),
+            persistence,
+            kinds,
             config,
         }
+    }
+
+    /// The registration and codec of `A`, when sessions of `A` are written to a store.
+    pub(crate) fn durable<A: Actor>(&self) -> Option<(&dyn Kind, Codec<A>)> {
+        self.persistence.as_ref()?;
+        self.kinds.of::<A>()
     }
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use metrics::Unit;
 
+use crate::durable::BackendError;
 use crate::error::SessionError;
 use crate::id::{InvalidSessionId, RedactedId};
 use crate::watch::EndReason;
@@ -24,6 +25,16 @@ pub(crate) mod names {
     pub(crate) const CLEANUP_ERRORS: &str = "ractor_session_cleanup_errors_total";
     pub(crate) const RATE_LIMITED: &str = "ractor_session_rate_limited_total";
     pub(crate) const LIVE: &str = "ractor_session_live";
+    pub(crate) const STORE_SAVES: &str = "ractor_session_store_saves_total";
+    pub(crate) const STORE_BATCH: &str = "ractor_session_store_batch_size";
+    pub(crate) const STORE_FLUSH_LAG: &str = "ractor_session_store_flush_lag_seconds";
+    pub(crate) const STORE_LOADS: &str = "ractor_session_store_loads_total";
+    pub(crate) const STORE_REVIVE_DURATION: &str = "ractor_session_store_revive_duration_seconds";
+    pub(crate) const STORE_DELETES: &str = "ractor_session_store_deletes_total";
+    pub(crate) const STORE_SWEPT: &str = "ractor_session_store_swept_total";
+    pub(crate) const STORE_ERRORS: &str = "ractor_session_store_errors_total";
+    pub(crate) const STORE_FENCED: &str = "ractor_session_store_fenced_total";
+    pub(crate) const STORE_PENDING: &str = "ractor_session_store_pending";
 }
 
 const TARGET: &str = "ractor_session";
@@ -71,6 +82,56 @@ pub(crate) fn describe() {
         "Session starts refused by the rate limit"
     );
     describe_gauge!(names::LIVE, Unit::Count, "Live sessions, by manager");
+    describe_counter!(
+        names::STORE_SAVES,
+        Unit::Count,
+        "Session records written to the store"
+    );
+    describe_histogram!(
+        names::STORE_BATCH,
+        Unit::Count,
+        "Records per write to the store"
+    );
+    describe_histogram!(
+        names::STORE_FLUSH_LAG,
+        Unit::Seconds,
+        "How long the oldest change of a batch waited before it was written"
+    );
+    describe_counter!(
+        names::STORE_LOADS,
+        Unit::Count,
+        "Records looked up in the store, by outcome"
+    );
+    describe_histogram!(
+        names::STORE_REVIVE_DURATION,
+        Unit::Seconds,
+        "Claiming a record and starting its session's actor"
+    );
+    describe_counter!(
+        names::STORE_DELETES,
+        Unit::Count,
+        "Records deleted because their session ended"
+    );
+    describe_counter!(
+        names::STORE_SWEPT,
+        Unit::Count,
+        "Expired records removed by the sweeper"
+    );
+    describe_counter!(
+        names::STORE_ERRORS,
+        Unit::Count,
+        "Failed store operations, by operation"
+    );
+    describe_counter!(
+        names::STORE_FENCED,
+        Unit::Count,
+        "Writes refused because a newer activation claimed the record"
+    );
+    describe_gauge!(
+        names::STORE_PENDING,
+        Unit::Count,
+        "Changed sessions not yet written, by manager"
+    );
 }
 
 pub(crate) fn started(session: RedactedId, session_type: &'static str, took: Duration) {
@@ -200,6 +261,9 @@ pub(crate) fn communication_error(
     let error: &dyn std::fmt::Display = match error {
         SessionError::ProcessNotFound { .. } => &"the session's actor has stopped",
         SessionError::SessionNotFound { .. } => &"session not found",
+        SessionError::NotPersisted { .. } => &"the state could not be stored in time",
+        SessionError::UnreadableRecord { .. } => &"the stored record cannot be read back",
+        SessionError::UnregisteredType { .. } => &"the stored record's type is not registered",
         other => other,
     };
     metrics::counter!(
@@ -215,6 +279,156 @@ pub(crate) fn communication_error(
 /// managers in one process do not overwrite each other's count.
 pub(crate) fn live(manager: &Arc<str>, count: usize) {
     metrics::gauge!(names::LIVE, "manager" => Arc::clone(manager)).set(count as f64);
+}
+
+/// A batch of `size` records was written; its oldest change had waited `lag`.
+pub(crate) fn store_saved(backend: &'static str, size: usize, lag: Duration) {
+    metrics::counter!(names::STORE_SAVES, "backend" => backend).increment(size as u64);
+    metrics::histogram!(names::STORE_BATCH, "backend" => backend).record(size as f64);
+    metrics::histogram!(names::STORE_FLUSH_LAG, "backend" => backend).record(lag.as_secs_f64());
+    tracing::trace!(
+        target: TARGET,
+        backend,
+        records = size,
+        lag_s = lag.as_secs_f64(),
+        "session store write"
+    );
+}
+
+/// Changed sessions of the manager named `manager` not yet written.
+pub(crate) fn store_pending(manager: &Arc<str>, count: usize) {
+    metrics::gauge!(names::STORE_PENDING, "manager" => Arc::clone(manager)).set(count as f64);
+}
+
+/// A store operation failed: counted here, logged (rate-limited) by the caller.
+pub(crate) fn store_error(backend: &'static str, operation: &'static str) {
+    metrics::counter!(names::STORE_ERRORS, "backend" => backend, "operation" => operation)
+        .increment(1);
+}
+
+/// The store keeps failing: a warning, at most every 30 s while it lasts.
+pub(crate) fn store_unavailable(
+    backend: &'static str,
+    operation: &'static str,
+    pending: usize,
+    retry_in: Duration,
+    error: &BackendError,
+) {
+    tracing::warn!(
+        target: TARGET,
+        backend,
+        operation,
+        pending,
+        retry_in_ms = retry_in.as_millis() as u64,
+        error = %error,
+        "session store unavailable; sessions keep serving from memory, writes are retried"
+    );
+}
+
+/// The store answers again after failing for `lasted`.
+pub(crate) fn store_recovered(backend: &'static str, lasted: Duration) {
+    tracing::info!(
+        target: TARGET,
+        backend,
+        outage_s = lasted.as_secs_f64(),
+        "session store available again; queued writes caught up"
+    );
+}
+
+/// A record was looked up for an ID not in memory: `outcome` is `revived`, `missing`
+/// or `unreadable`.
+pub(crate) fn store_loaded(backend: &'static str, outcome: &'static str) {
+    metrics::counter!(names::STORE_LOADS, "backend" => backend, "outcome" => outcome).increment(1);
+}
+
+/// A stored session came back to life.
+pub(crate) fn revived(
+    session: RedactedId,
+    session_type: &'static str,
+    backend: &'static str,
+    took: Duration,
+) {
+    store_loaded(backend, "revived");
+    metrics::histogram!(names::STORE_REVIVE_DURATION, "backend" => backend)
+        .record(took.as_secs_f64());
+    tracing::debug!(
+        target: TARGET,
+        %session,
+        session_type,
+        duration_us = took.as_micros() as u64,
+        "session revived from the store"
+    );
+}
+
+/// A stored record could not be read back.
+pub(crate) fn unreadable_record(
+    session: RedactedId,
+    session_type: &str,
+    format: u32,
+    fallback: &'static str,
+    backend: &'static str,
+    error: &dyn std::fmt::Display,
+) {
+    store_loaded(backend, "unreadable");
+    tracing::warn!(
+        target: TARGET,
+        %session,
+        session_type,
+        format,
+        fallback,
+        %error,
+        "stored session record unreadable"
+    );
+}
+
+/// A durable session's state could not be serialized: the change stays in memory only.
+pub(crate) fn snapshot_failed(session: RedactedId, session_type: &'static str, error: &str) {
+    metrics::counter!(names::STORE_ERRORS, "backend" => "none", "operation" => "snapshot")
+        .increment(1);
+    tracing::warn!(
+        target: TARGET,
+        %session,
+        session_type,
+        error,
+        "session state could not be serialized; the change is kept in memory only"
+    );
+}
+
+/// A record of an ended session was deleted.
+pub(crate) fn store_deleted(backend: &'static str) {
+    metrics::counter!(names::STORE_DELETES, "backend" => backend).increment(1);
+}
+
+/// The sweeper removed `count` expired records.
+pub(crate) fn store_swept(backend: &'static str, count: usize) {
+    metrics::counter!(names::STORE_SWEPT, "backend" => backend).increment(count as u64);
+}
+
+/// A write was refused: another activation claimed the record, so this one ends.
+pub(crate) fn fenced(
+    session: RedactedId,
+    session_type: &'static str,
+    backend: &'static str,
+    current_epoch: u64,
+) {
+    metrics::counter!(names::STORE_FENCED, "backend" => backend).increment(1);
+    tracing::warn!(
+        target: TARGET,
+        %session,
+        session_type,
+        current_epoch,
+        "session claimed by a newer activation; this one stops"
+    );
+}
+
+/// A graceful shutdown gave up writing `count` changes (or deletions).
+pub(crate) fn shutdown_unsaved(backend: &'static str, count: usize) {
+    tracing::error!(
+        target: TARGET,
+        backend,
+        unsaved = count,
+        "shutdown could not write every changed session to the store; these changes are lost"
+    );
 }
 
 /// The last path segment of a type name, generics kept: `app::cart::CartSession` → `CartSession`.

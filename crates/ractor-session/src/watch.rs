@@ -83,7 +83,7 @@ impl std::fmt::Display for EndReason {
 ///
 /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
 /// manager.start("s1").await?;
-/// let watch = manager.watch("s1")?;
+/// let watch = manager.watch("s1").await?;
 /// manager.terminate("s1").await?;
 /// assert_eq!(watch.await, EndReason::Terminated);
 /// # manager.shutdown().await;

@@ -18,7 +18,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 ///
 /// let manager = SessionManager::spawn(config()).await.unwrap();
 /// manager.start_with("c", Counter, 40).await.unwrap();
-/// manager.cast("c", CounterMsg::Add(1)).unwrap();
+/// manager.cast("c", CounterMsg::Add(1)).await.unwrap();
 /// assert_eq!(manager.call("c", CounterMsg::Incr).await.unwrap(), 42);
 /// manager.shutdown().await;
 /// # }

@@ -219,7 +219,7 @@ async fn hold(lib: &Library, n: usize, ttl: Duration) -> Result<String, RunError
     let touching = Instant::now();
     let mut late = 0usize;
     for (id, at) in ids.iter().zip(&started_at) {
-        if manager.touch(id).is_err() {
+        if manager.touch(id).await.is_err() {
             if at.elapsed() >= ttl {
                 late += 1;
             } else {

@@ -166,7 +166,7 @@ mod tests {
             (2.0, 1.5, 0.0)
         );
         assert_eq!((sample.active, sample.sockets), (6, Some(12)));
-        assert_eq!(sample.revived, None, "no passivation, no revival rate");
+        assert_eq!(sample.revived, None, "no store, no revival rate");
         assert_eq!(history.samples(), vec![sample]);
     }
 

@@ -128,7 +128,7 @@ async fn a_request_in_flight_during_a_rotation_neither_uses_nor_learns_the_new_i
     let in_flight = tokio::spawn(app.oneshot(request));
 
     barrier.wait().await;
-    let new = manager.rotate(&id).unwrap();
+    let new = manager.rotate(&id).await.unwrap();
     barrier.wait().await;
     let response = in_flight.await.unwrap().unwrap();
 

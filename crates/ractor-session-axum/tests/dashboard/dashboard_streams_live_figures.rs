@@ -63,6 +63,7 @@ async fn figures_follow_sessions_as_they_start_and_end() {
         .app
         .manager
         .cast(id_of(&cookies[2]), CounterMsg::Panic("on purpose".into()))
+        .await
         .unwrap();
     let login = admin.app.post("/login", &cookies[0]).send().await.unwrap();
     assert_eq!(login.status(), 200);

@@ -52,7 +52,7 @@ async fn a_session_kept_busy_still_ends_after_twelve_hours() {
 
     let began = Instant::now();
     let value = get(&app, "/count", None).await.expect("a new session");
-    let ended = manager.watch(id_of(&value)).unwrap();
+    let ended = manager.watch(id_of(&value)).await.unwrap();
     // A request every 50 minutes: the idle timeout alone would keep it forever.
     for _ in 0..14 {
         advance(50 * 60 * Duration::from_secs(1)).await;

@@ -63,7 +63,7 @@ async fn incr(session: Session<CounterMsg>) -> Result<String, SessionRejection> 
 }
 
 async fn login(mut session: Session<CounterMsg>) -> Result<&'static str, SessionRejection> {
-    session.rotate()?;
+    session.rotate().await?;
     Ok("rotated")
 }
 

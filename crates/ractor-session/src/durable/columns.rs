@@ -1,6 +1,6 @@
 //! A record as the databases hold it: flat columns of text, bytes and 64-bit integers.
 
-use super::error::{StoreError, epoch_to_i64};
+use super::error::{BackendError, epoch_to_i64};
 use super::record::{SessionRecord, from_unix_millis, unix_millis};
 use crate::id::SessionId;
 
@@ -18,10 +18,10 @@ pub(crate) struct Columns {
 }
 
 impl Columns {
-    /// The record these columns hold, or [`StoreError::Corrupt`] when they hold values this
+    /// The record these columns hold, or [`BackendError::Corrupt`] when they hold values this
     /// library never writes.
-    pub(crate) fn into_record(self, backend: &'static str) -> Result<SessionRecord, StoreError> {
-        let corrupt = |what: &str| StoreError::Corrupt {
+    pub(crate) fn into_record(self, backend: &'static str) -> Result<SessionRecord, BackendError> {
+        let corrupt = |what: &str| BackendError::Corrupt {
             backend,
             what: format!("a stored record has {what}"),
             source: None,
@@ -59,8 +59,8 @@ pub(crate) struct Written {
 }
 
 impl Written {
-    /// The values of `record`, or [`StoreError::InvalidRecord`] when its epoch does not fit.
-    pub(crate) fn of(record: &SessionRecord) -> Result<Self, StoreError> {
+    /// The values of `record`, or [`BackendError::InvalidRecord`] when its epoch does not fit.
+    pub(crate) fn of(record: &SessionRecord) -> Result<Self, BackendError> {
         Ok(Self {
             format_version: i64::from(record.format_version()),
             idle_deadline_ms: unix_millis(record.idle_deadline()),
@@ -119,7 +119,7 @@ mod tests {
         ];
         for columns in broken {
             let error = columns.into_record("test").unwrap_err();
-            assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+            assert!(matches!(error, BackendError::Corrupt { .. }), "{error:?}");
             assert!(!error.to_string().contains("not valid!"), "{error}");
         }
     }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::error::BoxError;
+use super::BoxError;
 use crate::id::RedactedId;
 
 /// A session store's failure: the backend is unreachable or too slow, its data is corrupt
@@ -16,15 +16,15 @@ use crate::id::RedactedId;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ractor_session::durable::StoreError;
+/// use ractor_session::durable::BackendError;
 ///
-/// let error = StoreError::Timeout { backend: "postgres", after: Duration::from_secs(2) };
+/// let error = BackendError::Timeout { backend: "postgres", after: Duration::from_secs(2) };
 /// assert!(error.is_unavailable());
 /// assert_eq!(error.to_string(), "Session store postgres did not answer within 2000ms");
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum StoreError {
+pub enum BackendError {
     /// The backend could not be reached (connection refused or lost, file not openable).
     /// Writes should be retried once it is back.
     #[error("Session store {backend} is unreachable; is the server running and the address right?")]
@@ -130,17 +130,17 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
+impl BackendError {
     /// Whether the backend is (perhaps only for now) out of reach: unreachable, timed out
     /// or closed. Such a failure says nothing about the data; the operation may be retried.
     ///
     /// # Examples
     ///
     /// ```
-    /// use ractor_session::durable::StoreError;
+    /// use ractor_session::durable::BackendError;
     ///
-    /// assert!(StoreError::Closed { backend: "sqlite" }.is_unavailable());
-    /// let fenced = StoreError::Fenced {
+    /// assert!(BackendError::Closed { backend: "sqlite" }.is_unavailable());
+    /// let fenced = BackendError::Fenced {
     ///     id: ractor_session::SessionId::generate().redacted(),
     ///     current_epoch: 4,
     /// };
@@ -155,25 +155,25 @@ impl StoreError {
     }
 }
 
-/// Runs `operation`, failing with [`StoreError::Timeout`] when it takes longer than
+/// Runs `operation`, failing with [`BackendError::Timeout`] when it takes longer than
 /// `timeout`.
 #[cfg(any(feature = "postgres", feature = "redis"))]
 pub(crate) async fn within<T>(
     backend: &'static str,
     timeout: Duration,
-    operation: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
+    operation: impl Future<Output = Result<T, BackendError>>,
+) -> Result<T, BackendError> {
     tokio::time::timeout(timeout, operation)
         .await
-        .unwrap_or(Err(StoreError::Timeout {
+        .unwrap_or(Err(BackendError::Timeout {
             backend,
             after: timeout,
         }))
 }
 
 /// Converts an epoch to the signed 64-bit integer the databases store.
-pub(crate) fn epoch_to_i64(epoch: u64, id: RedactedId) -> Result<i64, StoreError> {
-    i64::try_from(epoch).map_err(|_| StoreError::InvalidRecord {
+pub(crate) fn epoch_to_i64(epoch: u64, id: RedactedId) -> Result<i64, BackendError> {
+    i64::try_from(epoch).map_err(|_| BackendError::InvalidRecord {
         id,
         reason: "its epoch exceeds the largest signed 64-bit integer",
     })
@@ -187,11 +187,11 @@ mod tests {
     #[test]
     fn messages_show_redacted_ids_only() {
         let id = SessionId::parse("raw-secret-id").unwrap();
-        let fenced = StoreError::Fenced {
+        let fenced = BackendError::Fenced {
             id: id.redacted(),
             current_epoch: 9,
         };
-        let taken = StoreError::IdTaken { id: id.redacted() };
+        let taken = BackendError::IdTaken { id: id.redacted() };
         for shown in [
             fenced.to_string(),
             format!("{fenced:?}"),
@@ -209,7 +209,7 @@ mod tests {
         assert_eq!(epoch_to_i64(5, id).unwrap(), 5);
         assert!(matches!(
             epoch_to_i64(u64::MAX, id),
-            Err(StoreError::InvalidRecord { .. })
+            Err(BackendError::InvalidRecord { .. })
         ));
     }
 }

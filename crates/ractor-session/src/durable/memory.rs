@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use futures_util::FutureExt as _;
 use futures_util::future::{self, BoxFuture};
 
-use super::error::StoreError;
+use super::error::BackendError;
 use super::record::{SessionRecord, unix_millis};
 use super::rules::{self, Stored};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
@@ -74,7 +74,7 @@ impl SessionStore for MemoryStore {
     fn load<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let now = SystemTime::now();
         let found = self
             .records()
@@ -87,7 +87,7 @@ impl SessionStore for MemoryStore {
     fn claim<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let now = SystemTime::now();
         let mut records = self.records();
         let claimed = match records.get_mut(id).filter(|r| !r.is_expired(now)) {
@@ -104,7 +104,7 @@ impl SessionStore for MemoryStore {
     fn save(
         &self,
         batch: Vec<SessionRecord>,
-    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         let mut records = self.records();
         let outcomes = batch
@@ -124,7 +124,7 @@ impl SessionStore for MemoryStore {
         &'a self,
         id: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<DeleteOutcome, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         let mut records = self.records();
         let result =
@@ -142,7 +142,7 @@ impl SessionStore for MemoryStore {
         old: &'a SessionId,
         new: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         let mut records = self.records();
         let result = rules::rotate(
@@ -161,7 +161,7 @@ impl SessionStore for MemoryStore {
         future::ready(result).boxed()
     }
 
-    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {
         let mut records = self.records();
         let expired: Vec<SessionId> = records
             .values()
@@ -175,7 +175,7 @@ impl SessionStore for MemoryStore {
         future::ready(Ok(expired.len())).boxed()
     }
 
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn health(&self) -> BoxFuture<'_, Result<(), BackendError>> {
         future::ready(Ok(())).boxed()
     }
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../../docs/durability.md")]
 
+mod codec;
 mod columns;
 mod error;
 mod memory;
@@ -9,11 +10,13 @@ mod record;
 #[cfg(feature = "redis")]
 mod redis;
 mod rules;
+mod session;
 mod session_store;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
-pub use error::StoreError;
+pub(crate) use codec::{Codec, decode};
+pub use error::BackendError;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
@@ -22,10 +25,14 @@ pub use record::SessionRecord;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{RedisOptions, RedisStore};
+pub use session::{DurableSession, UnknownFormat};
 pub use session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{SqliteOptions, SqliteStore};
+
+/// A boxed error, as [`crate::BoxError`] (which this module, below `error`, does not name).
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! (the in-memory store and SQLite's writer; PostgreSQL and Redis state the same rules in
 //! SQL and Lua).
 
-use super::error::StoreError;
+use super::error::BackendError;
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
 use crate::id::SessionId;
 
@@ -14,14 +14,14 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
-    /// What a database row holds, or [`StoreError::Corrupt`] for a negative epoch.
+    /// What a database row holds, or [`BackendError::Corrupt`] for a negative epoch.
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn read(
         backend: &'static str,
         epoch: i64,
         expires_at_ms: i64,
-    ) -> Result<Self, StoreError> {
-        let epoch = u64::try_from(epoch).map_err(|_| StoreError::Corrupt {
+    ) -> Result<Self, BackendError> {
+        let epoch = u64::try_from(epoch).map_err(|_| BackendError::Corrupt {
             backend,
             what: "a stored record has a negative epoch".to_owned(),
             source: None,
@@ -55,7 +55,7 @@ pub(crate) fn delete(
     stored: Option<Stored>,
     epoch: u64,
     now_ms: i64,
-) -> Result<(bool, DeleteOutcome), StoreError> {
+) -> Result<(bool, DeleteOutcome), BackendError> {
     match stored {
         None => Ok((false, DeleteOutcome::Missing)),
         Some(stored) if !stored.is_live(now_ms) => Ok((true, DeleteOutcome::Missing)),
@@ -71,7 +71,7 @@ pub(crate) fn rotate(
     (new_id, new): (&SessionId, Option<Stored>),
     epoch: u64,
     now_ms: i64,
-) -> Result<RotateOutcome, StoreError> {
+) -> Result<RotateOutcome, BackendError> {
     let Some(old) = old.filter(|old| old.is_live(now_ms)) else {
         return Ok(RotateOutcome::Missing);
     };
@@ -79,7 +79,7 @@ pub(crate) fn rotate(
         return Err(fenced(old_id, old.epoch));
     }
     if new.is_some_and(|new| new.is_live(now_ms)) {
-        return Err(StoreError::IdTaken {
+        return Err(BackendError::IdTaken {
             id: new_id.redacted(),
         });
     }
@@ -87,8 +87,8 @@ pub(crate) fn rotate(
 }
 
 /// The error of a write fenced off by `current_epoch`.
-pub(crate) fn fenced(id: &SessionId, current_epoch: u64) -> StoreError {
-    StoreError::Fenced {
+pub(crate) fn fenced(id: &SessionId, current_epoch: u64) -> BackendError {
+    BackendError::Fenced {
         id: id.redacted(),
         current_epoch,
     }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use futures_util::future::BoxFuture;
 
-use super::error::StoreError;
+use super::error::BackendError;
 use super::record::SessionRecord;
 use crate::id::SessionId;
 
@@ -64,7 +64,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when the backend fails or the stored record is corrupt.
+    /// [`BackendError`] when the backend fails or the stored record is corrupt.
     ///
     /// # Examples
     ///
@@ -81,7 +81,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     fn load<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>>;
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>>;
 
     /// Claims the live record of `id` for a new activation: raises the stored epoch by one,
     /// atomically, and returns the record carrying the new epoch. `None` when there is no
@@ -89,7 +89,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when the backend fails or the stored record is corrupt.
+    /// [`BackendError`] when the backend fails or the stored record is corrupt.
     ///
     /// # Examples
     ///
@@ -119,7 +119,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     fn claim<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>>;
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>>;
 
     /// Upserts `batch` in one transaction, in order. Each record is written only if its
     /// epoch is at least the stored record's (or the stored record is missing or expired);
@@ -128,7 +128,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when the backend fails; then none of the batch is written.
+    /// [`BackendError`] when the backend fails; then none of the batch is written.
     ///
     /// # Examples
     ///
@@ -151,13 +151,13 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     fn save(
         &self,
         batch: Vec<SessionRecord>,
-    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, BackendError>>;
 
     /// Deletes the record of `id`, unless it was claimed with a newer epoch than `epoch`.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Fenced`] when the stored epoch is newer; [`StoreError`] when the
+    /// [`BackendError::Fenced`] when the stored epoch is newer; [`BackendError`] when the
     /// backend fails.
     ///
     /// # Examples
@@ -177,14 +177,14 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         &'a self,
         id: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>>;
+    ) -> BoxFuture<'a, Result<DeleteOutcome, BackendError>>;
 
     /// Moves the record of `old` to `new` atomically, written with `epoch`.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Fenced`] when `old` was claimed with a newer epoch;
-    /// [`StoreError::IdTaken`] when `new` holds a live record; [`StoreError`] when the
+    /// [`BackendError::Fenced`] when `old` was claimed with a newer epoch;
+    /// [`BackendError::IdTaken`] when `new` holds a live record; [`BackendError`] when the
     /// backend fails. Nothing changes in any of these cases.
     ///
     /// # Examples
@@ -212,7 +212,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
         old: &'a SessionId,
         new: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>>;
+    ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>>;
 
     /// Removes up to `limit` records expired at `now` and returns how many it removed.
     /// Call it again while it returns `limit`. Backends whose database expires records by
@@ -220,7 +220,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] when the backend fails.
+    /// [`BackendError`] when the backend fails.
     ///
     /// # Examples
     ///
@@ -238,15 +238,15 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// # Ok(())
     /// # }
     /// ```
-    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, StoreError>>;
+    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>>;
 
     /// Checks that the backend answers and holds a schema this release knows; meant for
     /// startup and readiness probes.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Unreachable`], [`StoreError::Timeout`] or
-    /// [`StoreError::SchemaMismatch`] when the store is not usable.
+    /// [`BackendError::Unreachable`], [`BackendError::Timeout`] or
+    /// [`BackendError::SchemaMismatch`] when the store is not usable.
     ///
     /// # Examples
     ///
@@ -258,7 +258,7 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// # Ok(())
     /// # }
     /// ```
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn health(&self) -> BoxFuture<'_, Result<(), BackendError>>;
 }
 
 /// What [`SessionStore::save`] did with one record of a batch.

@@ -1,5 +1,7 @@
 //! [`SessionManager`]'s methods that find live sessions and talk to them, and list and
-//! count them. Each hands over to the registry, a [`SessionHandle`] or `info`.
+//! count them. Each hands over to the registry, a [`SessionHandle`] or `info`; those that
+//! take an ID are asynchronous, because with a store the session may have to be revived
+//! first (`revive`).
 
 use std::any::{TypeId, type_name};
 use std::sync::Arc;
@@ -14,16 +16,17 @@ use crate::id::SessionId;
 use crate::telemetry::short_type_name;
 use crate::watch::SessionWatch;
 
-use super::SessionManager;
 use super::info::{self, SessionInfo, SessionStats};
+use super::{SessionManager, revive, rotate};
 
 impl SessionManager {
-    /// Whether a session with this ID is live. A malformed ID is simply not live.
+    /// Whether a session with this ID is live in memory. A malformed ID is simply not live.
     ///
     /// As cheap as a map read: it does not read the clock, so a session whose idle
     /// deadline has just passed reads as started until the expiry task removes it, at
     /// most one tick (a thousandth of the timeout) later. `call`, `cast`, `touch` and
-    /// `watch` check the deadline themselves.
+    /// `watch` check the deadline themselves. Nor does it look in the store: a session
+    /// only stored (after a restart) is not started until an operation revives it.
     ///
     /// # Examples
     ///
@@ -43,7 +46,8 @@ impl SessionManager {
         self.shared.registry.peek(id.as_ref(), |_| ()).is_some()
     }
 
-    /// The live session's actor, typed by its message type `M`.
+    /// The live session's actor, typed by its message type `M`; a session only stored is
+    /// revived first.
     ///
     /// Like [`is_started`](Self::is_started) it does not read the clock; and messages sent
     /// straight to the returned `ActorRef` do not count as activity (use
@@ -52,7 +56,8 @@ impl SessionManager {
     /// # Errors
     ///
     /// [`SessionError::SessionNotFound`] (or `InvalidSessionId`) when absent;
-    /// [`SessionError::WrongSessionType`] when the session takes other messages.
+    /// [`SessionError::WrongSessionType`] when the session takes other messages; the
+    /// errors of [`resume`](Self::resume) when it must be revived.
     ///
     /// # Examples
     ///
@@ -62,22 +67,26 @@ impl SessionManager {
     /// use ractor_session::{KvMsg, SessionError};
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("s1").await?;
-    /// let actor = manager.lookup::<KvMsg>("s1")?;
-    /// assert!(matches!(manager.lookup::<String>("s1"), Err(SessionError::WrongSessionType { .. })));
+    /// let actor = manager.lookup::<KvMsg>("s1").await?;
+    /// assert!(matches!(manager.lookup::<String>("s1").await, Err(SessionError::WrongSessionType { .. })));
     /// # manager.shutdown().await;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn lookup<M: Message>(&self, id: impl AsRef<str>) -> Result<ActorRef<M>, SessionError> {
+    pub async fn lookup<M: Message>(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<ActorRef<M>, SessionError> {
         let id = id.as_ref();
-        self.shared
-            .registry
-            .peek(id, typed)
-            .unwrap_or_else(|| Err(SessionError::not_found(id)))
+        if let Some(found) = self.shared.registry.peek(id, typed) {
+            return found;
+        }
+        typed(&*revive::find(&self.shared, id).await?)
     }
 
-    /// A handle on the live session `id`, found by one registry lookup: its calls, casts,
-    /// touches and watches then reach the session without looking it up again.
+    /// A handle on the session `id` live in memory, found by one registry lookup: its
+    /// calls, casts, touches and watches then reach the session without looking it up
+    /// again. It does not look in the store: [`resume`](Self::resume) does.
     ///
     /// # Errors
     ///
@@ -101,6 +110,52 @@ impl SessionManager {
     /// ```
     pub fn session(&self, id: impl AsRef<str>) -> Result<SessionHandle, SessionError> {
         let entry = self.shared.registry.lookup(id.as_ref())?;
+        Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
+    }
+
+    /// A handle on the session `id`, as [`session`](Self::session), or revived from the
+    /// store when it is not in memory but has a live record there (after a restart).
+    /// Racing calls (and starts) for one ID revive exactly one actor. An ID the store
+    /// does not know costs one store read.
+    ///
+    /// Without a store it is [`session`](Self::session).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] (or `InvalidSessionId`) when neither memory nor
+    /// the store has the session (an expired record counts as none);
+    /// [`SessionError::StoreFailed`] when the store could not be read — never a fresh
+    /// session in its place; [`SessionError::UnreadableRecord`] or
+    /// [`SessionError::UnregisteredType`] for a record that cannot be restored;
+    /// [`SessionError::SessionLimitReached`]; [`SessionError::StartFailed`] when the
+    /// restored actor's `pre_start` fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use ractor_session::durable::MemoryStore;
+    /// use ractor_session::{KvMsg, SessionConfig, SessionManager};
+    ///
+    /// let store = Arc::new(MemoryStore::new());
+    /// let before = SessionManager::builder(SessionConfig::default()).with_store(store.clone()).spawn().await?;
+    /// before.start("s1").await?;
+    /// before.cast("s1", KvMsg::put("a", 1)).await?;
+    /// before.call("s1", KvMsg::Ping).await?; // handled after the put
+    /// before.shutdown().await;
+    ///
+    /// let after = SessionManager::builder(SessionConfig::default()).with_store(store).spawn().await?;
+    /// assert!(after.session("s1").is_err(), "not in memory yet");
+    /// let session = after.resume("s1").await?;
+    /// assert_eq!(session.call(|reply| KvMsg::Get { key: "a".into(), reply }).await?, Some(1.into()));
+    /// # after.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn resume(&self, id: impl AsRef<str>) -> Result<SessionHandle, SessionError> {
+        let entry = revive::find(&self.shared, id.as_ref()).await?;
         Ok(SessionHandle::new(Arc::clone(&self.shared), entry))
     }
 
@@ -145,7 +200,10 @@ impl SessionManager {
     /// - [`SessionError::Timeout`] when no reply came in time: the session stays alive and
     ///   its late reply is dropped;
     /// - [`SessionError::CallFailed`] when the actor stopped or failed before replying;
-    /// - [`SessionError::ProcessNotFound`] when the actor had already stopped.
+    /// - [`SessionError::ProcessNotFound`] when the actor had already stopped;
+    /// - with write-through, [`SessionError::NotPersisted`] when the state the reply
+    ///   reflects could not be stored in time (it is kept in memory, its write retried);
+    /// - the errors of [`resume`](Self::resume) when the session must be revived.
     ///
     /// # Examples
     ///
@@ -172,16 +230,17 @@ impl SessionManager {
         M: Message,
         R: Send + 'static,
     {
-        self.session(id)?.call_timeout(builder, timeout).await
+        self.resume(id).await?.call_timeout(builder, timeout).await
     }
 
-    /// Sends `message` without waiting. Counts as activity.
+    /// Sends `message` without waiting for it to be handled. Counts as activity.
     ///
     /// # Errors
     ///
     /// [`SessionError::SessionNotFound`] / `InvalidSessionId` / `WrongSessionType`;
     /// [`SessionError::CastFailed`] if the actor has stopped — its source is ractor's
-    /// `MessagingErr<M>`, which hands the undelivered message back.
+    /// `MessagingErr<M>`, which hands the undelivered message back; the errors of
+    /// [`resume`](Self::resume) when the session must be revived.
     ///
     /// # Examples
     ///
@@ -191,21 +250,26 @@ impl SessionManager {
     /// use ractor_session::KvMsg;
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("s1").await?;
-    /// manager.cast("s1", KvMsg::put("a", 1))?;
+    /// manager.cast("s1", KvMsg::put("a", 1)).await?;
     /// assert_eq!(manager.call("s1", |reply| KvMsg::Get { key: "a".into(), reply }).await?, Some(1.into()));
     /// # manager.shutdown().await;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn cast<M: Message>(&self, id: impl AsRef<str>, message: M) -> Result<(), SessionError> {
-        self.session(id)?.cast(message)
+    pub async fn cast<M: Message>(
+        &self,
+        id: impl AsRef<str>,
+        message: M,
+    ) -> Result<(), SessionError> {
+        self.resume(id).await?.cast(message)
     }
 
     /// Records activity without sending anything: postpones idle expiry.
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`; the errors of
+    /// [`resume`](Self::resume) when the session must be revived.
     ///
     /// # Examples
     ///
@@ -214,28 +278,35 @@ impl SessionManager {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("s1").await?;
-    /// manager.touch("s1")?;
-    /// assert!(manager.touch("missing").is_err());
+    /// manager.touch("s1").await?;
+    /// assert!(manager.touch("missing").await.is_err());
     /// # manager.shutdown().await;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+    pub async fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         let id = id.as_ref();
+        if self.shared.persistence.is_some() {
+            // A durable session may need reviving, or its stored deadline writing.
+            return self.resume(id).await?.touch();
+        }
         let registry = &self.shared.registry;
         registry
             .with_live(id, |entry, now| entry.touch_at(&registry.clock, now))
             .ok_or_else(|| SessionError::not_found(id))
     }
 
-    /// Moves the live session `id` to a freshly generated ID and returns it; `id` stops
+    /// Moves the session `id` to a freshly generated ID and returns it; `id` stops
     /// resolving at once. Use it after login or any change of privilege (OWASP). Watchers
     /// of the old ID are told [`EndReason::Rotated`](crate::EndReason::Rotated); the actor
-    /// and its state carry on.
+    /// and its state carry on. With a store, the record moves to the new ID in the same
+    /// step (a session only stored is revived first).
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`; with a store,
+    /// [`SessionError::StoreFailed`] when the store could not move the record — then
+    /// nothing has moved, and the old ID is still the session's.
     ///
     /// # Examples
     ///
@@ -244,22 +315,23 @@ impl SessionManager {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// let actor = manager.start("before-login").await?;
-    /// let new_id = manager.rotate("before-login")?;
+    /// let new_id = manager.rotate("before-login").await?;
     /// assert!(!manager.is_started("before-login"));
-    /// assert_eq!(manager.lookup::<ractor_session::KvMsg>(&new_id)?.get_id(), actor.get_id());
+    /// assert_eq!(manager.lookup::<ractor_session::KvMsg>(&new_id).await?.get_id(), actor.get_id());
     /// # manager.shutdown().await;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn rotate(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
-        self.shared.registry.rotate(id.as_ref())
+    pub async fn rotate(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
+        rotate::rotate(&self.shared, id.as_ref()).await
     }
 
     /// A future that resolves with the [`EndReason`](crate::EndReason) when the session ends.
     ///
     /// # Errors
     ///
-    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`.
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`; the errors of
+    /// [`resume`](Self::resume) when the session must be revived.
     ///
     /// # Examples
     ///
@@ -269,15 +341,15 @@ impl SessionManager {
     /// use ractor_session::EndReason;
     /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
     /// manager.start("s1").await?;
-    /// let ended = manager.watch("s1")?;
+    /// let ended = manager.watch("s1").await?;
     /// manager.shutdown().await;
     /// assert_eq!(ended.await, EndReason::Shutdown);
     /// # Ok(())
     /// # }
     /// ```
-    pub fn watch(&self, id: impl AsRef<str>) -> Result<SessionWatch, SessionError> {
+    pub async fn watch(&self, id: impl AsRef<str>) -> Result<SessionWatch, SessionError> {
         let id = id.as_ref();
-        Ok(self.shared.registry.lookup(id)?.watch(id))
+        Ok(revive::find(&self.shared, id).await?.watch(id))
     }
 
     /// Every live session.
@@ -362,10 +434,11 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        info::stats(&self.shared.registry)
+        info::stats(&self.shared.registry, self.shared.persistence.is_some())
     }
 
-    /// Sessions started, ended by reason, and IDs rotated since this manager started; see
+    /// Sessions started, ended by reason, IDs rotated and sessions revived since this
+    /// manager started; see
     /// [`SessionCounters`]. Cheap (a few atomic loads) whatever the number of sessions,
     /// unlike [`stats`](Self::stats), which visits each one.
     ///
@@ -385,6 +458,9 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn counters(&self) -> SessionCounters {
-        self.shared.registry.counters.read()
+        self.shared
+            .registry
+            .counters
+            .read(self.shared.persistence.is_some())
     }
 }

@@ -120,7 +120,7 @@ pub(super) fn list(registry: &Registry, keep: impl Fn(&Entry) -> bool) -> Vec<Se
 }
 
 /// Counts and capacity figures of `registry`.
-pub(super) fn stats(registry: &Registry) -> SessionStats {
+pub(super) fn stats(registry: &Registry, with_store: bool) -> SessionStats {
     let mut by_type = BTreeMap::new();
     let mut live = 0;
     let mut starting = 0;
@@ -137,7 +137,7 @@ pub(super) fn stats(registry: &Registry) -> SessionStats {
         max_sessions: registry.limit.max(),
         by_type,
         registry_capacity: registry.capacity(),
-        counters: registry.counters.read(),
+        counters: registry.counters.read(with_store),
         parked: None,
     }
 }

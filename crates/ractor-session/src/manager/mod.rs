@@ -8,7 +8,11 @@
 //! casts).
 
 mod access;
+mod builder;
 mod info;
+mod registered;
+mod revive;
+mod rotate;
 mod start;
 mod stop;
 
@@ -19,14 +23,12 @@ use tokio::task::JoinHandle;
 
 use crate::config::SessionConfig;
 use crate::error::SessionError;
-use crate::expiry;
 use crate::handle::{SessionHandle, typed};
 use crate::kv::KvSession;
 use crate::overflow::Admission;
 use crate::shared::Shared;
-use crate::supervisor::SessionSupervisor;
-use crate::telemetry;
 
+pub use builder::SessionManagerBuilder;
 pub use info::{SessionInfo, SessionStats};
 use start::IfLive;
 
@@ -50,7 +52,7 @@ use start::IfLive;
 ///
 /// let manager = SessionManager::spawn(SessionConfig::default()).await?;
 /// manager.start("user-1").await?;
-/// manager.cast("user-1", KvMsg::put("theme", json!("dark")))?;
+/// manager.cast("user-1", KvMsg::put("theme", json!("dark"))).await?;
 /// let theme = manager.call("user-1", |reply| KvMsg::Get { key: "theme".into(), reply }).await?;
 /// assert_eq!(theme, Some(json!("dark")));
 /// manager.terminate("user-1").await?;
@@ -69,6 +71,8 @@ pub struct SessionManager {
 struct BackgroundTasks {
     expiry: JoinHandle<()>,
     supervisor: JoinHandle<()>,
+    /// With a store: the flusher and the sweeper.
+    store: Vec<JoinHandle<()>>,
 }
 
 impl SessionManager {
@@ -98,23 +102,7 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn spawn(config: SessionConfig) -> Result<Self, SessionError> {
-        config.validate()?;
-        telemetry::describe();
-        let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
-            .await
-            .map_err(|source| SessionError::SupervisorFailed { source })?;
-        let shared = Arc::new(Shared::new(config, supervisor.get_cell()));
-        let expiry_task = tokio::spawn(expiry::run(
-            Arc::downgrade(&shared),
-            Arc::clone(&shared.expiry_wake),
-        ));
-        Ok(Self {
-            shared,
-            tasks: Arc::new(Mutex::new(Some(BackgroundTasks {
-                expiry: expiry_task,
-                supervisor: supervisor_task,
-            }))),
-        })
+        Self::builder(config).spawn().await
     }
 
     /// The configuration this manager runs with.
@@ -206,7 +194,7 @@ impl SessionManager {
     ///
     /// let manager = SessionManager::spawn(Default::default()).await?;
     /// manager.start_with("c", Counter, 123).await?;
-    /// manager.cast("c", CounterMsg::Add(1))?;
+    /// manager.cast("c", CounterMsg::Add(1)).await?;
     /// assert_eq!(manager.call("c", CounterMsg::Get).await?, 124);
     /// # manager.shutdown().await;
     /// # Ok(())
@@ -467,6 +455,44 @@ impl SessionManager {
     /// ```
     pub async fn shutdown(&self) {
         stop::shutdown(&self.shared, &self.tasks).await;
+    }
+
+    /// Writes every changed durable session to the store now, without waiting for the
+    /// next `flush_interval` (and without waiting out a retry backoff). Returns when the
+    /// store has them. Without a store it does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::StoreFailed`] when the store failed; what could not be written
+    /// stays queued and is retried.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use ractor_session::durable::{MemoryStore, SessionStore};
+    /// use ractor_session::{KvMsg, SessionConfig, SessionId, SessionManager};
+    ///
+    /// let store = Arc::new(MemoryStore::new());
+    /// let manager = SessionManager::builder(SessionConfig::default()).with_store(store.clone()).spawn().await?;
+    /// manager.start("s1").await?;
+    /// manager.call("s1", KvMsg::Ping).await?;
+    /// manager.flush().await?;
+    /// assert!(store.load(&SessionId::parse("s1")?).await?.is_some());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn flush(&self) -> Result<(), SessionError> {
+        let Some(persistence) = &self.shared.persistence else {
+            return Ok(());
+        };
+        persistence
+            .flush()
+            .await
+            .map_err(SessionError::store("flush"))
     }
 
     /// The supervisor all sessions are linked to, for linking further actors of your own.

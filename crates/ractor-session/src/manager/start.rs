@@ -14,15 +14,20 @@ use dashmap::mapref::entry::Entry as MapEntry;
 use ractor::Actor;
 use tokio::time::Instant;
 
+use crate::durable::Codec;
 use crate::entry::Entry;
 use crate::error::{PreStartFailure, SessionError};
 use crate::expiry;
 use crate::id::SessionId;
 use crate::overflow::Admission;
+use crate::persisted::Persisted;
 use crate::registry::Registration;
 use crate::session::SessionActor;
 use crate::shared::Shared;
 use crate::telemetry::{self, short_type_name};
+use crate::watch::EndReason;
+
+use super::revive;
 
 /// What a start does when the ID is already live.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +36,30 @@ pub(super) enum IfLive {
     Refuse,
     /// Returns the live session.
     Return,
+}
+
+impl IfLive {
+    /// What a start of `id` returns on finding its session `entry` live.
+    pub(super) fn found(
+        self,
+        id: &SessionId,
+        entry: Arc<Entry>,
+    ) -> Result<Arc<Entry>, SessionError> {
+        match self {
+            Self::Return => Ok(entry),
+            Self::Refuse => {
+                let actor = entry
+                    .actor
+                    .get()
+                    .cloned()
+                    .expect("live entries have an actor");
+                Err(SessionError::AlreadyStarted {
+                    id: id.clone(),
+                    actor,
+                })
+            }
+        }
+    }
 }
 
 /// Starts the session `id` with the actor and arguments `make` returns (called only when
@@ -48,7 +77,8 @@ pub(super) async fn start<A: Actor>(
     let id = SessionId::parse(id).inspect_err(|invalid| {
         telemetry::invalid_id(session_type, invalid);
     })?;
-    let gate = match claim(shared, &id, session_type, if_live, admission).await? {
+    let claiming = Claiming::Start(admission);
+    let mut gate = match claim(shared, &id, session_type, if_live, claiming).await? {
         Claim::Live(entry) => return Ok(entry),
         Claim::Gate(gate) => gate,
     };
@@ -60,38 +90,41 @@ pub(super) async fn start<A: Actor>(
     if shared.shutting_down.load(Ordering::SeqCst) {
         return Err(SessionError::ManagerShutdown);
     }
+    // With a store, the ID may name a stored session: it is revived, never replaced by
+    // a fresh one (which would overwrite it at its first write). Revived, it is a
+    // session that came back: never provisional, whatever the admission said.
+    // (Boxed, so that starts without a store do not carry the revival's state machine.)
+    if shared.persistence.is_some()
+        && let Some(entry) = Box::pin(revive::claimed(shared, &id, &mut gate)).await?
+    {
+        gate.revived();
+        return if_live.found(&id, entry);
+    }
 
     let began = Instant::now();
     let registry = &shared.registry;
-    let entry = Arc::new(Entry::new(
+    let entry = Entry::new(
         id.clone(),
         TypeId::of::<A::Msg>(),
         session_type,
         &registry.clock,
         registry.lifetime_ms,
-    ));
-    let (actor, args) = make();
-    let session = SessionActor {
-        inner: actor,
-        entry: Arc::clone(&entry),
-        shared: Arc::downgrade(shared),
+    );
+    // A session of a durable type is linked to its record-to-be (no record yet: epoch 0).
+    let (entry, durable) = match shared.durable::<A>() {
+        Some((kind, codec)) => {
+            let active = entry.last_active_ms();
+            let persisted = Persisted::new(kind.tag(), kind.format(), 0, active);
+            (entry.with_persisted(persisted), Some(codec))
+        }
+        None => (entry, None),
     };
-    match Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await {
-        Ok((actor, _task)) => {
-            let _ = entry.actor.set(actor.get_cell());
-            // The idle timeout runs from the moment the session is live, not from when
-            // its start began: a slow `pre_start` must not eat into it.
-            let live_at = Instant::now();
-            entry.touch_at(&registry.clock, live_at);
-            if admission.is_provisional() {
-                entry.mark_provisional();
-            }
-            registry.register(&id, &entry);
-            if admission.is_provisional() {
-                shared.provisional.enlist(&entry);
-            }
+    let entry = Arc::new(entry);
+    let (actor, args) = make();
+    match spawn_actor(shared, &entry, actor, args, durable).await {
+        Ok(()) => {
+            let live_at = go_live(shared, &id, &entry, admission.is_provisional());
             gate.succeed();
-            expiry::arm_new(shared, &entry);
             registry.counters.started();
             telemetry::started(
                 id.redacted(),
@@ -107,10 +140,55 @@ pub(super) async fn start<A: Actor>(
     }
 }
 
+/// Spawns `actor` with `args` as the actor of `entry`, linked to the supervisor.
+pub(super) async fn spawn_actor<A: Actor>(
+    shared: &Arc<Shared>,
+    entry: &Arc<Entry>,
+    actor: A,
+    args: A::Arguments,
+    durable: Option<Codec<A>>,
+) -> Result<(), ractor::SpawnErr> {
+    let session = SessionActor {
+        inner: actor,
+        entry: Arc::clone(entry),
+        shared: Arc::downgrade(shared),
+        durable,
+    };
+    let (actor, _task) =
+        Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await?;
+    let _ = entry.actor.set(actor.get_cell());
+    Ok(())
+}
+
+/// Makes a spawned entry live: stamped active now, `provisional` or not (see
+/// `overflow`), registered under `id`, armed for expiry. Returns the moment it went live.
+/// The caller then releases its claim.
+pub(super) fn go_live(
+    shared: &Shared,
+    id: &SessionId,
+    entry: &Arc<Entry>,
+    provisional: bool,
+) -> Instant {
+    let registry = &shared.registry;
+    // The idle timeout runs from the moment the session is live, not from when its start
+    // began: a slow `pre_start` must not eat into it.
+    let live_at = Instant::now();
+    entry.touch_at(&registry.clock, live_at);
+    if provisional {
+        entry.mark_provisional();
+    }
+    registry.register(id, entry);
+    if provisional {
+        shared.provisional.enlist(entry);
+    }
+    expiry::arm_new(shared, entry);
+    live_at
+}
+
 /// The error for a start whose spawn failed: the actor's own error or panic as the source
 /// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
 /// had stopped) means the manager shut down meanwhile, and is reported so.
-fn start_failed(
+pub(super) fn start_failed(
     shared: &Shared,
     id: SessionId,
     session_type: &'static str,
@@ -125,21 +203,35 @@ fn start_failed(
     SessionError::StartFailed { id, source }
 }
 
+/// What a claim of an ID takes under the limits.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Claiming {
+    /// A start, admitted as its [`Admission`] says: a place under `max_sessions` (found
+    /// by an eviction, for a provisional start) and a rate-limit token, with the claim.
+    Start(Admission),
+    /// A revival from the store: a place only, and only once a record is found
+    /// (`StartGate::admit_revival`). Reviving is not creating: after a restart, users
+    /// coming back must not run into the creation rate limit, nor be turned away for
+    /// sessions that never came back (a revival evicts one at `max_sessions`, as a
+    /// provisional start does).
+    Revival,
+}
+
 /// The outcome of claiming an ID.
-enum Claim<'a> {
+pub(super) enum Claim<'a> {
     /// The ID is live and the start was asked to return it.
     Live(Arc<Entry>),
     /// The ID is ours to start.
     Gate(StartGate<'a>),
 }
 
-/// Claims `id` for a start, waiting out any start of it already under way.
-async fn claim<'a>(
+/// Claims `id` for a start (or a revival), waiting out any start of it already under way.
+pub(super) async fn claim<'a>(
     shared: &'a Shared,
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
-    admission: Admission,
+    claiming: Claiming,
 ) -> Result<Claim<'a>, SessionError> {
     loop {
         if shared.shutting_down.load(Ordering::SeqCst) {
@@ -152,24 +244,30 @@ async fn claim<'a>(
             MapEntry::Vacant(vacant) => {
                 // Admitted under the registry shard's lock, so the ID is ours alone;
                 // refused attempts take neither a place nor a token.
-                if let Err(error) = admit(shared, id, session_type, admission) {
-                    // Full: a provisional start makes room and tries again, evicting
-                    // outside the shard lock (the eviction may need it).
-                    let full = matches!(error, SessionError::SessionLimitReached { .. });
-                    if full && admission.is_provisional() {
-                        drop(vacant);
-                        if shared.provisional.evict_one(&shared.registry) {
-                            continue;
+                let (place, token) = match claiming {
+                    Claiming::Start(admission) => {
+                        let token = admission.is_rate_limited() && shared.rate.is_some();
+                        if let Err(error) = admit(shared, id, session_type, token) {
+                            // Full: a provisional start makes room and tries again,
+                            // evicting outside the shard lock (the eviction may need it).
+                            if is_full(&error) && admission.is_provisional() {
+                                drop(vacant);
+                                if evict_one(shared) {
+                                    continue;
+                                }
+                            }
+                            return Err(refused(id, session_type, error));
                         }
-                        telemetry::start_error(id.redacted(), session_type, "session_limit");
+                        (true, token)
                     }
-                    return Err(error);
-                }
+                    Claiming::Revival => (false, false),
+                };
                 vacant.insert(Registration::Starting);
                 return Ok(Claim::Gate(StartGate {
                     shared,
                     id,
-                    admission,
+                    place,
+                    token,
                     done: false,
                 }));
             }
@@ -179,44 +277,28 @@ async fn claim<'a>(
             Registration::Live(entry)
                 if matches!(if_live, IfLive::Return)
                     && shared.registry.check_deadline(&entry).is_none() => {}
-            Registration::Live(entry) => {
-                return match if_live {
-                    IfLive::Return => Ok(Claim::Live(entry)),
-                    IfLive::Refuse => {
-                        let actor = entry
-                            .actor
-                            .get()
-                            .cloned()
-                            .expect("live entries have an actor");
-                        Err(SessionError::AlreadyStarted {
-                            id: id.clone(),
-                            actor,
-                        })
-                    }
-                };
-            }
+            Registration::Live(entry) => return if_live.found(id, entry).map(Claim::Live),
             // Another task is starting this ID: wait until it is done, then look again.
             Registration::Starting => start_done.await,
         }
     }
 }
 
-/// Reserves a place under `max_sessions` and a rate-limit token for one start.
+/// Reserves a place under `max_sessions` and, with `token`, a rate-limit token for one
+/// start. A refusal for want of a place is not reported here: the caller may still make
+/// room (`evict_one`), and reports only its final refusal (`refused`).
 fn admit(
     shared: &Shared,
     id: &SessionId,
     session_type: &'static str,
-    admission: Admission,
+    token: bool,
 ) -> Result<(), SessionError> {
     let limit = &shared.registry.limit;
     if !limit.try_reserve() {
-        // A provisional start may still make room: only its final refusal is reported.
-        if !admission.is_provisional() {
-            telemetry::start_error(id.redacted(), session_type, "session_limit");
-        }
         return Err(SessionError::SessionLimitReached { max: limit.max() });
     }
-    if let Some(rate) = shared.rate.as_ref().filter(|_| admission.is_rate_limited())
+    if token
+        && let Some(rate) = &shared.rate
         && !rate.try_acquire()
     {
         limit.release();
@@ -229,20 +311,78 @@ fn admit(
     Ok(())
 }
 
+fn is_full(error: &SessionError) -> bool {
+    matches!(error, SessionError::SessionLimitReached { .. })
+}
+
+/// A start's (or a revival's) final refusal by `admit`, reported.
+fn refused(id: &SessionId, session_type: &'static str, error: SessionError) -> SessionError {
+    if is_full(&error) {
+        telemetry::start_error(id.redacted(), session_type, "session_limit");
+    }
+    error
+}
+
+/// Ends the least recently started provisional session to make room at
+/// `max_sessions`; `false` when none is left. With a store, its record is deleted (a
+/// session that never came back is not kept for later), and from before its ID is free
+/// it is never revived from it (see `Persistence::ending`).
+fn evict_one(shared: &Shared) -> bool {
+    shared.provisional.evict_one(&shared.registry, |entry| {
+        if let Some(persistence) = &shared.persistence {
+            persistence.ending(entry, EndReason::Evicted);
+        }
+    })
+}
+
 /// Holds an ID's `Starting` registration, its place under `max_sessions` and its
 /// rate-limit token while the actor spawns. Dropped without `succeed` (a failed spawn, or
 /// the start future cancelled), it gives all three back; either way waiters are woken.
-struct StartGate<'a> {
+pub(super) struct StartGate<'a> {
     shared: &'a Shared,
     id: &'a SessionId,
-    admission: Admission,
+    /// Whether it holds a place under `max_sessions`.
+    place: bool,
+    /// Whether it holds a rate-limit token.
+    token: bool,
     done: bool,
 }
 
 impl StartGate<'_> {
     /// The session is registered: its place and token are now its own.
-    fn succeed(mut self) {
+    pub(super) fn succeed(mut self) {
         self.done = true;
+    }
+
+    /// A stored session was revived instead of a fresh one started: it keeps the place,
+    /// and the creation token goes back.
+    pub(super) fn revived(mut self) {
+        if std::mem::take(&mut self.token)
+            && let Some(rate) = &self.shared.rate
+        {
+            rate.refund();
+        }
+        self.succeed();
+    }
+
+    /// Takes the place under `max_sessions` of a revival, if the claim has none yet,
+    /// evicting a provisional session when none is free.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionLimitReached`] when no place is free and no provisional
+    /// session is left to evict.
+    pub(super) fn admit_revival(&mut self, session_type: &'static str) -> Result<(), SessionError> {
+        while !self.place {
+            match admit(self.shared, self.id, session_type, false) {
+                Ok(()) => self.place = true,
+                // A user coming back outranks one who never did: no shard lock is held
+                // here, so the eviction can run at once.
+                Err(full) if is_full(&full) && evict_one(self.shared) => {}
+                Err(error) => return Err(refused(self.id, session_type, error)),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -250,9 +390,11 @@ impl Drop for StartGate<'_> {
     fn drop(&mut self) {
         if !self.done {
             self.shared.registry.remove_starting(self.id);
-            self.shared.registry.limit.release();
-            if let Some(rate) = self.shared.rate.as_ref()
-                && self.admission.is_rate_limited()
+            if self.place {
+                self.shared.registry.limit.release();
+            }
+            if self.token
+                && let Some(rate) = &self.shared.rate
             {
                 rate.refund();
             }

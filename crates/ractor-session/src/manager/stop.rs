@@ -12,17 +12,25 @@ use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::EndReason;
 
-use super::BackgroundTasks;
+use super::{BackgroundTasks, revive};
 
 /// Stops the session `id` gracefully and waits until it has stopped (unless called from
 /// inside its own actor).
-pub(super) async fn terminate(shared: &Shared, id: &str) -> Result<(), SessionError> {
-    let entry = shared.registry.lookup(id)?;
+pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), SessionError> {
+    // A stored session is revived to be ended: its `post_stop` runs as for any other.
+    let entry = revive::find(shared, id).await?;
+    let persistence = shared.persistence.as_deref();
+    // Its record is given up before the ID is free again (see `Persistence::ending`).
+    let deletion = persistence.and_then(|p| p.retire(&entry));
     if !shared
         .registry
         .deregister_for(&entry, EndReason::Terminated)
     {
-        // Someone else (expiry, a crash, another terminate) got there first.
+        // Someone else (expiry, a crash, another terminate) got there first; the record
+        // goes all the same.
+        if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
+            persistence.queue_deletion(deletion);
+        }
         return Err(SessionError::not_found(id));
     }
     if session::is_current(&entry) {
@@ -31,10 +39,19 @@ pub(super) async fn terminate(shared: &Shared, id: &str) -> Result<(), SessionEr
         if let Some(actor) = entry.actor.get() {
             actor.stop(None);
         }
+        if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
+            persistence.queue_deletion(deletion);
+        }
         return Ok(());
     }
     stop_actor(shared, &entry).await;
     registry::end(Some(&shared.registry), &entry, EndReason::Terminated);
+    if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
+        persistence
+            .delete_now(deletion)
+            .await
+            .map_err(SessionError::store("delete"))?;
+    }
     Ok(())
 }
 
@@ -57,6 +74,10 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
     let caller = session::current_session_id();
     let _ = tokio::time::timeout(timeout, wait_for_starts(shared, caller.as_ref())).await;
     for entry in shared.registry.live_entries() {
+        if let Some(persistence) = &shared.persistence {
+            // Deadlines are written lazily: those lagging are written with the state.
+            persistence.touched(&entry);
+        }
         if session::is_current(&entry) {
             let_caller_stop(shared, &entry);
         } else {
@@ -73,12 +94,22 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
         stop_actor(shared, &entry).await;
         registry::end(Some(&shared.registry), &entry, EndReason::Shutdown);
     }
+    // Every session has stopped, its last change recorded: write them all.
+    if let Some(persistence) = &shared.persistence {
+        persistence.close();
+        persistence.drain().await;
+    }
     let tasks = tasks.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(tasks) = tasks {
         let _ = shared.supervisor.stop_and_wait(None, Some(timeout)).await;
         let _ = tasks.supervisor.await;
         tasks.expiry.abort();
         let _ = tasks.expiry.await;
+        // Closed above: they finish the round in hand (never cut short, which would
+        // lose the writes it holds) and return.
+        for task in tasks.store {
+            let _ = task.await;
+        }
     }
 }
 

@@ -202,7 +202,7 @@ type Start<S, A> = Box<dyn FnOnce(Arc<S>) -> Work<A> + Send>;
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start_with("s1", StoreSession::new(), Store::new(0_u32, |n: &u32, k: &u32| n + k)).await?;
 /// let (job, handle) = StoreJob::<u32, u32>::new(|_| async { Some(5) });
-/// manager.cast("s1", StoreMsg::Spawn(job))?;
+/// manager.cast("s1", StoreMsg::Spawn(job)).await?;
 /// assert_eq!(handle.finished().await, JobStatus::Dispatched);
 /// # manager.shutdown().await;
 /// # Ok(())

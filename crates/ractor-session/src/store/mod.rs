@@ -67,7 +67,7 @@
 //! visitor.cast(2)?;
 //! assert_eq!(*visitor.dispatch(3).await?, 5);
 //! assert!(matches!(visitor.dispatch(50).await, Err(StoreError::Rejected { .. })));
-//! assert_eq!(counters.get("visitor-1")?.run(|store| store.seq()).await?, 2);
+//! assert_eq!(counters.get("visitor-1").await?.run(|store| store.seq()).await?, 2);
 //! # manager.shutdown().await;
 //! # Ok(())
 //! # }
@@ -88,6 +88,7 @@ use std::time::SystemTime;
 
 mod action;
 mod combined;
+mod durable;
 mod error;
 mod handle;
 mod history;

@@ -2,7 +2,6 @@
 //! [`StoreMsg`].
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -44,7 +43,7 @@ use super::select::StoreSelect;
 /// // What `StoreSessions::start` does, with the types spelled out.
 /// manager.start_with("visitor", StoreSession::new(), store).await?;
 ///
-/// let visitor = StoreSessions::<u32, u32>::new(manager.clone()).get("visitor")?;
+/// let visitor = StoreSessions::<u32, u32>::new(manager.clone()).get("visitor").await?;
 /// visitor.cast(2)?;
 /// assert_eq!(*visitor.dispatch(3).await?, 5);
 /// # manager.shutdown().await;
@@ -52,8 +51,11 @@ use super::select::StoreSelect;
 /// # }
 /// ```
 pub struct StoreSession<S, A> {
-    _types: PhantomData<fn() -> (S, A)>,
+    /// Builds the store a stored state is put back into: see [`StoreSession::restoring`].
+    pub(super) make_store: Option<Arc<MakeStore<S, A>>>,
 }
+
+type MakeStore<S, A> = dyn Fn() -> Store<S, A> + Send + Sync;
 
 impl<S, A> StoreSession<S, A> {
     /// The store session actor (it carries no configuration: the store is the argument).
@@ -65,8 +67,50 @@ impl<S, A> StoreSession<S, A> {
     /// ```
     #[must_use]
     pub fn new() -> Self {
+        Self { make_store: None }
+    }
+
+    /// A store session that can also be restored from a [session store](crate::durable):
+    /// `make_store` builds the store (reducer, middleware, limits) that a stored state
+    /// and action number are put back into. Register it with
+    /// [`SessionManagerBuilder::with_durable`](crate::SessionManagerBuilder::with_durable);
+    /// sessions started with [`new`](Self::new) are written to the store all the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use ractor_session::durable::MemoryStore;
+    /// use ractor_session::store::{Store, StoreSession, StoreSessions};
+    /// use ractor_session::{SessionConfig, SessionManager};
+    ///
+    /// let counter = || Store::new(0_i64, |n: &i64, add: &i64| n + add);
+    /// let store = Arc::new(MemoryStore::new());
+    /// let spawn = || {
+    ///     SessionManager::builder(SessionConfig::default())
+    ///         .with_store(store.clone())
+    ///         .with_durable(move || StoreSession::restoring(counter))
+    ///         .spawn()
+    /// };
+    ///
+    /// let manager = spawn().await?;
+    /// let counters = StoreSessions::new(manager.clone());
+    /// counters.start("visitor", counter()).await?.dispatch(5).await?;
+    /// manager.shutdown().await;
+    ///
+    /// let manager = spawn().await?;
+    /// let counters = StoreSessions::<i64, i64>::new(manager.clone());
+    /// assert_eq!(*counters.get("visitor").await?.dispatch(1).await?, 6);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn restoring(make_store: impl Fn() -> Store<S, A> + Send + Sync + 'static) -> Self {
         Self {
-            _types: PhantomData,
+            make_store: Some(Arc::new(make_store)),
         }
     }
 }
@@ -79,15 +123,17 @@ impl<S, A> Default for StoreSession<S, A> {
 
 impl<S, A> Clone for StoreSession<S, A> {
     fn clone(&self) -> Self {
-        *self
+        Self {
+            make_store: self.make_store.clone(),
+        }
     }
 }
 
-impl<S, A> Copy for StoreSession<S, A> {}
-
 impl<S, A> fmt::Debug for StoreSession<S, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("StoreSession")
+        f.debug_struct("StoreSession")
+            .field("restoring", &self.make_store.is_some())
+            .finish()
     }
 }
 
@@ -105,7 +151,7 @@ impl<S, A> fmt::Debug for StoreSession<S, A> {
 ///
 /// let manager = SessionManager::spawn(Default::default()).await?;
 /// manager.start_with("s1", StoreSession::new(), Store::new(0, |n: &i32, add: &i32| n + add)).await?;
-/// manager.cast("s1", StoreMsg::<i32, i32>::Cast(4))?;
+/// manager.cast("s1", StoreMsg::<i32, i32>::Cast(4)).await?;
 /// let seq = manager
 ///     .call("s1", |reply| StoreMsg::Run(StoreTask::new(move |store: &mut Store<i32, i32>| {
 ///         let _ = reply.send(store.seq());

@@ -35,7 +35,7 @@ use crate::manager::SessionManager;
 /// })).await?;
 ///
 /// // Later, by ID (e.g. in another request):
-/// let counter = counters.get("user-1")?;
+/// let counter = counters.get("user-1").await?;
 /// let mut positive = counter.run(|store| store.subscribe(|n: &i64| *n > 0)).await??;
 /// counter.dispatch(Counter::Add(2)).await?;
 /// assert_eq!(positive.changed().await, Some(true));
@@ -142,13 +142,14 @@ where
         Self::typed(self.manager.session(id)?)
     }
 
-    /// The live store session `id`.
+    /// The live store session `id`; with a session store, one only stored (after a
+    /// restart) is revived first (see [`SessionManager::resume`]).
     ///
     /// # Errors
     ///
     /// [`StoreError::Session`] with [`SessionError::SessionNotFound`] when no session has
     /// this ID, or [`SessionError::WrongSessionType`] when it is not a store session of
-    /// these types.
+    /// these types; with the errors of [`SessionManager::resume`] otherwise.
     ///
     /// [`SessionError::SessionNotFound`]: crate::SessionError::SessionNotFound
     /// [`SessionError::WrongSessionType`]: crate::SessionError::WrongSessionType
@@ -162,14 +163,14 @@ where
     /// use ractor_session::store::{Store, StoreSessions};
     /// let stores = StoreSessions::new(manager.clone());
     /// stores.start("s1", Store::new(0_u32, |n: &u32, add: &u32| n + add)).await?;
-    /// assert_eq!(*stores.get("s1")?.dispatch(2).await?, 2);
-    /// assert!(stores.get("missing").is_err());
+    /// assert_eq!(*stores.get("s1").await?.dispatch(2).await?, 2);
+    /// assert!(stores.get("missing").await.is_err());
     /// # manager.shutdown().await;
     /// # Ok(())
     /// # }
     /// ```
-    pub fn get(&self, id: impl AsRef<str>) -> Result<StoreHandle<S, A>, StoreError> {
-        Self::typed(self.manager.session(id)?)
+    pub async fn get(&self, id: impl AsRef<str>) -> Result<StoreHandle<S, A>, StoreError> {
+        Self::typed(self.manager.resume(id).await?)
     }
 
     /// The live store session `id`, or a new one hosting the store `make` builds (called

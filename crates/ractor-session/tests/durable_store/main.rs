@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use ractor_session::SessionId;
-use ractor_session::durable::{MemoryStore, SessionRecord, SessionStore, StoreError};
+use ractor_session::durable::{BackendError, MemoryStore, SessionRecord, SessionStore};
 use ractor_session_test_support::{ExpiredRecords, store_conformance};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,13 +37,13 @@ fn record(state: &[u8]) -> SessionRecord {
 #[allow(dead_code)]
 async fn assert_unreachable<T: std::fmt::Debug>(
     what: &str,
-    operation: impl Future<Output = Result<T, StoreError>>,
+    operation: impl Future<Output = Result<T, BackendError>>,
 ) {
     let outcome = tokio::time::timeout(Duration::from_secs(30), operation)
         .await
         .unwrap_or_else(|_| panic!("{what} hung while the server was down"));
     assert!(
-        matches!(outcome, Err(StoreError::Unreachable { .. })),
+        matches!(outcome, Err(BackendError::Unreachable { .. })),
         "{what} while the server was down: {outcome:?}"
     );
 }
@@ -82,12 +82,12 @@ async fn assert_recovers(store: &dyn SessionStore, expected: &SessionRecord) {
 
 /// Asserts that opening a store failed on the schema version 2 a test wrote.
 #[allow(dead_code)]
-fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, StoreError>) {
+fn assert_newer_schema_refused<T: std::fmt::Debug>(opened: Result<T, BackendError>) {
     let error = opened.expect_err("a store of a newer schema was opened");
     assert!(
         matches!(
             error,
-            StoreError::SchemaMismatch {
+            BackendError::SchemaMismatch {
                 found: 2,
                 supported: 1,
                 ..

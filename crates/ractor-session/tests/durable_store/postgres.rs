@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ractor_session::durable::{PostgresOptions, PostgresStore, SessionStore, StoreError};
+use ractor_session::durable::{BackendError, PostgresOptions, PostgresStore, SessionStore};
 use ractor_session_test_support::{ExpiredRecords, PostgresServer, store_conformance};
 
 use super::{assert_newer_schema_refused, assert_recovers, assert_unreachable, record};
@@ -67,7 +67,7 @@ async fn postgres_store_rejects_a_malformed_url() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, StoreError::InvalidConfig { .. }),
+        matches!(error, BackendError::InvalidConfig { .. }),
         "{error:?}"
     );
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ractor_session::durable::{SessionStore, SqliteStore, StoreError};
+use ractor_session::durable::{BackendError, SessionStore, SqliteStore};
 use ractor_session_test_support::{ExpiredRecords, store_conformance};
 
 use super::{assert_newer_schema_refused, record};
@@ -37,7 +37,7 @@ async fn sqlite_store_refuses_a_file_that_is_not_a_database() {
     std::fs::write(&path, garbage).unwrap();
 
     let error = SqliteStore::open(&path).await.unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, BackendError::Corrupt { .. }), "{error:?}");
     assert!(error.to_string().contains("corrupt"), "{error}");
 }
 
@@ -65,7 +65,7 @@ async fn sqlite_store_refuses_a_torn_database_file() {
     std::fs::write(&path, bytes).unwrap();
 
     let error = SqliteStore::open(&path).await.unwrap_err();
-    assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+    assert!(matches!(error, BackendError::Corrupt { .. }), "{error:?}");
 }
 
 #[tokio::test]
@@ -86,5 +86,8 @@ async fn sqlite_store_in_a_missing_directory_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("no such directory").join("sessions.db");
     let error = SqliteStore::open(&path).await.unwrap_err();
-    assert!(matches!(error, StoreError::Unreachable { .. }), "{error:?}");
+    assert!(
+        matches!(error, BackendError::Unreachable { .. }),
+        "{error:?}"
+    );
 }

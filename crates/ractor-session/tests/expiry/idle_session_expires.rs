@@ -38,8 +38,8 @@ async fn an_idle_session_expires_at_its_deadline_with_reason_expired() {
         .start_with("idle-counter", Counter, 0)
         .await
         .unwrap();
-    let watch = manager.watch("idle").unwrap();
-    let counter_watch = manager.watch("idle-counter").unwrap();
+    let watch = manager.watch("idle").await.unwrap();
+    let counter_watch = manager.watch("idle-counter").await.unwrap();
 
     assert_eq!(watch.await, EndReason::Expired);
     let lived = began.elapsed();
@@ -84,7 +84,7 @@ async fn activity_within_a_millisecond_is_not_rounded_into_an_early_expiry() {
         TTL - started.elapsed()
     );
 
-    manager.touch("s").unwrap();
+    manager.touch("s").await.unwrap();
     let touched = Instant::now();
     advance(TTL - Duration::from_micros(300)).await;
     settle().await;
@@ -114,8 +114,11 @@ async fn calls_casts_and_touches_keep_a_session_alive_across_several_ttls() {
             0 => {
                 manager.call("busy", KvMsg::Ping).await.unwrap();
             }
-            1 => manager.cast("busy", KvMsg::put("step", step)).unwrap(),
-            _ => manager.touch("busy").unwrap(),
+            1 => manager
+                .cast("busy", KvMsg::put("step", step))
+                .await
+                .unwrap(),
+            _ => manager.touch("busy").await.unwrap(),
         }
         last_activity = Instant::now();
         step += 1;
@@ -123,7 +126,7 @@ async fn calls_casts_and_touches_keep_a_session_alive_across_several_ttls() {
     assert!(step >= 9);
 
     // Left alone, it expires one TTL after its last activity.
-    let watch = manager.watch("busy").unwrap();
+    let watch = manager.watch("busy").await.unwrap();
     assert_eq!(watch.await, EndReason::Expired);
     let idle = last_activity.elapsed();
     assert!(
@@ -141,14 +144,14 @@ async fn a_restarted_id_is_not_hit_by_the_earlier_sessions_timer() {
     manager.terminate("s").await.unwrap();
     let second = manager.start("s").await.unwrap();
     let restarted = Instant::now();
-    let watch = manager.watch("s").unwrap();
+    let watch = manager.watch("s").await.unwrap();
 
     // Past the first session's deadline the second one is still there.
     sleep(TTL / 2).await;
     settle().await;
     assert!(manager.is_started("s"));
     assert_eq!(
-        manager.lookup::<KvMsg>("s").unwrap().get_id(),
+        manager.lookup::<KvMsg>("s").await.unwrap().get_id(),
         second.get_id()
     );
 
@@ -167,10 +170,10 @@ async fn a_rotated_session_keeps_its_deadline_under_its_new_id() {
     let manager = SessionManager::spawn(ttl_config()).await.unwrap();
     manager.start("before").await.unwrap();
     let began = Instant::now();
-    let old_watch = manager.watch("before").unwrap();
-    let new_id = manager.rotate("before").unwrap();
+    let old_watch = manager.watch("before").await.unwrap();
+    let new_id = manager.rotate("before").await.unwrap();
     assert_eq!(old_watch.await, EndReason::Rotated);
-    let watch = manager.watch(&new_id).unwrap();
+    let watch = manager.watch(&new_id).await.unwrap();
     assert_eq!(watch.await, EndReason::Expired);
     let lived = began.elapsed();
     assert!(lived >= TTL && lived <= TTL + slack(TTL), "lived {lived:?}");
@@ -186,12 +189,12 @@ async fn an_absolute_lifetime_stops_a_busy_session() {
         .unwrap();
     manager.start_with("busy", Counter, 0).await.unwrap();
     let began = Instant::now();
-    let watch = manager.watch("busy").unwrap();
+    let watch = manager.watch("busy").await.unwrap();
     // Activity every 2 s, far inside the idle timeout, right up to the lifetime.
     while began.elapsed() + Duration::from_secs(2) < max_age {
         sleep(Duration::from_secs(2)).await;
-        manager.cast("busy", CounterMsg::Add(1)).unwrap();
-        manager.touch("busy").unwrap();
+        manager.cast("busy", CounterMsg::Add(1)).await.unwrap();
+        manager.touch("busy").await.unwrap();
     }
     assert_eq!(watch.await, EndReason::Expired);
     let lived = began.elapsed();
@@ -210,7 +213,7 @@ async fn an_hour_long_default_ttl_expires_within_its_slack() {
     assert_eq!(ttl, Duration::from_secs(3600));
     manager.start("s").await.unwrap();
     let began = Instant::now();
-    assert_eq!(manager.watch("s").unwrap().await, EndReason::Expired);
+    assert_eq!(manager.watch("s").await.unwrap().await, EndReason::Expired);
     let lived = began.elapsed();
     assert!(lived >= ttl && lived <= ttl + slack(ttl), "lived {lived:?}");
     manager.shutdown().await;
@@ -223,7 +226,7 @@ async fn many_sessions_expire_each_at_its_own_deadline() {
     let mut watches = Vec::new();
     for i in 0..100u64 {
         manager.start(format!("s{i}")).await.unwrap();
-        watches.push((i, manager.watch(format!("s{i}")).unwrap()));
+        watches.push((i, manager.watch(format!("s{i}")).await.unwrap()));
         sleep(Duration::from_millis(100)).await;
     }
     for (i, watch) in watches {
@@ -247,7 +250,7 @@ async fn expiry_works_on_the_real_clock() {
         .unwrap();
     let began = std::time::Instant::now();
     manager.start("s").await.unwrap();
-    assert_eq!(manager.watch("s").unwrap().await, EndReason::Expired);
+    assert_eq!(manager.watch("s").await.unwrap().await, EndReason::Expired);
     assert!(began.elapsed() >= ttl);
     assert!(!manager.is_started("s"));
     manager.shutdown().await;
@@ -262,7 +265,7 @@ async fn timeouts_of_years_still_expire() {
         .unwrap();
     manager.start("patient").await.unwrap();
     let began = Instant::now();
-    let watch = manager.watch("patient").unwrap();
+    let watch = manager.watch("patient").await.unwrap();
     manager.start("other").await.unwrap();
     let reason = tokio::time::timeout(year * 4, watch).await;
     assert_eq!(reason, Ok(EndReason::Expired));
@@ -281,7 +284,7 @@ async fn timeouts_of_years_still_expire() {
     .unwrap();
     lifetime.start("old").await.unwrap();
     let began = Instant::now();
-    let watch = lifetime.watch("old").unwrap();
+    let watch = lifetime.watch("old").await.unwrap();
     assert_eq!(
         tokio::time::timeout(year * 11, watch).await,
         Ok(EndReason::Expired)
@@ -295,12 +298,15 @@ async fn timeouts_of_years_still_expire() {
 async fn expiry_keeps_working_after_years_without_sessions() {
     let manager = SessionManager::spawn(ttl_config()).await.unwrap();
     manager.start("first").await.unwrap();
-    assert_eq!(manager.watch("first").unwrap().await, EndReason::Expired);
+    assert_eq!(
+        manager.watch("first").await.unwrap().await,
+        EndReason::Expired
+    );
     // Nothing to expire for three years, then a session again.
     advance(Duration::from_secs(3 * 365 * 24 * 3600)).await;
     manager.start("later").await.unwrap();
     let began = Instant::now();
-    let watch = manager.watch("later").unwrap();
+    let watch = manager.watch("later").await.unwrap();
     assert_eq!(
         tokio::time::timeout(TTL * 2, watch).await,
         Ok(EndReason::Expired)

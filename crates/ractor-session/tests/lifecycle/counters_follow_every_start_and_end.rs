@@ -36,19 +36,22 @@ async fn starts_terminations_crashes_and_rotations_are_counted() {
     assert_eq!(ended(&manager).terminated, 1);
 
     // A session that stops itself ended as terminated too.
-    manager.cast("b", CounterMsg::Stop).unwrap();
+    manager.cast("b", CounterMsg::Stop).await.unwrap();
     eventually("the self-stopped session is counted", || async {
         ended(&manager).terminated == 2
     })
     .await;
 
-    manager.cast("c", CounterMsg::Panic("boom".into())).unwrap();
+    manager
+        .cast("c", CounterMsg::Panic("boom".into()))
+        .await
+        .unwrap();
     eventually("the crash is counted", || async {
         ended(&manager).crashed == 1
     })
     .await;
 
-    let new_id = manager.rotate("d").unwrap();
+    let new_id = manager.rotate("d").await.unwrap();
     let counters = manager.counters();
     assert_eq!(counters.rotated, 1);
     assert_eq!(counters.ended.total(), 3, "a rotation is no end");
@@ -94,7 +97,7 @@ async fn expiry_is_counted() {
         .await
         .unwrap();
     manager.start("idle").await.unwrap();
-    let watch = manager.watch("idle").unwrap();
+    let watch = manager.watch("idle").await.unwrap();
     watch.await;
     eventually("the expiry is counted", || async {
         ended(&manager).expired == 1

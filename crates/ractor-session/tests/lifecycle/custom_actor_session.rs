@@ -14,7 +14,7 @@ async fn a_custom_actor_starts_from_its_arguments_and_keeps_state() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let actor = manager.start_with("counter", Counter, 123).await.unwrap();
     assert_eq!(manager.call("counter", CounterMsg::Get).await.unwrap(), 123);
-    manager.cast("counter", CounterMsg::Add(1)).unwrap();
+    manager.cast("counter", CounterMsg::Add(1)).await.unwrap();
     assert_eq!(manager.call("counter", CounterMsg::Get).await.unwrap(), 124);
 
     // The handle given back is the session's own actor, usable directly.
@@ -148,7 +148,7 @@ async fn a_session_knows_its_own_id_in_every_callback() {
     assert!(current_session_id().is_none());
 
     // After rotation the session sees its new ID.
-    let new_id = manager.rotate("alice").unwrap();
+    let new_id = manager.rotate("alice").await.unwrap();
     let (_, _, handle): WhoAmIReply = manager.call(&new_id, |reply| reply).await.unwrap();
     assert_eq!(handle.unwrap(), new_id);
 

@@ -27,16 +27,16 @@ async fn shutdown_stops_every_session_and_leaves_nothing_running() {
             stopped: Arc::clone(&stopped),
         };
         manager.start_with(&id, actor, ()).await.unwrap();
-        watches.push(manager.watch(&id).unwrap());
+        watches.push(manager.watch(&id).await.unwrap());
     }
     for i in 0..10 {
         manager.start(format!("kv-{i}")).await.unwrap();
-        watches.push(manager.watch(format!("kv-{i}")).unwrap());
+        watches.push(manager.watch(format!("kv-{i}")).await.unwrap());
         manager
             .start_with(format!("counter-{i}"), Counter, 0)
             .await
             .unwrap();
-        watches.push(manager.watch(format!("counter-{i}")).unwrap());
+        watches.push(manager.watch(format!("counter-{i}")).await.unwrap());
     }
     // One session is busy with a message when shutdown begins: it finishes it first.
     let started = Arc::new(tokio::sync::Notify::new());
@@ -101,8 +101,8 @@ async fn a_session_that_will_not_stop_is_killed_after_the_stop_timeout() {
         .await
         .unwrap();
     manager.start("fine").await.unwrap();
-    let stubborn = manager.watch("stubborn").unwrap();
-    let fine = manager.watch("fine").unwrap();
+    let stubborn = manager.watch("stubborn").await.unwrap();
+    let fine = manager.watch("fine").await.unwrap();
     manager.shutdown().await;
     assert_eq!(stubborn.await, EndReason::Shutdown);
     assert_eq!(fine.await, EndReason::Shutdown);
@@ -142,7 +142,7 @@ async fn starts_racing_a_shutdown_are_either_refused_or_shut_down() {
                         {
                             // The watch may race the shutdown too; a missing session
                             // has already ended.
-                            Ok(_) => started.push(manager.watch(&id).ok()),
+                            Ok(_) => started.push(manager.watch(&id).await.ok()),
                             Err(SessionError::ManagerShutdown) => break,
                             Err(other) => panic!("unexpected: {other}"),
                         }
@@ -186,7 +186,7 @@ async fn dropping_every_handle_stops_the_sessions_as_a_shutdown() {
     let mut watches = Vec::new();
     for i in 0..10 {
         manager.start(format!("s{i}")).await.unwrap();
-        watches.push(manager.watch(format!("s{i}")).unwrap());
+        watches.push(manager.watch(format!("s{i}")).await.unwrap());
     }
     drop(manager);
     assert!(clone.is_started("s0"), "a clone keeps the manager alive");
@@ -223,7 +223,7 @@ async fn a_start_that_never_finishes_does_not_hold_up_shutdown() {
         .await
         .unwrap();
     manager.start("fine").await.unwrap();
-    let fine = manager.watch("fine").unwrap();
+    let fine = manager.watch("fine").await.unwrap();
     let stuck = start_in_background(&manager, "stuck", Fault::NeverStart).await;
     tokio::time::timeout(Duration::from_secs(60), manager.shutdown())
         .await

@@ -42,7 +42,7 @@ async fn terminate_racing_expiry_ends_each_session_once_for_one_reason() {
         manager.start(&id).await.unwrap();
         // On a loaded machine the 5 ms can pass before the watch: the session is then
         // already expired (every lookup checks the deadline) and there is no race to run.
-        let watch = match manager.watch(&id) {
+        let watch = match manager.watch(&id).await {
             Ok(watch) => watch,
             Err(SessionError::SessionNotFound { .. }) => {
                 expired_before_watched += 1;
@@ -157,17 +157,19 @@ async fn random_lifecycle_operations_keep_registry_and_actors_in_step() {
                             Err(other) => panic!("call: {other}"),
                         },
                         5 => {
-                            let _ = manager.cast(&id, CounterMsg::Add(1));
+                            let _ = manager.cast(&id, CounterMsg::Add(1)).await;
                         }
                         6 => {
-                            let _ = manager.cast(&id, CounterMsg::Panic("deliberate crash".into()));
+                            let _ = manager
+                                .cast(&id, CounterMsg::Panic("deliberate crash".into()))
+                                .await;
                         }
-                        7 => match manager.rotate(&id) {
+                        7 => match manager.rotate(&id).await {
                             Ok(_) | Err(SessionError::SessionNotFound { .. }) => {}
                             Err(other) => panic!("rotate: {other}"),
                         },
                         _ => {
-                            let _ = manager.touch(&id);
+                            let _ = manager.touch(&id).await;
                         }
                     }
                     if next() % 4 == 0 {
@@ -211,19 +213,21 @@ async fn racing_rotations_move_a_session_once() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     for round in 0..300 {
         let actor = manager.start("before").await.unwrap();
-        // `rotate` never waits, so it is raced from plain threads to really overlap.
-        let barrier = std::sync::Barrier::new(4);
-        let results: Vec<_> = std::thread::scope(|scope| {
-            let rotations: Vec<_> = (0..4)
-                .map(|_| {
-                    scope.spawn(|| {
-                        barrier.wait();
-                        manager.rotate("before")
-                    })
+        // Released together on both workers, to really overlap.
+        let barrier = Arc::new(tokio::sync::Barrier::new(4));
+        let rotations: Vec<_> = (0..4)
+            .map(|_| {
+                let (manager, barrier) = (manager.clone(), Arc::clone(&barrier));
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    manager.rotate("before").await
                 })
-                .collect();
-            rotations.into_iter().map(|r| r.join().unwrap()).collect()
-        });
+            })
+            .collect();
+        let mut results = Vec::new();
+        for rotation in rotations {
+            results.push(rotation.await.unwrap());
+        }
         let mut moved_to = Vec::new();
         for result in results {
             match result {
@@ -239,7 +243,7 @@ async fn racing_rotations_move_a_session_once() {
             "round {round}: the session is under one ID only"
         );
         assert!(!manager.is_started("before"));
-        let found = manager.lookup::<KvMsg>(&moved_to[0]).unwrap();
+        let found = manager.lookup::<KvMsg>(&moved_to[0]).await.unwrap();
         assert_eq!(found.get_id(), actor.get_id());
         manager.terminate(&moved_to[0]).await.unwrap();
         assert!(
@@ -255,18 +259,22 @@ async fn a_watch_racing_a_rotation_is_told_rotated() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     for round in 0..500 {
         manager.start("before").await.unwrap();
-        let barrier = std::sync::Barrier::new(2);
-        let (rotated, watch) = std::thread::scope(|scope| {
-            let rotation = scope.spawn(|| {
-                barrier.wait();
-                manager.rotate("before").unwrap()
-            });
-            let watch = scope.spawn(|| {
-                barrier.wait();
-                manager.watch("before")
-            });
-            (rotation.join().unwrap(), watch.join().unwrap())
-        });
+        let barrier = Arc::new(tokio::sync::Barrier::new(2));
+        let rotation = {
+            let (manager, barrier) = (manager.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                manager.rotate("before").await.unwrap()
+            })
+        };
+        let watch = {
+            let (manager, barrier) = (manager.clone(), Arc::clone(&barrier));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                manager.watch("before").await
+            })
+        };
+        let (rotated, watch) = (rotation.await.unwrap(), watch.await.unwrap());
         manager.terminate(&rotated).await.unwrap();
         match watch {
             // Watched before the rotation, or after it (no longer found): both fine. A

@@ -14,8 +14,8 @@ async fn two_managers_each_hold_their_own_abc() {
     let a1 = one.start("abc").await.unwrap();
     let a2 = two.start("abc").await.unwrap();
     assert_ne!(a1.get_id(), a2.get_id());
-    one.cast("abc", KvMsg::put("owner", "one")).unwrap();
-    two.cast("abc", KvMsg::put("owner", "two")).unwrap();
+    one.cast("abc", KvMsg::put("owner", "one")).await.unwrap();
+    two.cast("abc", KvMsg::put("owner", "two")).await.unwrap();
 
     let get = |reply| KvMsg::Get {
         key: "owner".into(),

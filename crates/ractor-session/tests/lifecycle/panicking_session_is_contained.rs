@@ -21,10 +21,11 @@ async fn a_panicking_session_is_removed_alone_and_others_keep_answering() {
         manager.start(format!("bystander-{i}")).await.unwrap();
     }
     manager.start_with("doomed", Counter, 0).await.unwrap();
-    let watch = manager.watch("doomed").unwrap();
+    let watch = manager.watch("doomed").await.unwrap();
 
     manager
         .cast("doomed", CounterMsg::Panic("boom in handle".into()))
+        .await
         .unwrap();
     assert_crashed_with(watch, "boom in handle").await;
     assert!(!manager.is_started("doomed"));
@@ -57,13 +58,17 @@ async fn a_panicking_session_is_removed_alone_and_others_keep_answering() {
 async fn fifty_panicking_sessions_in_a_row_do_not_take_the_manager_down() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start("survivor").await.unwrap();
-    manager.cast("survivor", KvMsg::put("kept", true)).unwrap();
+    manager
+        .cast("survivor", KvMsg::put("kept", true))
+        .await
+        .unwrap();
     for i in 0..50 {
         let id = format!("crash-{i}");
         manager.start_with(&id, Counter, i).await.unwrap();
-        let watch = manager.watch(&id).unwrap();
+        let watch = manager.watch(&id).await.unwrap();
         manager
             .cast(&id, CounterMsg::Panic(format!("panic number {i}")))
+            .await
             .unwrap();
         assert_crashed_with(watch, &format!("panic number {i}")).await;
     }
@@ -93,9 +98,10 @@ async fn fifty_panicking_sessions_in_a_row_do_not_take_the_manager_down() {
 async fn an_error_returned_by_a_handler_is_a_crash_with_its_text() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start_with("failing", Counter, 0).await.unwrap();
-    let watch = manager.watch("failing").unwrap();
+    let watch = manager.watch("failing").await.unwrap();
     manager
         .cast("failing", CounterMsg::Fail("database went away".into()))
+        .await
         .unwrap();
     assert_crashed_with(watch, "database went away").await;
     assert_eq!(manager.count(), 0);
@@ -108,6 +114,7 @@ async fn a_call_queued_behind_a_panic_fails_instead_of_hanging() {
     manager.start_with("s", Counter, 0).await.unwrap();
     manager
         .cast("s", CounterMsg::Panic("mid-call".into()))
+        .await
         .unwrap();
     match manager.call("s", CounterMsg::Get).await {
         Err(SessionError::CallFailed { session_type, .. }) => assert_eq!(session_type, "Counter"),
@@ -123,8 +130,8 @@ async fn a_call_queued_behind_a_panic_fails_instead_of_hanging() {
 async fn a_session_that_stops_itself_leaves_the_registry_as_terminated() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start_with("quitter", Counter, 0).await.unwrap();
-    let watch = manager.watch("quitter").unwrap();
-    manager.cast("quitter", CounterMsg::Stop).unwrap();
+    let watch = manager.watch("quitter").await.unwrap();
+    manager.cast("quitter", CounterMsg::Stop).await.unwrap();
     assert_eq!(watch.await, EndReason::Terminated);
     assert!(!manager.is_started("quitter"));
     assert_eq!(manager.count(), 0);

@@ -111,18 +111,18 @@ async fn every_manager_operation_rejects_a_malformed_id() {
             bad,
             "get_or_start_with",
         );
-        assert_invalid(manager.lookup::<KvMsg>(bad), bad, "lookup");
+        assert_invalid(manager.lookup::<KvMsg>(bad).await, bad, "lookup");
         assert_invalid(manager.call(bad, KvMsg::Ping).await, bad, "call");
         assert_invalid(
             manager.call_timeout(bad, KvMsg::Ping, ms).await,
             bad,
             "call_timeout",
         );
-        assert_invalid(manager.cast(bad, KvMsg::Clear), bad, "cast");
-        assert_invalid(manager.touch(bad), bad, "touch");
+        assert_invalid(manager.cast(bad, KvMsg::Clear).await, bad, "cast");
+        assert_invalid(manager.touch(bad).await, bad, "touch");
         assert_invalid(manager.terminate(bad).await, bad, "terminate");
-        assert_invalid(manager.watch(bad), bad, "watch");
-        assert_invalid(manager.rotate(bad), bad, "rotate");
+        assert_invalid(manager.watch(bad).await, bad, "watch");
+        assert_invalid(manager.rotate(bad).await, bad, "rotate");
         assert!(!manager.is_started(bad));
     }
     assert_eq!(manager.count(), 0, "no malformed ID was started");

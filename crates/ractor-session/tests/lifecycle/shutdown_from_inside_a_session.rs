@@ -95,8 +95,8 @@ async fn shutdown_from_a_sessions_handler_stops_the_others_and_then_that_session
         .await
         .unwrap();
     manager.start("bystander").await.unwrap();
-    let admin_ended = manager.watch("admin").unwrap();
-    let bystander_ended = manager.watch("bystander").unwrap();
+    let admin_ended = manager.watch("admin").await.unwrap();
+    let bystander_ended = manager.watch("bystander").await.unwrap();
 
     let took = manager
         .call_timeout("admin", AdminMsg::ShutDown, 2 * STOP_TIMEOUT)
@@ -126,7 +126,7 @@ async fn shutdown_from_a_sessions_pre_start_does_not_wait_for_that_start() {
         .await
         .unwrap();
     manager.start("bystander").await.unwrap();
-    let bystander_ended = manager.watch("bystander").unwrap();
+    let bystander_ended = manager.watch("bystander").await.unwrap();
 
     let began = Instant::now();
     let result = manager

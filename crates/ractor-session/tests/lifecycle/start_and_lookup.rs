@@ -73,11 +73,11 @@ async fn typed_lookup_returns_the_actor_and_refuses_the_wrong_type() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let actor = manager.start("s1").await.unwrap();
     assert_eq!(
-        manager.lookup::<KvMsg>("s1").unwrap().get_id(),
+        manager.lookup::<KvMsg>("s1").await.unwrap().get_id(),
         actor.get_id()
     );
 
-    match manager.lookup::<CounterMsg>("s1") {
+    match manager.lookup::<CounterMsg>("s1").await {
         Err(SessionError::WrongSessionType { id, actual, .. }) => {
             assert_eq!(id.as_str(), "s1");
             assert_eq!(actual, "KvSession");
@@ -93,7 +93,7 @@ async fn typed_lookup_returns_the_actor_and_refuses_the_wrong_type() {
         Err(SessionError::WrongSessionType { .. })
     ));
     assert!(matches!(
-        manager.cast("s1", CounterMsg::Add(1)),
+        manager.cast("s1", CounterMsg::Add(1)).await,
         Err(SessionError::WrongSessionType { .. })
     ));
     assert_eq!(

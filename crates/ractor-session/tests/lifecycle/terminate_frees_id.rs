@@ -16,8 +16,11 @@ async fn a_terminated_id_is_gone_and_starts_again_fresh() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     let old = manager.start("s1").await.unwrap();
     manager.start("other").await.unwrap();
-    manager.cast("s1", KvMsg::put("k", "old state")).unwrap();
-    let watch = manager.watch("s1").unwrap();
+    manager
+        .cast("s1", KvMsg::put("k", "old state"))
+        .await
+        .unwrap();
+    let watch = manager.watch("s1").await.unwrap();
 
     manager.terminate("s1").await.unwrap();
     assert!(!manager.is_started("s1"));
@@ -46,6 +49,7 @@ async fn a_terminated_id_is_gone_and_starts_again_fresh() {
     assert_eq!(value, None, "the new session starts with fresh state");
     manager
         .cast("s1", KvMsg::put("k", json!("new state")))
+        .await
         .unwrap();
     assert!(manager.is_started("other"));
     assert_eq!(manager.count(), 2);
@@ -121,7 +125,7 @@ async fn a_session_can_terminate_itself_through_the_manager() {
         stops: Arc::clone(&stops),
     };
     manager.start_with("leaving", actor, ()).await.unwrap();
-    let watch = manager.watch("leaving").unwrap();
+    let watch = manager.watch("leaving").await.unwrap();
     let began = tokio::time::Instant::now();
     let result: Result<(), SessionError> = manager.call("leaving", |reply| reply).await.unwrap();
     assert!(result.is_ok(), "{result:?}");

@@ -29,7 +29,7 @@ async fn a_newcomer_takes_the_place_of_the_oldest_unreturned_session() {
             .await
             .unwrap();
     }
-    manager.touch("a").unwrap(); // "a" came back: used by its ID again
+    manager.touch("a").await.unwrap(); // "a" came back: used by its ID again
 
     manager
         .get_or_start_session_admitted("d", make, visitor())
@@ -76,7 +76,7 @@ async fn when_every_session_came_back_a_newcomer_is_refused() {
             .get_or_start_session_admitted(id, make, visitor())
             .await
             .unwrap();
-        manager.touch(id).unwrap(); // used by its ID again
+        manager.touch(id).await.unwrap(); // used by its ID again
     }
     let refused = manager
         .get_or_start_session_admitted("c", make, visitor())

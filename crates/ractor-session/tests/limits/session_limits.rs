@@ -85,13 +85,17 @@ async fn expiry_and_crashes_free_their_slots() {
     .await
     .unwrap();
     manager.start("short").await.unwrap();
-    assert_eq!(manager.watch("short").unwrap().await, EndReason::Expired);
+    assert_eq!(
+        manager.watch("short").await.unwrap().await,
+        EndReason::Expired
+    );
     assert_eq!(manager.count(), 0);
 
     manager.start_with("crashy", Counter, 0).await.unwrap();
-    let watch = manager.watch("crashy").unwrap();
+    let watch = manager.watch("crashy").await.unwrap();
     manager
         .cast("crashy", CounterMsg::Fail("gave up".into()))
+        .await
         .unwrap();
     assert!(matches!(watch.await, EndReason::Crashed(_)));
     assert_eq!(manager.count(), 0);

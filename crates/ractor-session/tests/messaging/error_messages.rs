@@ -39,7 +39,7 @@ fn rate_limit_exceeded() {
 #[tokio::test]
 async fn session_not_found() {
     let manager = SessionManager::spawn(config()).await.unwrap();
-    let err = manager.touch("abc").unwrap_err();
+    let err = manager.touch("abc").await.unwrap_err();
     assert_eq!(err.to_string(), "Session not found: abc");
     manager.shutdown().await;
 }
@@ -65,7 +65,7 @@ async fn call_failed_keeps_its_source() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start_with("c", Counter, 0).await.unwrap();
     // Queued behind a message that makes the actor fail: its reply port is dropped.
-    let actor = manager.lookup::<CounterMsg>("c").unwrap();
+    let actor = manager.lookup::<CounterMsg>("c").await.unwrap();
     actor.cast(CounterMsg::Fail("gone".into())).unwrap();
     let err = actor_call_failure(&manager).await;
     assert_eq!(
@@ -114,7 +114,7 @@ async fn already_started() {
 async fn wrong_session_type() {
     let manager = SessionManager::spawn(config()).await.unwrap();
     manager.start("abc").await.unwrap();
-    let err = manager.lookup::<CounterMsg>("abc").unwrap_err();
+    let err = manager.lookup::<CounterMsg>("abc").await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.starts_with("Wrong session type for abc: asked for messages of type `"),

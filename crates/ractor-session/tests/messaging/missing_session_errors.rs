@@ -31,16 +31,16 @@ async fn operations_on_a_missing_id_name_it() {
             .await,
         "call_timeout",
     );
-    assert_not_found(manager.cast("missing", KvMsg::Clear), "cast");
+    assert_not_found(manager.cast("missing", KvMsg::Clear).await, "cast");
     assert_not_found(
-        manager.cast("missing", CounterMsg::Add(1)),
+        manager.cast("missing", CounterMsg::Add(1)).await,
         "cast of another type",
     );
-    assert_not_found(manager.touch("missing"), "touch");
+    assert_not_found(manager.touch("missing").await, "touch");
     assert_not_found(manager.terminate("missing").await, "terminate");
-    assert_not_found(manager.lookup::<KvMsg>("missing"), "lookup");
-    assert_not_found(manager.watch("missing"), "watch");
-    assert_not_found(manager.rotate("missing"), "rotate");
+    assert_not_found(manager.lookup::<KvMsg>("missing").await, "lookup");
+    assert_not_found(manager.watch("missing").await, "watch");
+    assert_not_found(manager.rotate("missing").await, "rotate");
     assert!(!manager.is_started("missing"));
     assert!(
         manager.is_started("present"),
@@ -55,8 +55,8 @@ async fn a_terminated_id_is_missing_again() {
     manager.start("missing").await.unwrap();
     manager.terminate("missing").await.unwrap();
     assert_not_found(manager.call("missing", KvMsg::Ping).await, "call");
-    assert_not_found(manager.cast("missing", KvMsg::Clear), "cast");
-    assert_not_found(manager.touch("missing"), "touch");
+    assert_not_found(manager.cast("missing", KvMsg::Clear).await, "cast");
+    assert_not_found(manager.touch("missing").await, "touch");
     assert_not_found(manager.terminate("missing").await, "terminate");
     manager.shutdown().await;
 }

@@ -117,6 +117,7 @@ async fn an_agent_shared_by_sessions_and_tasks_loses_nothing() {
                     // Half through a session actor, half directly on the agent.
                     manager
                         .cast(format!("s{}", i % 4), VisitsMsg::Visit)
+                        .await
                         .unwrap();
                     visits.update(|n| *n += 1);
                 }

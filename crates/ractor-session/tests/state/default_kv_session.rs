@@ -22,12 +22,14 @@ async fn ping_put_delete_and_get_all() {
     manager.start("kv").await.unwrap();
     assert_eq!(manager.call("kv", KvMsg::Ping).await.unwrap(), Pong);
 
-    manager.cast("kv", KvMsg::put("a", 1)).unwrap();
+    manager.cast("kv", KvMsg::put("a", 1)).await.unwrap();
     manager
         .cast("kv", KvMsg::put("b", json!({"n": 2})))
+        .await
         .unwrap();
     manager
         .cast("kv", KvMsg::Delete { key: "a".into() })
+        .await
         .unwrap();
     let all = manager.call("kv", KvMsg::GetAll).await.unwrap();
     let mut expected = Map::new();
@@ -45,8 +47,8 @@ async fn ping_put_delete_and_get_all() {
     assert_eq!(taken, Some(json!({"n": 2})));
     assert_eq!(get(&manager, "kv", "b").await, None, "taken");
 
-    manager.cast("kv", KvMsg::put("c", 3)).unwrap();
-    manager.cast("kv", KvMsg::Clear).unwrap();
+    manager.cast("kv", KvMsg::put("c", 3)).await.unwrap();
+    manager.cast("kv", KvMsg::Clear).await.unwrap();
     assert!(manager.call("kv", KvMsg::GetAll).await.unwrap().is_empty());
     manager.shutdown().await;
 }

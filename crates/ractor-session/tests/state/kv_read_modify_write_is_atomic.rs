@@ -58,7 +58,10 @@ async fn concurrent_increments_and_updates_lose_nothing() {
 #[tokio::test]
 async fn increments_refuse_what_is_not_an_integer_and_overflows() {
     let manager = session().await;
-    manager.cast("s", KvMsg::put("name", "alice")).unwrap();
+    manager
+        .cast("s", KvMsg::put("name", "alice"))
+        .await
+        .unwrap();
     let refused = manager
         .call("s", KvMsg::increment("name", 1))
         .await
@@ -66,7 +69,10 @@ async fn increments_refuse_what_is_not_an_integer_and_overflows() {
     assert_eq!(refused, Err(KvError::NotAnInteger { key: "name".into() }));
     assert_eq!(value(&manager, "name").await, Some(json!("alice")));
 
-    manager.cast("s", KvMsg::put("big", i64::MAX)).unwrap();
+    manager
+        .cast("s", KvMsg::put("big", i64::MAX))
+        .await
+        .unwrap();
     let refused = manager.call("s", KvMsg::increment("big", 1)).await.unwrap();
     assert!(matches!(refused, Err(KvError::Overflow { .. })));
     assert_eq!(value(&manager, "big").await, Some(json!(i64::MAX)));
@@ -91,7 +97,7 @@ async fn compare_and_set_sets_only_what_it_expected() {
 #[tokio::test]
 async fn a_panicking_update_changes_nothing_and_the_session_carries_on() {
     let manager = session().await;
-    manager.cast("s", KvMsg::put("k", 1)).unwrap();
+    manager.cast("s", KvMsg::put("k", 1)).await.unwrap();
     let failed = manager
         .call("s", KvMsg::update("k", |_| panic!("a bug in the update")))
         .await;
@@ -132,7 +138,7 @@ async fn json_commands_increment_and_compare_and_set() {
         .await
         .unwrap();
     assert_eq!(stale, Ok(json!(false)));
-    manager.cast("s", KvMsg::put("s", "text")).unwrap();
+    manager.cast("s", KvMsg::put("s", "text")).await.unwrap();
     let refused = manager
         .call(
             "s",

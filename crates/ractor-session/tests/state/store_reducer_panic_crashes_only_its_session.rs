@@ -82,7 +82,7 @@ async fn a_panic_in_a_cast_action_crashes_only_its_session() {
         Err(StoreError::Session(SessionError::SessionNotFound { .. }))
     ));
     assert!(matches!(
-        stores.get("doomed"),
+        stores.get("doomed").await,
         Err(StoreError::Session(SessionError::SessionNotFound { .. }))
     ));
     assert_eq!(*bystander.dispatch(Action::Add(2)).await.unwrap(), 2);

@@ -63,21 +63,25 @@ async fn dispatch_cast_and_read_by_session_id() {
     carts.start("alice", cart_store()).await.unwrap();
     carts.start("bob", cart_store()).await.unwrap();
 
-    let alice = carts.get("alice").unwrap();
+    let alice = carts.get("alice").await.unwrap();
     let after = alice.dispatch(add("apple", 3)).await.unwrap();
     assert_eq!(after.total, 3);
     alice.cast(add("pear", 4)).unwrap();
     carts
         .get("bob")
+        .await
         .unwrap()
         .dispatch(add("plum", 10))
         .await
         .unwrap();
 
-    let cart = carts.get("alice").unwrap().state().await.unwrap();
+    let cart = carts.get("alice").await.unwrap().state().await.unwrap();
     assert_eq!(cart.items, ["apple", "pear"]);
     assert_eq!(cart.total, 7);
-    assert_eq!(carts.get("bob").unwrap().state().await.unwrap().total, 10);
+    assert_eq!(
+        carts.get("bob").await.unwrap().state().await.unwrap().total,
+        10
+    );
     manager.shutdown().await;
 }
 
@@ -157,7 +161,7 @@ async fn subscribe_from_outside_sees_only_changes_of_its_selection() {
     assert_eq!(total.current(), 3, "the current value at once");
 
     // Another handle (e.g. another request) changes the coupon: the total stays.
-    let other = carts.get("s1").unwrap();
+    let other = carts.get("s1").await.unwrap();
     other
         .dispatch(CartAction::SetCoupon("SAVE".into()))
         .await
@@ -206,6 +210,7 @@ async fn dispatches_from_many_tasks_are_serialized_and_none_is_lost() {
                 for j in 0..10 {
                     carts
                         .get("shared")
+                        .await
                         .unwrap()
                         .dispatch(add(&format!("item-{i}-{j}"), 1))
                         .await
@@ -217,7 +222,7 @@ async fn dispatches_from_many_tasks_are_serialized_and_none_is_lost() {
     for task in tasks {
         task.await.unwrap();
     }
-    let shared = carts.get("shared").unwrap();
+    let shared = carts.get("shared").await.unwrap();
     let cart = shared.state().await.unwrap();
     assert_eq!((cart.items.len(), cart.total), (500, 500));
     assert_eq!(shared.run(|s| s.seq()).await.unwrap(), 500);
@@ -255,7 +260,7 @@ async fn a_rejected_action_is_an_error_and_the_session_carries_on() {
 async fn a_handle_follows_its_session_through_rotation_and_ends_with_it() {
     let (manager, carts) = setup().await;
     let cart = carts.start("before", cart_store()).await.unwrap();
-    let rotated = manager.rotate("before").unwrap();
+    let rotated = manager.rotate("before").await.unwrap();
     assert_eq!(cart.session().id(), rotated);
     assert_eq!(cart.dispatch(add("apple", 3)).await.unwrap().total, 3);
 
@@ -266,7 +271,7 @@ async fn a_handle_follows_its_session_through_rotation_and_ends_with_it() {
         cart.cast(add("pear", 4)),
         Err(StoreError::Session(SessionError::SessionNotFound { .. }))
     ));
-    let fresh = carts.get(&rotated).unwrap().state().await.unwrap();
+    let fresh = carts.get(&rotated).await.unwrap().state().await.unwrap();
     assert_eq!(fresh.total, 0);
     manager.shutdown().await;
 }
@@ -284,7 +289,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         ),
         "{invalid:?}"
     );
-    let missing = carts.get("nobody").unwrap_err();
+    let missing = carts.get("nobody").await.unwrap_err();
     assert!(
         matches!(
             missing,
@@ -292,7 +297,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         ),
         "{missing:?}"
     );
-    let wrong = carts.get("kv").unwrap_err();
+    let wrong = carts.get("kv").await.unwrap_err();
     assert!(
         matches!(
             wrong,
@@ -317,7 +322,7 @@ async fn bad_ids_and_wrong_session_types_are_typed_errors() {
         .await
         .unwrap();
     assert!(matches!(
-        carts.get("numbers"),
+        carts.get("numbers").await,
         Err(StoreError::Session(SessionError::WrongSessionType { .. }))
     ));
     assert!(matches!(

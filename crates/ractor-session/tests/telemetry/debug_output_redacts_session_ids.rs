@@ -87,7 +87,7 @@ async fn live_session_types_debug_without_the_id() {
     assert!(matches!(already, SessionError::AlreadyStarted { .. }));
     assert_redacted("SessionError::AlreadyStarted", &format!("{already:?}"));
 
-    let wrong = manager.lookup::<String>(RAW).unwrap_err();
+    let wrong = manager.lookup::<String>(RAW).await.unwrap_err();
     assert_redacted("SessionError::WrongSessionType", &format!("{wrong:?}"));
 
     let failed = manager

@@ -12,4 +12,5 @@ mod debug_output_redacts_session_ids;
 mod invalid_id_start_is_recorded;
 mod live_gauge_is_per_manager;
 mod store_logging_redacts_session_ids;
+mod store_telemetry_counts_writes_and_revivals;
 mod telemetry_redacts_ids;

@@ -91,8 +91,8 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
     manager.start(ALPHA).await.unwrap();
     manager.start_with(BETA, Counter, 0).await.unwrap();
     manager.start_with(GAMMA, Timed, ()).await.unwrap();
-    manager.cast(BETA, CounterMsg::Add(1)).unwrap();
-    manager.cast(ALPHA, KvMsg::put("k", 1)).unwrap();
+    manager.cast(BETA, CounterMsg::Add(1)).await.unwrap();
+    manager.cast(ALPHA, KvMsg::put("k", 1)).await.unwrap();
     assert_eq!(manager.call(BETA, CounterMsg::Get).await.unwrap(), 1);
     manager.call(GAMMA, TimedMsg::Slow).await.unwrap();
     // a call that times out
@@ -120,7 +120,7 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
 
     // rotation: neither the old nor the new ID may be logged
     manager.start(ROTATED).await.unwrap();
-    let new_id = manager.rotate(ROTATED).unwrap();
+    let new_id = manager.rotate(ROTATED).await.unwrap();
     *rotated_to.lock().unwrap() = Some(new_id.clone());
     manager.terminate(&new_id).await.unwrap();
 
@@ -129,15 +129,16 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
 
     // crash
     manager.start_with(CRASHER, Counter, 0).await.unwrap();
-    let crashed = manager.watch(CRASHER).unwrap();
+    let crashed = manager.watch(CRASHER).await.unwrap();
     manager
         .cast(CRASHER, CounterMsg::Panic("kaboom".into()))
+        .await
         .unwrap();
     assert!(matches!(crashed.await, EndReason::Crashed(_)));
 
     // a call to a session whose actor is stopping: the failure is logged without the ID
     manager.start_with(LINGERER, Timed, ()).await.unwrap();
-    let lingerer = manager.lookup::<TimedMsg>(LINGERER).unwrap();
+    let lingerer = manager.lookup::<TimedMsg>(LINGERER).await.unwrap();
     lingerer.stop(None);
     while lingerer.get_status() != ActorStatus::Stopping {
         tokio::task::yield_now().await;
@@ -146,12 +147,17 @@ async fn exercise(rotated_to: &Mutex<Option<SessionId>>) {
         manager.call(LINGERER, TimedMsg::Slow).await,
         Err(SessionError::ProcessNotFound { .. })
     ));
-    assert!(manager.cast(LINGERER, TimedMsg::Slow(drop_port())).is_err());
+    assert!(
+        manager
+            .cast(LINGERER, TimedMsg::Slow(drop_port()))
+            .await
+            .is_err()
+    );
     manager.terminate(LINGERER).await.unwrap();
 
     // expiry: ALPHA and GAMMA have been idle; wait for both to expire
-    let alpha = manager.watch(ALPHA).unwrap();
-    let gamma = manager.watch(GAMMA).unwrap();
+    let alpha = manager.watch(ALPHA).await.unwrap();
+    let gamma = manager.watch(GAMMA).await.unwrap();
     assert_eq!(alpha.await, EndReason::Expired);
     assert_eq!(gamma.await, EndReason::Expired);
     manager.shutdown().await;

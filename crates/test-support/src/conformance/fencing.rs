@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use ractor_session::SessionId;
-use ractor_session::durable::{SaveOutcome, SessionStore, StoreError};
+use ractor_session::durable::{BackendError, SaveOutcome, SessionStore};
 use tokio::task::JoinSet;
 
 use super::{Store, assert_absent, live, live_as, loaded};
@@ -80,7 +80,7 @@ pub(super) async fn claims_raise_the_epoch(store: Store<'_>) {
     assert!(
         matches!(
             rotated,
-            Err(StoreError::Fenced {
+            Err(BackendError::Fenced {
                 current_epoch: 7,
                 ..
             })
@@ -91,7 +91,7 @@ pub(super) async fn claims_raise_the_epoch(store: Store<'_>) {
     assert!(
         matches!(
             deleted,
-            Err(StoreError::Fenced {
+            Err(BackendError::Fenced {
                 current_epoch: 7,
                 ..
             })

@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use ractor_session::SessionId;
-use ractor_session::durable::{RotateOutcome, SaveOutcome, SessionRecord, StoreError};
+use ractor_session::durable::{BackendError, RotateOutcome, SaveOutcome, SessionRecord};
 
 use super::{ExpiredRecords, Store, assert_absent, hours_ago, hours_from_now, live, loaded};
 
@@ -129,7 +129,7 @@ pub(super) async fn rotate(store: Store<'_>) {
     store.save(vec![other.clone()]).await.expect("save failed");
     let taken = store.rotate(&new, other.id(), 4).await;
     assert!(
-        matches!(taken, Err(StoreError::IdTaken { .. })),
+        matches!(taken, Err(BackendError::IdTaken { .. })),
         "got {taken:?}"
     );
     assert_eq!(loaded(store, &new).await, moved);

@@ -3,7 +3,7 @@
 use std::time::{Duration, SystemTime};
 
 use ractor_session::SessionId;
-use ractor_session::durable::{DeleteOutcome, SaveOutcome, SessionRecord, StoreError};
+use ractor_session::durable::{BackendError, DeleteOutcome, SaveOutcome, SessionRecord};
 
 use super::{Store, assert_absent, hours_from_now, live, loaded};
 
@@ -107,7 +107,7 @@ pub(super) async fn delete(store: Store<'_>) {
     assert!(
         matches!(
             stale,
-            Err(StoreError::Fenced {
+            Err(BackendError::Fenced {
                 current_epoch: 2,
                 ..
             })

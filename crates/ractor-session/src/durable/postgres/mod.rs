@@ -15,7 +15,7 @@ use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
 
 use super::columns::Written;
-use super::error::{StoreError, within};
+use super::error::{BackendError, within};
 use super::record::{SessionRecord, unix_millis};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
@@ -64,7 +64,7 @@ impl PostgresOptions {
     }
 
     /// How long connecting, and each operation as a whole, may take (default 5 s);
-    /// past it the operation fails with [`StoreError::Timeout`].
+    /// past it the operation fails with [`BackendError::Timeout`].
     ///
     /// # Examples
     ///
@@ -115,19 +115,19 @@ impl PostgresStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidConfig`] for a malformed URL; [`StoreError::Unreachable`] or
-    /// [`StoreError::Timeout`] when the server cannot be reached;
-    /// [`StoreError::SchemaMismatch`] when a newer release set the database up.
+    /// [`BackendError::InvalidConfig`] for a malformed URL; [`BackendError::Unreachable`] or
+    /// [`BackendError::Timeout`] when the server cannot be reached;
+    /// [`BackendError::SchemaMismatch`] when a newer release set the database up.
     ///
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), ractor_session::durable::StoreError> {
+    /// # async fn run() -> Result<(), ractor_session::durable::BackendError> {
     /// let store = ractor_session::durable::PostgresStore::connect("postgres://localhost/app").await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str) -> Result<Self, BackendError> {
         Self::connect_with(url, PostgresOptions::default()).await
     }
 
@@ -140,7 +140,7 @@ impl PostgresStore {
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), ractor_session::durable::StoreError> {
+    /// # async fn run() -> Result<(), ractor_session::durable::BackendError> {
     /// use ractor_session::durable::{PostgresOptions, PostgresStore};
     ///
     /// let options = PostgresOptions::default().with_max_connections(8);
@@ -148,9 +148,9 @@ impl PostgresStore {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self, BackendError> {
         let mut config: tokio_postgres::Config =
-            url.parse().map_err(|error| StoreError::InvalidConfig {
+            url.parse().map_err(|error| BackendError::InvalidConfig {
                 backend: BACKEND,
                 source: Box::new(error),
             })?;
@@ -170,7 +170,7 @@ impl PostgresStore {
             .create_timeout(Some(options.timeout))
             .recycle_timeout(Some(options.timeout))
             .build()
-            .map_err(|error| StoreError::InvalidConfig {
+            .map_err(|error| BackendError::InvalidConfig {
                 backend: BACKEND,
                 source: Box::new(error),
             })?;
@@ -198,7 +198,7 @@ impl PostgresStore {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn from_pool(pool: Pool, timeout: Duration) -> Result<Self, StoreError> {
+    pub async fn from_pool(pool: Pool, timeout: Duration) -> Result<Self, BackendError> {
         let store = Self { pool, timeout };
         within(BACKEND, timeout, async {
             queries::set_up(&mut store.client().await?).await
@@ -207,15 +207,15 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn client(&self) -> Result<deadpool_postgres::Client, StoreError> {
+    async fn client(&self) -> Result<deadpool_postgres::Client, BackendError> {
         self.pool.get().await.map_err(|error| match error {
             PoolError::Backend(error) => pg_error(error),
-            PoolError::Timeout(_) => StoreError::Timeout {
+            PoolError::Timeout(_) => BackendError::Timeout {
                 backend: BACKEND,
                 after: self.timeout,
             },
-            PoolError::Closed => StoreError::Closed { backend: BACKEND },
-            other => StoreError::Backend {
+            PoolError::Closed => BackendError::Closed { backend: BACKEND },
+            other => BackendError::Backend {
                 backend: BACKEND,
                 source: Box::new(other),
             },
@@ -231,7 +231,7 @@ impl SessionStore for PostgresStore {
     fn load<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
             queries::load(&self.client().await?, id, now_ms).await
@@ -242,7 +242,7 @@ impl SessionStore for PostgresStore {
     fn claim<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
             queries::claim(&self.client().await?, id, now_ms).await
@@ -253,7 +253,7 @@ impl SessionStore for PostgresStore {
     fn save(
         &self,
         batch: Vec<SessionRecord>,
-    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, BackendError>> {
         within(BACKEND, self.timeout, async move {
             let batch = batch
                 .into_iter()
@@ -290,7 +290,7 @@ impl SessionStore for PostgresStore {
         &'a self,
         id: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<DeleteOutcome, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
             queries::delete(&mut self.client().await?, id, epoch, now_ms).await
@@ -303,7 +303,7 @@ impl SessionStore for PostgresStore {
         old: &'a SessionId,
         new: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>> {
         let now_ms = unix_millis(SystemTime::now());
         within(BACKEND, self.timeout, async move {
             queries::rotate(&mut self.client().await?, (old, new), epoch, now_ms).await
@@ -311,7 +311,7 @@ impl SessionStore for PostgresStore {
         .boxed()
     }
 
-    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {
         let now_ms = unix_millis(now);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         within(BACKEND, self.timeout, async move {
@@ -320,7 +320,7 @@ impl SessionStore for PostgresStore {
         .boxed()
     }
 
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn health(&self) -> BoxFuture<'_, Result<(), BackendError>> {
         within(BACKEND, self.timeout, async move {
             queries::schema_version(&self.client().await?).await
         })
@@ -345,7 +345,7 @@ fn rounds(batch: &[(SessionRecord, Written)]) -> Vec<Vec<usize>> {
 }
 
 /// The typed form of a PostgreSQL error.
-fn pg_error(error: tokio_postgres::Error) -> StoreError {
+fn pg_error(error: tokio_postgres::Error) -> BackendError {
     let unreachable = match error.code() {
         // No answer from the server: the connection was refused, failed or lost (an
         // input/output error), or closed.
@@ -362,12 +362,12 @@ fn pg_error(error: tokio_postgres::Error) -> StoreError {
     };
     let source = Box::new(error);
     if unreachable {
-        StoreError::Unreachable {
+        BackendError::Unreachable {
             backend: BACKEND,
             source,
         }
     } else {
-        StoreError::Backend {
+        BackendError::Backend {
             backend: BACKEND,
             source,
         }

@@ -8,7 +8,7 @@ use tokio_postgres::error::SqlState;
 
 use super::{BACKEND, pg_error};
 use crate::durable::columns::{Columns, Written};
-use crate::durable::error::{StoreError, epoch_to_i64};
+use crate::durable::error::{BackendError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
 use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
@@ -48,7 +48,7 @@ WHERE excluded.epoch >= s.epoch OR s.expires_at_ms <= $10
 RETURNING s.id";
 
 /// Creates the schema if it is missing and checks its version.
-pub(super) async fn set_up(client: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
+pub(super) async fn set_up(client: &mut deadpool_postgres::Client) -> Result<(), BackendError> {
     let tx = client.transaction().await.map_err(pg_error)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
         .await
@@ -70,7 +70,7 @@ pub(super) async fn set_up(client: &mut deadpool_postgres::Client) -> Result<(),
 }
 
 /// Checks the recorded schema version against this release's.
-pub(super) async fn schema_version(client: &impl GenericClient) -> Result<(), StoreError> {
+pub(super) async fn schema_version(client: &impl GenericClient) -> Result<(), BackendError> {
     let found: Option<i32> = client
         .query_one("SELECT max(version) FROM ractor_session_schema", &[])
         .await
@@ -78,7 +78,7 @@ pub(super) async fn schema_version(client: &impl GenericClient) -> Result<(), St
         .get(0);
     let found = found.map_or(0, i64::from);
     if found != SCHEMA_VERSION {
-        return Err(StoreError::SchemaMismatch {
+        return Err(BackendError::SchemaMismatch {
             backend: BACKEND,
             found,
             supported: SCHEMA_VERSION,
@@ -92,7 +92,7 @@ pub(super) async fn load(
     client: &impl GenericClient,
     id: &SessionId,
     now_ms: i64,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<SessionRecord>, BackendError> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM ractor_sessions WHERE id = $1 AND expires_at_ms > $2"
     );
@@ -104,7 +104,7 @@ pub(super) async fn claim(
     client: &impl GenericClient,
     id: &SessionId,
     now_ms: i64,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<SessionRecord>, BackendError> {
     let sql = format!(
         "UPDATE ractor_sessions SET epoch = epoch + 1 \
          WHERE id = $1 AND expires_at_ms > $2 RETURNING {RECORD_COLUMNS}"
@@ -118,7 +118,7 @@ async fn one_record(
     sql: &str,
     id: &SessionId,
     now_ms: i64,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<SessionRecord>, BackendError> {
     let statement = client.prepare_cached(sql).await.map_err(pg_error)?;
     let row = client
         .query_opt(&statement, &[&id.as_str(), &now_ms])
@@ -132,7 +132,7 @@ pub(super) async fn save_distinct(
     client: &impl GenericClient,
     batch: &[&(SessionRecord, Written)],
     now_ms: i64,
-) -> Result<Vec<SaveOutcome>, StoreError> {
+) -> Result<Vec<SaveOutcome>, BackendError> {
     let ids: Vec<&str> = batch.iter().map(|(r, _)| r.id().as_str()).collect();
     let types: Vec<&str> = batch.iter().map(|(r, _)| r.session_type()).collect();
     let versions: Vec<i64> = batch.iter().map(|(_, w)| w.format_version).collect();
@@ -199,7 +199,7 @@ pub(super) async fn delete(
     id: &SessionId,
     epoch: u64,
     now_ms: i64,
-) -> Result<DeleteOutcome, StoreError> {
+) -> Result<DeleteOutcome, BackendError> {
     let tx = client.transaction().await.map_err(pg_error)?;
     let stored = lock(&tx, &[id]).await?.remove(id.as_str());
     let (remove, outcome) = rules::delete(id, stored, epoch, now_ms)?;
@@ -218,7 +218,7 @@ pub(super) async fn rotate(
     (old, new): (&SessionId, &SessionId),
     epoch: u64,
     now_ms: i64,
-) -> Result<RotateOutcome, StoreError> {
+) -> Result<RotateOutcome, BackendError> {
     let stored_epoch = epoch_to_i64(epoch, old.redacted())?;
     let tx = client.transaction().await.map_err(pg_error)?;
     let mut stored = lock(&tx, &[old, new]).await?;
@@ -247,7 +247,7 @@ pub(super) async fn rotate(
     match moved {
         // `new` was inserted by another writer since it was checked.
         Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-            Err(StoreError::IdTaken { id: new.redacted() })
+            Err(BackendError::IdTaken { id: new.redacted() })
         }
         Err(error) => Err(pg_error(error)),
         Ok(_) => {
@@ -263,7 +263,7 @@ pub(super) async fn sweep(
     client: &impl GenericClient,
     now_ms: i64,
     limit: i64,
-) -> Result<usize, StoreError> {
+) -> Result<usize, BackendError> {
     let statement = client
         .prepare_cached(
             "DELETE FROM ractor_sessions WHERE id IN (SELECT id FROM ractor_sessions \
@@ -283,7 +283,7 @@ pub(super) async fn sweep(
 async fn lock(
     tx: &deadpool_postgres::Transaction<'_>,
     ids: &[&SessionId],
-) -> Result<HashMap<String, Stored>, StoreError> {
+) -> Result<HashMap<String, Stored>, BackendError> {
     let ids: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
     let rows = tx
         .query(
@@ -303,7 +303,7 @@ async fn lock(
         .collect()
 }
 
-fn record(row: &Row) -> Result<SessionRecord, StoreError> {
+fn record(row: &Row) -> Result<SessionRecord, BackendError> {
     let columns = (|| {
         Ok::<_, tokio_postgres::Error>(Columns {
             id: row.try_get(0)?,
@@ -321,8 +321,8 @@ fn record(row: &Row) -> Result<SessionRecord, StoreError> {
 }
 
 /// A row that does not have the columns this library writes.
-fn corrupt_row(error: tokio_postgres::Error) -> StoreError {
-    StoreError::Corrupt {
+fn corrupt_row(error: tokio_postgres::Error) -> BackendError {
+    BackendError::Corrupt {
         backend: BACKEND,
         what: "a stored row does not match the schema".to_owned(),
         source: Some(Box::new(error)),

@@ -1,7 +1,7 @@
 //! A record as a Redis hash: short field names, numbers as decimal text.
 
 use crate::durable::columns::Columns;
-use crate::durable::error::StoreError;
+use crate::durable::error::BackendError;
 use crate::durable::record::SessionRecord;
 use crate::id::SessionId;
 
@@ -16,7 +16,10 @@ pub(super) const FIELDS: [&str; 7] = ["t", "v", "s", "i", "a", "u", "e"];
 pub(super) type Fields = Vec<Option<Vec<u8>>>;
 
 /// The record held in `fields` under `id`: `None` when there is no hash.
-pub(super) fn record(id: &SessionId, fields: Fields) -> Result<Option<SessionRecord>, StoreError> {
+pub(super) fn record(
+    id: &SessionId,
+    fields: Fields,
+) -> Result<Option<SessionRecord>, BackendError> {
     if fields.iter().all(Option::is_none) {
         return Ok(None);
     }
@@ -40,7 +43,7 @@ pub(super) fn record(id: &SessionId, fields: Fields) -> Result<Option<SessionRec
     columns.into_record(BACKEND).map(Some)
 }
 
-fn number(field: Option<Vec<u8>>) -> Result<i64, StoreError> {
+fn number(field: Option<Vec<u8>>) -> Result<i64, BackendError> {
     let field = field.ok_or_else(|| corrupt("a missing field"))?;
     std::str::from_utf8(&field)
         .ok()
@@ -48,8 +51,8 @@ fn number(field: Option<Vec<u8>>) -> Result<i64, StoreError> {
         .ok_or_else(|| corrupt("a field that is not a number"))
 }
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt {
+fn corrupt(what: &str) -> BackendError {
+    BackendError::Corrupt {
         backend: BACKEND,
         what: format!("a stored record has {what}"),
         source: None,
@@ -95,7 +98,7 @@ mod tests {
             vec![Some(b"kv".to_vec()), None, None, None, None, None, None],
         ] {
             let error = record(&id, damaged).unwrap_err();
-            assert!(matches!(error, StoreError::Corrupt { .. }), "{error:?}");
+            assert!(matches!(error, BackendError::Corrupt { .. }), "{error:?}");
         }
     }
 }

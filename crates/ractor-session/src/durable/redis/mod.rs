@@ -13,7 +13,7 @@ use redis::{AsyncCommands as _, RedisError, Script};
 
 use self::fields::{FIELDS, Fields};
 use super::columns::Written;
-use super::error::{StoreError, within};
+use super::error::{BackendError, within};
 use super::record::{SessionRecord, unix_millis};
 use super::rules::fenced;
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
@@ -72,7 +72,7 @@ impl RedisOptions {
     }
 
     /// How long connecting, and each operation as a whole, may take (default 5 s); past
-    /// it the operation fails with [`StoreError::Timeout`].
+    /// it the operation fails with [`BackendError::Timeout`].
     ///
     /// # Examples
     ///
@@ -133,19 +133,19 @@ impl RedisStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidConfig`] for a malformed URL; [`StoreError::Unreachable`] or
-    /// [`StoreError::Timeout`] when the server cannot be reached;
-    /// [`StoreError::SchemaMismatch`] when a newer release wrote the keys.
+    /// [`BackendError::InvalidConfig`] for a malformed URL; [`BackendError::Unreachable`] or
+    /// [`BackendError::Timeout`] when the server cannot be reached;
+    /// [`BackendError::SchemaMismatch`] when a newer release wrote the keys.
     ///
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), ractor_session::durable::StoreError> {
+    /// # async fn run() -> Result<(), ractor_session::durable::BackendError> {
     /// let store = ractor_session::durable::RedisStore::connect("redis://127.0.0.1/").await?;
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str) -> Result<Self, BackendError> {
         Self::connect_with(url, RedisOptions::default()).await
     }
 
@@ -158,7 +158,7 @@ impl RedisStore {
     /// # Examples
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), ractor_session::durable::StoreError> {
+    /// # async fn run() -> Result<(), ractor_session::durable::BackendError> {
     /// use ractor_session::durable::{RedisOptions, RedisStore};
     ///
     /// let options = RedisOptions::default().with_key_prefix("shop:");
@@ -166,8 +166,8 @@ impl RedisStore {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn connect_with(url: &str, options: RedisOptions) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url).map_err(|error| StoreError::InvalidConfig {
+    pub async fn connect_with(url: &str, options: RedisOptions) -> Result<Self, BackendError> {
+        let client = redis::Client::open(url).map_err(|error| BackendError::InvalidConfig {
             backend: BACKEND,
             source: Box::new(error),
         })?;
@@ -193,7 +193,7 @@ impl RedisStore {
     }
 
     /// Records the schema version if no release has yet, and checks it.
-    async fn set_up(&self) -> Result<(), StoreError> {
+    async fn set_up(&self) -> Result<(), BackendError> {
         let mut connection = self.connection.clone();
         let key = self.schema_key();
         let _: bool = connection
@@ -203,7 +203,7 @@ impl RedisStore {
         self.check_schema().await
     }
 
-    async fn check_schema(&self) -> Result<(), StoreError> {
+    async fn check_schema(&self) -> Result<(), BackendError> {
         let found: Option<i64> = self
             .connection
             .clone()
@@ -212,7 +212,7 @@ impl RedisStore {
             .map_err(|error| redis_error(error, self.timeout))?;
         match found {
             Some(SCHEMA_VERSION) => Ok(()),
-            other => Err(StoreError::SchemaMismatch {
+            other => Err(BackendError::SchemaMismatch {
                 backend: BACKEND,
                 found: other.unwrap_or(0),
                 supported: SCHEMA_VERSION,
@@ -232,7 +232,7 @@ impl RedisStore {
     async fn invoke<T: redis::FromRedisValue>(
         &self,
         invocation: redis::ScriptInvocation<'_>,
-    ) -> Result<T, StoreError> {
+    ) -> Result<T, BackendError> {
         let mut connection = self.connection.clone();
         within(BACKEND, self.timeout, async {
             invocation
@@ -252,7 +252,7 @@ impl SessionStore for RedisStore {
     fn load<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         async move {
             let mut connection = self.connection.clone();
             let fields: Fields = within(BACKEND, self.timeout, async {
@@ -274,7 +274,7 @@ impl SessionStore for RedisStore {
     fn claim<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         async move {
             let now_ms = unix_millis(SystemTime::now());
             let mut invocation = CLAIM.prepare_invoke();
@@ -291,7 +291,7 @@ impl SessionStore for RedisStore {
     fn save(
         &self,
         batch: Vec<SessionRecord>,
-    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, BackendError>> {
         async move {
             if batch.is_empty() {
                 return Ok(Vec::new());
@@ -333,7 +333,7 @@ impl SessionStore for RedisStore {
         &'a self,
         id: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<DeleteOutcome, BackendError>> {
         async move {
             let now_ms = unix_millis(SystemTime::now());
             let mut invocation = DELETE.prepare_invoke();
@@ -353,7 +353,7 @@ impl SessionStore for RedisStore {
         old: &'a SessionId,
         new: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>> {
         async move {
             let now_ms = unix_millis(SystemTime::now());
             let mut invocation = ROTATE.prepare_invoke();
@@ -366,7 +366,7 @@ impl SessionStore for RedisStore {
             match outcome.as_str() {
                 "rotated" => Ok(RotateOutcome::Rotated),
                 "fenced" => Err(fenced(old, current)),
-                "taken" => Err(StoreError::IdTaken { id: new.redacted() }),
+                "taken" => Err(BackendError::IdTaken { id: new.redacted() }),
                 _ => Ok(RotateOutcome::Missing),
             }
         }
@@ -375,30 +375,30 @@ impl SessionStore for RedisStore {
 
     /// Redis removes expired records by itself (each key expires at the record's earlier
     /// deadline): nothing to sweep, so this returns 0 without touching the server.
-    fn sweep(&self, _now: SystemTime, _limit: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn sweep(&self, _now: SystemTime, _limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {
         futures_util::future::ready(Ok(0)).boxed()
     }
 
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn health(&self) -> BoxFuture<'_, Result<(), BackendError>> {
         within(BACKEND, self.timeout, self.check_schema()).boxed()
     }
 }
 
 /// The typed form of a Redis error.
-fn redis_error(error: RedisError, timeout: Duration) -> StoreError {
+fn redis_error(error: RedisError, timeout: Duration) -> BackendError {
     if error.is_timeout() {
-        StoreError::Timeout {
+        BackendError::Timeout {
             backend: BACKEND,
             after: timeout,
         }
     } else if error.is_io_error() || error.is_connection_refusal() || error.is_connection_dropped()
     {
-        StoreError::Unreachable {
+        BackendError::Unreachable {
             backend: BACKEND,
             source: Box::new(error),
         }
     } else {
-        StoreError::Backend {
+        BackendError::Backend {
             backend: BACKEND,
             source: Box::new(error),
         }

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension as _, Row};
 
+use crate::durable::BoxError;
 use crate::durable::columns::Columns;
-use crate::durable::error::StoreError;
+use crate::durable::error::BackendError;
 use crate::durable::record::SessionRecord;
-use crate::error::BoxError;
 
 pub(super) const BACKEND: &str = "sqlite";
 
@@ -29,7 +29,7 @@ pub(super) fn open_writer(
     path: &Path,
     busy_timeout: Duration,
     integrity_check: bool,
-) -> Result<Connection, StoreError> {
+) -> Result<Connection, BackendError> {
     let mut conn = Connection::open(path).map_err(sqlite_error)?;
     conn.busy_timeout(busy_timeout).map_err(sqlite_error)?;
     if integrity_check {
@@ -47,7 +47,7 @@ pub(super) fn open_writer(
 }
 
 /// Opens a connection for reads, beside the writer.
-pub(super) fn open_reader(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
+pub(super) fn open_reader(path: &Path, busy_timeout: Duration) -> Result<Connection, BackendError> {
     let conn = Connection::open(path).map_err(sqlite_error)?;
     conn.busy_timeout(busy_timeout).map_err(sqlite_error)?;
     conn.pragma_update(None, "query_only", true)
@@ -57,14 +57,14 @@ pub(super) fn open_reader(path: &Path, busy_timeout: Duration) -> Result<Connect
 
 /// SQLite's `quick_check`: reads every page, so a torn or overwritten file is reported at
 /// startup instead of on some later read.
-fn check_integrity(conn: &Connection) -> Result<(), StoreError> {
+fn check_integrity(conn: &Connection) -> Result<(), BackendError> {
     let verdict: String = conn
         .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
         .map_err(sqlite_error)?;
     if verdict == "ok" {
         return Ok(());
     }
-    Err(StoreError::Corrupt {
+    Err(BackendError::Corrupt {
         backend: BACKEND,
         what: format!("the integrity check failed: {verdict}"),
         source: None,
@@ -72,7 +72,7 @@ fn check_integrity(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// Creates the schema in an empty database, and refuses one of a newer version.
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+fn migrate(conn: &mut Connection) -> Result<(), BackendError> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(sqlite_error)?;
@@ -84,12 +84,12 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 /// The schema version recorded in the file, checked against this release's.
-pub(super) fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
+pub(super) fn schema_version(conn: &Connection) -> Result<i64, BackendError> {
     let version: i64 = conn
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .map_err(sqlite_error)?;
     if version > SCHEMA_VERSION {
-        return Err(StoreError::SchemaMismatch {
+        return Err(BackendError::SchemaMismatch {
             backend: BACKEND,
             found: version,
             supported: SCHEMA_VERSION,
@@ -103,7 +103,7 @@ pub(super) fn load(
     conn: &Connection,
     id: &str,
     now_ms: i64,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<SessionRecord>, BackendError> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM ractor_sessions WHERE id = ?1 AND expires_at_ms > ?2"
     );
@@ -131,12 +131,12 @@ pub(super) fn columns(row: &Row<'_>) -> rusqlite::Result<Columns> {
 }
 
 /// The typed form of a SQLite error.
-pub(super) fn sqlite_error(error: rusqlite::Error) -> StoreError {
+pub(super) fn sqlite_error(error: rusqlite::Error) -> BackendError {
     Fault::of(&error).into_error(Box::new(error))
 }
 
 /// The typed form of a SQLite error shared by several callers.
-pub(super) fn shared_sqlite_error(error: &Arc<rusqlite::Error>) -> StoreError {
+pub(super) fn shared_sqlite_error(error: &Arc<rusqlite::Error>) -> BackendError {
     Fault::of(error).into_error(Box::new(Arc::clone(error)))
 }
 
@@ -165,18 +165,18 @@ impl Fault {
         }
     }
 
-    fn into_error(self, source: BoxError) -> StoreError {
+    fn into_error(self, source: BoxError) -> BackendError {
         match self {
-            Self::Damage(what) => StoreError::Corrupt {
+            Self::Damage(what) => BackendError::Corrupt {
                 backend: BACKEND,
                 what: what.to_owned(),
                 source: Some(source),
             },
-            Self::Unreachable => StoreError::Unreachable {
+            Self::Unreachable => BackendError::Unreachable {
                 backend: BACKEND,
                 source,
             },
-            Self::Other => StoreError::Backend {
+            Self::Other => BackendError::Backend {
                 backend: BACKEND,
                 source,
             },

@@ -18,7 +18,7 @@ use self::database::BACKEND;
 pub(super) use self::database::SCHEMA_V1;
 use self::writer::Writer;
 use super::columns::Written;
-use super::error::StoreError;
+use super::error::BackendError;
 use super::record::{SessionRecord, unix_millis};
 use super::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome, SessionStore};
 use crate::id::SessionId;
@@ -137,9 +137,9 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Corrupt`] when the file is not an SQLite database or fails the
-    /// integrity check; [`StoreError::SchemaMismatch`] when a newer release created it;
-    /// [`StoreError::Unreachable`] when it cannot be opened (a missing directory, no
+    /// [`BackendError::Corrupt`] when the file is not an SQLite database or fails the
+    /// integrity check; [`BackendError::SchemaMismatch`] when a newer release created it;
+    /// [`BackendError::Unreachable`] when it cannot be opened (a missing directory, no
     /// permission).
     ///
     /// # Examples
@@ -152,7 +152,7 @@ impl SqliteStore {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, BackendError> {
         Self::open_with(path, SqliteOptions::default()).await
     }
 
@@ -178,7 +178,7 @@ impl SqliteStore {
     pub async fn open_with(
         path: impl AsRef<Path>,
         options: SqliteOptions,
-    ) -> Result<Self, StoreError> {
+    ) -> Result<Self, BackendError> {
         let path = path.as_ref().to_path_buf();
         blocking(move || {
             let conn = database::open_writer(&path, options.busy_timeout, options.integrity_check)?;
@@ -198,10 +198,10 @@ impl SqliteStore {
         .await
     }
 
-    fn read<T, F>(&self, work: F) -> BoxFuture<'static, Result<T, StoreError>>
+    fn read<T, F>(&self, work: F) -> BoxFuture<'static, Result<T, BackendError>>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
     {
         let readers = Arc::clone(&self.readers);
         blocking(move || readers.with(work)).boxed()
@@ -216,7 +216,7 @@ impl SessionStore for SqliteStore {
     fn load<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let id = id.clone();
         let now_ms = unix_millis(SystemTime::now());
         self.read(move |conn| database::load(conn, id.as_str(), now_ms))
@@ -225,7 +225,7 @@ impl SessionStore for SqliteStore {
     fn claim<'a>(
         &'a self,
         id: &'a SessionId,
-    ) -> BoxFuture<'a, Result<Option<SessionRecord>, StoreError>> {
+    ) -> BoxFuture<'a, Result<Option<SessionRecord>, BackendError>> {
         let id = id.clone();
         let now_ms = unix_millis(SystemTime::now());
         self.writer
@@ -236,7 +236,7 @@ impl SessionStore for SqliteStore {
     fn save(
         &self,
         batch: Vec<SessionRecord>,
-    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<SaveOutcome>, BackendError>> {
         async move {
             let batch = batch
                 .into_iter()
@@ -254,7 +254,7 @@ impl SessionStore for SqliteStore {
         &'a self,
         id: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<DeleteOutcome, BackendError>> {
         let id = id.clone();
         let now_ms = unix_millis(SystemTime::now());
         self.writer
@@ -267,7 +267,7 @@ impl SessionStore for SqliteStore {
         old: &'a SessionId,
         new: &'a SessionId,
         epoch: u64,
-    ) -> BoxFuture<'a, Result<RotateOutcome, StoreError>> {
+    ) -> BoxFuture<'a, Result<RotateOutcome, BackendError>> {
         let (old, new) = (old.clone(), new.clone());
         let now_ms = unix_millis(SystemTime::now());
         self.writer
@@ -275,7 +275,7 @@ impl SessionStore for SqliteStore {
             .boxed()
     }
 
-    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn sweep(&self, now: SystemTime, limit: usize) -> BoxFuture<'_, Result<usize, BackendError>> {
         let now_ms = unix_millis(now);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.writer
@@ -283,7 +283,7 @@ impl SessionStore for SqliteStore {
             .boxed()
     }
 
-    fn health(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+    fn health(&self) -> BoxFuture<'_, Result<(), BackendError>> {
         self.read(|conn| database::schema_version(conn).map(drop))
     }
 }
@@ -301,8 +301,8 @@ impl Readers {
     /// Runs `work` on an idle read connection, or on a new one when none is idle.
     fn with<T>(
         &self,
-        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        work: impl FnOnce(&Connection) -> Result<T, BackendError>,
+    ) -> Result<T, BackendError> {
         let idle = self.idle().pop();
         let conn = match idle {
             Some(conn) => conn,
@@ -324,12 +324,12 @@ impl Readers {
 
 /// Runs blocking `work` in tokio's blocking pool.
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
+    work: impl FnOnce() -> Result<T, BackendError> + Send + 'static,
+) -> Result<T, BackendError> {
     tokio::task::spawn_blocking(work)
         .await
         .unwrap_or_else(|joined| {
-            Err(StoreError::Backend {
+            Err(BackendError::Backend {
                 backend: BACKEND,
                 source: Box::new(joined),
             })

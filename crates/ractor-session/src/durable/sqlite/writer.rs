@@ -8,7 +8,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::database::{BACKEND, shared_sqlite_error};
-use crate::durable::error::StoreError;
+use crate::durable::error::BackendError;
 
 /// How many queued writes one transaction takes at most, so that a long queue still
 /// commits (and answers) in steps.
@@ -25,13 +25,13 @@ impl Writer {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] when the operating system refuses a new thread.
-    pub(super) fn spawn(conn: Connection) -> Result<Self, StoreError> {
+    /// [`BackendError::Backend`] when the operating system refuses a new thread.
+    pub(super) fn spawn(conn: Connection) -> Result<Self, BackendError> {
         let (jobs, queue) = mpsc::channel();
         thread::Builder::new()
             .name("ractor-session-sqlite-writer".to_owned())
             .spawn(move || run(conn, &queue))
-            .map_err(|error| StoreError::Backend {
+            .map_err(|error| BackendError::Backend {
                 backend: BACKEND,
                 source: Box::new(error),
             })?;
@@ -41,18 +41,18 @@ impl Writer {
     /// Runs `work` in the writer's next transaction and returns its result once that
     /// transaction has committed. A `work` that fails is rolled back alone (it runs in a
     /// savepoint); a commit that fails fails every write of the transaction.
-    pub(super) async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub(super) async fn write<T, F>(&self, work: F) -> Result<T, BackendError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Box::new(Pending { work, reply }))
-            .map_err(|_| StoreError::Closed { backend: BACKEND })?;
+            .map_err(|_| BackendError::Closed { backend: BACKEND })?;
         answer
             .await
-            .map_err(|_| StoreError::Closed { backend: BACKEND })?
+            .map_err(|_| BackendError::Closed { backend: BACKEND })?
     }
 }
 
@@ -61,7 +61,7 @@ trait Job: Send {
     /// Runs the write; what it returns answers the caller once the transaction ends.
     fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Done>;
     /// Answers the caller with `error` without running the write.
-    fn fail(self: Box<Self>, error: StoreError);
+    fn fail(self: Box<Self>, error: BackendError);
 }
 
 /// A write that has run, waiting for its transaction to commit.
@@ -72,7 +72,7 @@ trait Done: Send {
     fn answer(self: Box<Self>, commit: Option<&Arc<rusqlite::Error>>);
 }
 
-type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
+type Reply<T> = oneshot::Sender<Result<T, BackendError>>;
 
 struct Pending<T, F> {
     work: F,
@@ -80,14 +80,14 @@ struct Pending<T, F> {
 }
 
 struct Ran<T> {
-    result: Result<T, StoreError>,
+    result: Result<T, BackendError>,
     reply: Reply<T>,
 }
 
 impl<T, F> Job for Pending<T, F>
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, BackendError> + Send + 'static,
 {
     fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Done> {
         let result = (self.work)(conn);
@@ -97,7 +97,7 @@ where
         })
     }
 
-    fn fail(self: Box<Self>, error: StoreError) {
+    fn fail(self: Box<Self>, error: BackendError) {
         // The caller may have stopped waiting; then nobody needs the answer.
         let _ = self.reply.send(Err(error));
     }

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension as _};
 
 use super::database::{BACKEND, RECORD_COLUMNS, columns, sqlite_error};
 use crate::durable::columns::Written;
-use crate::durable::error::{StoreError, epoch_to_i64};
+use crate::durable::error::{BackendError, epoch_to_i64};
 use crate::durable::record::SessionRecord;
 use crate::durable::rules::{self, Stored};
 use crate::durable::session_store::{DeleteOutcome, RotateOutcome, SaveOutcome};
@@ -27,7 +27,7 @@ pub(super) fn save(
     conn: &Connection,
     batch: &[(SessionRecord, Written)],
     now_ms: i64,
-) -> Result<Vec<SaveOutcome>, StoreError> {
+) -> Result<Vec<SaveOutcome>, BackendError> {
     let mut upsert = conn.prepare_cached(UPSERT).map_err(sqlite_error)?;
     batch
         .iter()
@@ -60,7 +60,7 @@ pub(super) fn claim(
     conn: &Connection,
     id: &SessionId,
     now_ms: i64,
-) -> Result<Option<SessionRecord>, StoreError> {
+) -> Result<Option<SessionRecord>, BackendError> {
     let sql = format!(
         "UPDATE ractor_sessions SET epoch = epoch + 1 \
          WHERE id = ?1 AND expires_at_ms > ?2 RETURNING {RECORD_COLUMNS}"
@@ -84,7 +84,7 @@ pub(super) fn delete(
     id: &SessionId,
     epoch: u64,
     now_ms: i64,
-) -> Result<DeleteOutcome, StoreError> {
+) -> Result<DeleteOutcome, BackendError> {
     let (remove, outcome) = rules::delete(id, stored(conn, id)?, epoch, now_ms)?;
     if remove {
         remove_row(conn, id)?;
@@ -98,7 +98,7 @@ pub(super) fn rotate(
     (old, new): (&SessionId, &SessionId),
     epoch: u64,
     now_ms: i64,
-) -> Result<RotateOutcome, StoreError> {
+) -> Result<RotateOutcome, BackendError> {
     let stored_epoch = epoch_to_i64(epoch, old.redacted())?;
     let outcome = rules::rotate(
         (old, stored(conn, old)?),
@@ -117,7 +117,7 @@ pub(super) fn rotate(
 }
 
 /// Removes up to `limit` records expired at `now_ms`.
-pub(super) fn sweep(conn: &Connection, now_ms: i64, limit: i64) -> Result<usize, StoreError> {
+pub(super) fn sweep(conn: &Connection, now_ms: i64, limit: i64) -> Result<usize, BackendError> {
     conn.prepare_cached(
         "DELETE FROM ractor_sessions WHERE rowid IN \
          (SELECT rowid FROM ractor_sessions WHERE expires_at_ms <= ?1 LIMIT ?2)",
@@ -127,7 +127,7 @@ pub(super) fn sweep(conn: &Connection, now_ms: i64, limit: i64) -> Result<usize,
 }
 
 /// The epoch and expiry of the stored record of `id`, live or not.
-fn stored(conn: &Connection, id: &SessionId) -> Result<Option<Stored>, StoreError> {
+fn stored(conn: &Connection, id: &SessionId) -> Result<Option<Stored>, BackendError> {
     let found = conn
         .prepare_cached("SELECT epoch, expires_at_ms FROM ractor_sessions WHERE id = ?1")
         .and_then(|mut statement| {
@@ -141,7 +141,7 @@ fn stored(conn: &Connection, id: &SessionId) -> Result<Option<Stored>, StoreErro
         .transpose()
 }
 
-fn remove_row(conn: &Connection, id: &SessionId) -> Result<(), StoreError> {
+fn remove_row(conn: &Connection, id: &SessionId) -> Result<(), BackendError> {
     conn.prepare_cached("DELETE FROM ractor_sessions WHERE id = ?1")
         .and_then(|mut statement| statement.execute([id.as_str()]))
         .map_err(sqlite_error)?;
