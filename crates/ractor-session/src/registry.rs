@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::counters::Counters;
 use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
@@ -48,6 +49,8 @@ pub(crate) struct Registry {
     /// `config.idle_timeout` and `config.max_lifetime` in milliseconds, read on every lookup.
     pub(crate) idle_ms: u64,
     pub(crate) lifetime_ms: Option<u64>,
+    /// Starts, ends by reason and rotations since the manager started.
+    pub(crate) counters: Counters,
 }
 
 impl Registry {
@@ -64,6 +67,7 @@ impl Registry {
             wheel: Mutex::new(Wheel::new(tick_for(shortest))),
             idle_ms: config.idle_timeout.as_millis() as u64,
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
+            counters: Counters::default(),
         }
     }
 
@@ -254,6 +258,7 @@ impl Registry {
             *id = new.clone();
         }
         entry.notify_rotated();
+        self.counters.rotated();
         Ok(new)
     }
 
@@ -303,7 +308,10 @@ pub(crate) fn end(registry: Option<&Registry>, entry: &Arc<Entry>, fallback: End
     if let Some(registry) = registry {
         registry.deregister(entry);
     }
-    entry.finish(fallback, registry.map(|registry| &registry.clock));
+    let ended = entry.finish(fallback, registry.map(|registry| &registry.clock));
+    if let (Some(registry), Some(reason)) = (registry, ended) {
+        registry.counters.ended(&reason);
+    }
 }
 
 /// Registered entries without actors, for unit tests of the registry and of expiry.

@@ -115,6 +115,7 @@ pub(super) async fn claimed(
         Ok(()) => {
             // A session that came back: never provisional, never evicted as one.
             go_live(shared, id, &entry, false);
+            shared.registry.counters.revived();
             let took = began.elapsed();
             telemetry::revived(id.redacted(), kind.session_type(), backend, took);
             Ok(Some(entry))
