@@ -1,4 +1,5 @@
-//! The demo's routes: the page, a JSON API and the live socket; and, apart, `/metrics`.
+//! The demo's routes: the page, a JSON API and the live socket; and, apart, `/metrics` and
+//! the session dashboard.
 
 use std::time::Duration;
 
@@ -49,12 +50,14 @@ pub(crate) fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The admin routes, served on their own loopback port: `/metrics` (Prometheus text). Kept
-/// off the app's port, which a proxy exposes to the world.
-pub(crate) fn admin_routes(metrics: PrometheusHandle) -> Router {
+/// The admin routes, served on their own loopback port: `/metrics` (Prometheus text) and
+/// the session `dashboard` (behind its token) at `/dashboard`. Kept off the app's port,
+/// which a proxy exposes to the world.
+pub(crate) fn admin_routes(metrics: PrometheusHandle, dashboard: Router) -> Router {
     Router::new()
         .route("/metrics", get(render_metrics))
         .with_state(metrics)
+        .nest("/dashboard", dashboard)
 }
 
 /// An API failure: a status and a JSON body `{"error": "..."}`.

@@ -8,7 +8,8 @@
 //!
 //! Served for the open internet: hyper's header-read timeout and a body timeout close
 //! slow and idle connections (`server`), every response carries a Content-Security-Policy
-//! and anti-framing headers, and `/metrics` is served only on a separate loopback port.
+//! and anti-framing headers, and `/metrics` and the session dashboard (`/dashboard`, behind
+//! a token) are served only on a separate loopback port.
 
 mod app;
 mod cart;
@@ -22,6 +23,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use metrics_exporter_prometheus::PrometheusBuilder;
 use ractor_session::{SessionConfig, SessionManager};
+use ractor_session_axum::dashboard::{self, BearerToken};
 use ractor_session_axum::{LiveSockets, SessionLayer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -102,7 +104,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 
     let app = app::routes(AppState {
         manager: manager.clone(),
-        live,
+        live: live.clone(),
         idle_ttl: settings.idle_ttl,
     })
     .layer(layer)
@@ -122,12 +124,13 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         Some(port) => {
             let handle = PrometheusBuilder::new().install_recorder()?;
             let listener = bind(port).await?;
-            // Tests read this line to find the port; keep its shape.
-            println!(
-                "live_cart metrics on http://{}/metrics",
-                listener.local_addr()?
-            );
-            let admin = app::admin_routes(handle);
+            let admin_addr = listener.local_addr()?;
+            // Tests read these lines to find the port and the dashboard; keep their shape.
+            println!("live_cart metrics on http://{admin_addr}/metrics");
+            let (token, login) = dashboard_token(settings.dashboard_token.as_deref())?;
+            println!("live_cart dashboard on http://{admin_addr}/dashboard{login}");
+            let dashboard = dashboard::router(manager.clone(), live, token);
+            let admin = app::admin_routes(handle, dashboard);
             Some(tokio::spawn(server::serve(
                 listener,
                 admin,
@@ -165,6 +168,21 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     }
     manager.shutdown().await;
     Ok(())
+}
+
+/// The dashboard's token: `LIVE_CART_DASHBOARD_TOKEN`, or a fresh one when it is unset,
+/// which is then shown once in the login link (the second value: `?token=...`, or empty).
+fn dashboard_token(from_env: Option<&str>) -> Result<(BearerToken, String), String> {
+    match from_env {
+        Some(token) => BearerToken::new(token)
+            .map(|token| (token, String::new()))
+            .map_err(|error| format!("LIVE_CART_DASHBOARD_TOKEN: {error}")),
+        None => {
+            let token = BearerToken::generate();
+            let login = format!("?token={}", token.reveal());
+            Ok((token, login))
+        }
+    }
 }
 
 /// A listener on `port` of 127.0.0.1 (0: any free port).

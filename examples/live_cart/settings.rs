@@ -14,8 +14,10 @@ use clap::{ArgAction, Parser};
     about = "A shopping cart whose state lives in one actor per session, updated live in \
              every open tab over a websocket.",
     after_help = "Environment only:\n  \
-        LIVE_CART_KEY   cookie signing secret, at least 32 bytes; required with --no-dev\n  \
-        RUST_LOG        log filter, e.g. info or ractor_session=debug,info"
+        LIVE_CART_KEY              cookie signing secret, at least 32 bytes; required with --no-dev\n  \
+        LIVE_CART_DASHBOARD_TOKEN  the dashboard's token (16+ of A-Z a-z 0-9 - . _ ~);\n                             \
+        unset: a fresh one is made and printed at start\n  \
+        RUST_LOG                   log filter, e.g. info or ractor_session=debug,info"
 )]
 pub(crate) struct Settings {
     /// Port on 127.0.0.1; 0 picks any free one.
@@ -43,8 +45,9 @@ pub(crate) struct Settings {
     #[arg(long, overrides_with = "dev")]
     no_dev: bool,
 
-    /// Serve Prometheus metrics at /metrics on this port of 127.0.0.1 (0: any free one),
-    /// apart from the app, which never serves them. Off unless given.
+    /// The admin port on 127.0.0.1 (0: any free one): Prometheus metrics at /metrics and
+    /// the live session dashboard at /dashboard, apart from the app, which never serves
+    /// them. Off unless given.
     #[arg(long, env = "LIVE_CART_METRICS_PORT")]
     pub(crate) metrics_port: Option<u16>,
 
@@ -62,15 +65,18 @@ pub(crate) struct Settings {
     /// show it in the process list.
     #[arg(skip)]
     pub(crate) key: Option<String>,
+
+    /// The dashboard's token, from LIVE_CART_DASHBOARD_TOKEN only, for the same reason.
+    #[arg(skip)]
+    pub(crate) dashboard_token: Option<String>,
 }
 
 impl Settings {
     /// Flags and environment, the signing key from `LIVE_CART_KEY`.
     pub(crate) fn load() -> Result<Self, clap::Error> {
         let mut settings = Self::try_parse()?;
-        settings.key = std::env::var("LIVE_CART_KEY")
-            .ok()
-            .filter(|k| !k.is_empty());
+        settings.key = secret_from_env("LIVE_CART_KEY");
+        settings.dashboard_token = secret_from_env("LIVE_CART_DASHBOARD_TOKEN");
         Ok(settings)
     }
 
@@ -78,6 +84,11 @@ impl Settings {
     pub(crate) fn dev(&self) -> bool {
         self.dev && !self.no_dev
     }
+}
+
+/// A secret from the environment variable `name`, unless unset or empty.
+fn secret_from_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
 /// `500ms`, `30s`, `2m`, `1h`, or a plain number of seconds; from 100 ms to 30 days.

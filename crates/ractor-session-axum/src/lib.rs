@@ -14,6 +14,8 @@
 //!   [`LiveSockets`] lists each session's sockets and pushes JSON events to them, and when a
 //!   session expires, rotates or shuts down its sockets are told so and closed with an
 //!   application code ([`LiveEnd`]: 4001, 4002, 4003).
+//! - A live session dashboard for operators — `dashboard::router`, behind an
+//!   authorization hook (cargo feature `dashboard`, off by default).
 //!
 //! The guide `docs/axum.md` covers configuration, the security defaults and why, rotation,
 //! and the browser side of the live-socket protocol.
@@ -80,6 +82,9 @@ mod cookie;
 mod creation;
 mod cross_site;
 mod current_id;
+#[cfg(feature = "dashboard")]
+#[cfg_attr(docsrs, doc(cfg(feature = "dashboard")))]
+pub mod dashboard;
 mod extract;
 pub mod guide;
 mod layer;

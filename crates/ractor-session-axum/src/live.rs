@@ -344,6 +344,13 @@ impl LiveSockets {
         Ok((registration, rx))
     }
 
+    /// The most sockets any one session holds: a walk over the sessions that hold any.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn busiest(&self) -> usize {
+        let sessions = self.inner.sessions.iter();
+        sessions.map(|sockets| sockets.len()).max().unwrap_or(0)
+    }
+
     pub(crate) fn limits(&self) -> &SocketLimits {
         &self.inner.limits
     }

@@ -269,8 +269,9 @@ impl Entry {
 
     /// The session has ended, its end claimed and the entry deregistered: tells watchers
     /// why, and records it. `clock` is the manager's, if it is still there; the reason is
-    /// the one requested, or `fallback` (a crash outranks any request).
-    pub(crate) fn finish(&self, fallback: EndReason, clock: Option<&Clock>) {
+    /// the one requested, or `fallback` (a crash outranks any request). Returns it if the
+    /// session had been live (its actor had started), as telemetry reports it.
+    pub(crate) fn finish(&self, fallback: EndReason, clock: Option<&Clock>) -> Option<EndReason> {
         debug_assert!(self.is_ended(), "finish without claim_end");
         let (reason, watchers) = {
             let mut life = lock(&self.lifecycle);
@@ -291,7 +292,9 @@ impl Entry {
                 None => self.started_at.elapsed().unwrap_or_default(),
             };
             telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
+            return Some(reason);
         }
+        None
     }
 }
 

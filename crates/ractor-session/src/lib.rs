@@ -4,6 +4,7 @@
 mod agent;
 mod clock;
 mod config;
+mod counters;
 mod durability_config;
 pub mod durable;
 mod entry;
@@ -34,6 +35,7 @@ mod wheel;
 
 pub use agent::Agent;
 pub use config::SessionConfig;
+pub use counters::{EndCounts, SessionCounters};
 pub use durability_config::{DurabilityConfig, OnCorrupt, WritePolicy};
 pub use error::{BoxError, ReplyDropped, SessionError, StartPanicked};
 pub use handle::SessionHandle;

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use crate::clock::Clock;
 use crate::config::SessionConfig;
+use crate::counters::Counters;
 use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
@@ -51,6 +52,8 @@ pub(crate) struct Registry {
     pub(crate) lifetime_ms: Option<u64>,
     /// Live sessions by the user they are bound to.
     pub(crate) users: UserIndex,
+    /// Starts, ends by reason and rotations since the manager started.
+    pub(crate) counters: Counters,
 }
 
 impl Registry {
@@ -68,6 +71,7 @@ impl Registry {
             idle_ms: config.idle_timeout.as_millis() as u64,
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
             users: UserIndex::default(),
+            counters: Counters::default(),
         }
     }
 
@@ -259,6 +263,7 @@ impl Registry {
             *id = new.clone();
         }
         entry.notify_rotated();
+        self.counters.rotated();
         Ok(new)
     }
 
@@ -308,7 +313,10 @@ pub(crate) fn end(registry: Option<&Registry>, entry: &Arc<Entry>, fallback: End
     if let Some(registry) = registry {
         registry.deregister(entry);
     }
-    entry.finish(fallback, registry.map(|registry| &registry.clock));
+    let ended = entry.finish(fallback, registry.map(|registry| &registry.clock));
+    if let (Some(registry), Some(reason)) = (registry, ended) {
+        registry.counters.ended(&reason);
+    }
 }
 
 /// Registered entries without actors, for unit tests of the registry and of expiry.

@@ -3,136 +3,17 @@
 //! second tab of the same session, follows a session-ID rotation in both tabs, and sees the
 //! "session expired" notice.
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`scripts/install-test-deps` installs
-//! them). Without them this test FAILS, saying so: it never passes silently.
+//! Needs Chromium and ChromeDriver (see `chromium`); without them this test FAILS, saying so.
 
-use std::error::Error;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use ractor_session_test_support::poll::{PATIENCE, eventually};
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
-use crate::support::{Demo, KillOnDrop};
-
-type TestResult = Result<(), Box<dyn Error>>;
+use crate::chromium::{Browser, TestResult, ensure, wait_for};
+use crate::support::Demo;
 
 /// Idle timeout of the demo in this test: long enough for the steps before expiry even on
 /// a busy machine, short enough to wait for.
 const IDLE_TTL: &str = "8s";
-
-/// Finds `names[..]` on `PATH`, then in /usr/bin and /usr/lib/chromium.
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let dirs = std::env::split_paths(&path).chain([
-        PathBuf::from("/usr/bin"),
-        PathBuf::from("/usr/lib/chromium"),
-    ]);
-    for dir in dirs {
-        for name in names {
-            let candidate = dir.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
-/// A fresh, empty Chromium profile directory, removed when dropped.
-struct Profile(PathBuf);
-
-impl Drop for Profile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
-}
-
-async fn start_chromedriver(driver: &Path) -> (KillOnDrop, String) {
-    let port = free_port();
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
-    let process = KillOnDrop(child);
-    let url = format!("http://127.0.0.1:{port}");
-    eventually("chromedriver is ready", || async {
-        match reqwest::get(format!("{url}/status")).await {
-            Ok(response) => response
-                .text()
-                .await
-                .unwrap_or_default()
-                .contains("\"ready\":true"),
-            Err(_) => false,
-        }
-    })
-    .await;
-    (process, url)
-}
-
-async fn open_browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        // Background tabs must keep running timers and sockets at full speed.
-        "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding",
-        "--disable-backgrounding-occluded-windows",
-        "--window-size=1024,768",
-        &format!("--user-data-dir={}", profile.display()),
-    ];
-    let capabilities = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": { "binary": chromium, "args": args },
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!("a JSON object literal")
-    };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(driver_url)
-        .await
-        .unwrap_or_else(|e| panic!("ChromeDriver could not start Chromium: {e}"))
-}
-
-fn ensure(condition: bool, what: impl Into<String>) -> TestResult {
-    if condition {
-        Ok(())
-    } else {
-        Err(what.into().into())
-    }
-}
-
-async fn wait_for(client: &Client, xpath: &str, what: &str) -> TestResult {
-    client
-        .wait()
-        .at_most(PATIENCE)
-        .every(Duration::from_millis(50))
-        .for_element(Locator::XPath(xpath))
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{what}: {e}").into())
-}
 
 const LIVE: &str = "//p[@id='status' and @class='live']";
 const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
@@ -225,27 +106,8 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_added_in_one_tab_appears_live_in_another_then_expiry_is_shown() {
-    let missing = "the browser test needs Chromium and ChromeDriver: run \
-                   `scripts/install-test-deps` (Debian: `apt-get install -y chromium chromium-driver`)";
-    let driver =
-        find_program(&["chromedriver"]).unwrap_or_else(|| panic!("{missing}: no chromedriver"));
-    let chromium = find_program(&["chromium", "chromium-browser"])
-        .unwrap_or_else(|| panic!("{missing}: no chromium"));
-
-    let (_driver_process, driver_url) = start_chromedriver(&driver).await;
-    let profile = Profile(std::env::temp_dir().join(format!(
-        "live-cart-chromium-{}-{}",
-        std::process::id(),
-        free_port()
-    )));
-    std::fs::create_dir_all(&profile.0).expect("a profile directory");
     let demo = Demo::start(&["--idle-ttl", IDLE_TTL]);
-    let client = open_browser(&driver_url, &chromium, &profile.0).await;
-
-    let outcome = scenario(&client, &demo).await;
-    // Always end the browser session, so no Chromium outlives the test.
-    let _ = client.close().await;
-    if let Err(error) = outcome {
-        panic!("browser scenario failed: {error}");
-    }
+    let browser = Browser::open(1024, 768).await;
+    let outcome = scenario(&browser.client, &demo).await;
+    browser.close(outcome).await;
 }

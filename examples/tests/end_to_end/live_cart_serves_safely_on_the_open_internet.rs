@@ -86,7 +86,7 @@ async fn metrics_are_only_on_the_loopback_admin_port() {
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
     assert!(text.contains("ractor_session_started_total"), "{text}");
-    // The admin port serves nothing else.
+    // Nothing else at the admin port's root (the dashboard has a test of its own).
     let other = reqwest::get(metrics_url.replace("/metrics", "/"))
         .await
         .unwrap();

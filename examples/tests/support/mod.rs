@@ -21,7 +21,7 @@ impl Drop for KillOnDrop {
 }
 
 /// The demo's environment variables, none of which a test inherits.
-const DEMO_ENV: [&str; 7] = [
+const DEMO_ENV: [&str; 8] = [
     "LIVE_CART_PORT",
     "LIVE_CART_IDLE_TTL",
     "LIVE_CART_MAX_SESSIONS",
@@ -29,6 +29,7 @@ const DEMO_ENV: [&str; 7] = [
     "LIVE_CART_METRICS_PORT",
     "LIVE_CART_READ_TIMEOUT",
     "LIVE_CART_KEY",
+    "LIVE_CART_DASHBOARD_TOKEN",
 ];
 
 /// The `live_cart` binary, to run without inheriting any of its environment variables.
@@ -47,6 +48,26 @@ pub(crate) struct Demo {
     pub(crate) url: String,
     /// `http://127.0.0.1:PORT/metrics` on the admin port, when `--metrics-port` was given.
     pub(crate) metrics_url: Option<String>,
+    /// The dashboard's address on the admin port as the demo printed it: with `?token=`
+    /// when it made the token itself.
+    pub(crate) dashboard_url: Option<String>,
+}
+
+/// The lines of the demo's output that say where it serves what.
+enum Address {
+    Metrics(String),
+    Dashboard(String),
+    App(String),
+}
+
+impl Address {
+    fn parse(line: &str) -> Option<Self> {
+        let after = |prefix: &str| line.strip_prefix(prefix).map(|url| url.trim().to_owned());
+        after("live_cart metrics on ")
+            .map(Self::Metrics)
+            .or_else(|| after("live_cart dashboard on ").map(Self::Dashboard))
+            .or_else(|| after("live_cart listening on ").map(Self::App))
+    }
 }
 
 impl Demo {
@@ -72,30 +93,31 @@ impl Demo {
             process: KillOnDrop(child),
             url: String::new(),
             metrics_url: None,
+            dashboard_url: None,
         };
         let stdout = demo.process.0.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         // Keep draining stdout so the demo never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("live_cart metrics on ") {
-                    let _ = tx.send((true, url.trim().to_owned()));
-                } else if let Some(url) = line.strip_prefix("live_cart listening on ") {
-                    let _ = tx.send((false, url.trim().to_owned()));
+                if let Some(address) = Address::parse(&line) {
+                    let _ = tx.send(address);
                 }
             }
         });
-        // The metrics line, if any, comes first. On failure `demo` drops here, which kills
-        // the child.
+        // The admin port's lines, if any, come first. On failure `demo` drops here, which
+        // kills the child.
         loop {
-            let (metrics, url) = rx
+            match rx
                 .recv_timeout(PATIENCE)
-                .expect("live_cart printed its address");
-            if metrics {
-                demo.metrics_url = Some(url);
-            } else {
-                demo.url = url;
-                break;
+                .expect("live_cart printed its address")
+            {
+                Address::Metrics(url) => demo.metrics_url = Some(url),
+                Address::Dashboard(url) => demo.dashboard_url = Some(url),
+                Address::App(url) => {
+                    demo.url = url;
+                    break;
+                }
             }
         }
         demo

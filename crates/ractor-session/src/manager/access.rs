@@ -9,6 +9,7 @@ use std::sync::Arc;
 use ractor::{Actor, ActorRef, Message, RpcReplyPort};
 use tokio::time::Duration;
 
+use crate::counters::SessionCounters;
 use crate::error::SessionError;
 use crate::handle::{SessionHandle, typed};
 use crate::id::SessionId;
@@ -433,6 +434,33 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        info::stats(&self.shared.registry)
+        info::stats(&self.shared.registry, self.shared.persistence.is_some())
+    }
+
+    /// Sessions started, ended by reason, IDs rotated and sessions revived since this
+    /// manager started; see
+    /// [`SessionCounters`]. Cheap (a few atomic loads) whatever the number of sessions,
+    /// unlike [`stats`](Self::stats), which visits each one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.terminate("s1").await?;
+    /// let counters = manager.counters();
+    /// assert_eq!((counters.started, counters.ended.terminated), (1, 1));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn counters(&self) -> SessionCounters {
+        self.shared
+            .registry
+            .counters
+            .read(self.shared.persistence.is_some())
     }
 }

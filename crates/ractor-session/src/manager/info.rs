@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use ractor::ActorId;
 use tokio::time::Duration;
 
+use crate::counters::SessionCounters;
 use crate::entry::Entry;
 use crate::id::SessionId;
 use crate::registry::{Registration, Registry};
@@ -79,6 +80,12 @@ pub struct SessionStats {
     /// with `live` (per-session memory is measured by the benchmark package; see
     /// `docs/performance.md`).
     pub registry_capacity: usize,
+    /// Starts, ends by reason and rotations since the manager started, as
+    /// [`SessionManager::counters`](crate::SessionManager::counters) reads them.
+    pub counters: SessionCounters,
+    /// Sessions parked out of memory, to be revived on their next use. `None`: this
+    /// manager parks no sessions (passivation is not part of this version).
+    pub parked: Option<usize>,
 }
 
 /// Live sessions, as [`list`] finds them: a session whose actor is still starting is not
@@ -115,7 +122,7 @@ pub(super) fn row(id: &SessionId, entry: &Entry) -> Option<SessionInfo> {
 }
 
 /// Counts and capacity figures of `registry`.
-pub(super) fn stats(registry: &Registry) -> SessionStats {
+pub(super) fn stats(registry: &Registry, with_store: bool) -> SessionStats {
     let mut by_type = BTreeMap::new();
     let mut live = 0;
     let mut starting = 0;
@@ -132,5 +139,7 @@ pub(super) fn stats(registry: &Registry) -> SessionStats {
         max_sessions: registry.limit.max(),
         by_type,
         registry_capacity: registry.capacity(),
+        counters: registry.counters.read(with_store),
+        parked: None,
     }
 }

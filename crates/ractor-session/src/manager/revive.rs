@@ -118,6 +118,7 @@ pub(super) async fn claimed(
             if let Some(user) = record.user() {
                 super::users::rebind_revived(shared, &entry, user);
             }
+            shared.registry.counters.revived();
             let took = began.elapsed();
             telemetry::revived(id.redacted(), kind.session_type(), backend, took);
             Ok(Some(entry))

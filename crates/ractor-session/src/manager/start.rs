@@ -125,6 +125,7 @@ pub(super) async fn start<A: Actor>(
         Ok(()) => {
             let live_at = go_live(shared, &id, &entry, admission.is_provisional());
             gate.succeed();
+            registry.counters.started();
             telemetry::started(
                 id.redacted(),
                 session_type,

@@ -128,6 +128,21 @@ async fn every_operation_by_id_revives_a_stored_session() {
 }
 
 #[tokio::test]
+async fn revivals_are_counted_apart_from_starts() {
+    let manager = restarted(stored(&["back", "again"]).await).await;
+    assert_eq!(manager.counters().revived, Some(0));
+
+    manager.touch("back").await.unwrap();
+    manager.resume("again").await.unwrap();
+    manager.resume("again").await.unwrap(); // live by now: no second revival
+    manager.start("fresh").await.unwrap();
+    let counters = manager.counters();
+    assert_eq!((counters.revived, counters.started), (Some(2), 1));
+    assert_eq!(manager.stats().counters, counters);
+    manager.shutdown().await;
+}
+
+#[tokio::test]
 async fn starting_a_stored_id_revives_it_instead_of_starting_fresh() {
     let store = stored(&["refused", "returned", "other-type"]).await;
     let manager = restarted(Arc::clone(&store)).await;

@@ -9,6 +9,7 @@ mod support;
 
 mod churn_leaves_nothing;
 mod count_and_list_agree;
+mod counters_follow_every_start_and_end;
 mod custom_actor_session;
 mod graceful_shutdown;
 mod invalid_id_reports_its_reason;
