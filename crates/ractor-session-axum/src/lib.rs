@@ -87,6 +87,7 @@ mod live;
 mod live_builder;
 mod new_session;
 mod origin;
+mod presented;
 mod rejection;
 mod request;
 mod rotation_grace;

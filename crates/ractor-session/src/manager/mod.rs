@@ -15,6 +15,7 @@ mod revive;
 mod rotate;
 mod start;
 mod stop;
+mod store_presence;
 
 use std::sync::{Arc, Mutex};
 
