@@ -19,14 +19,14 @@ use serde_json::json;
 
 use crate::support::{Demo, KillOnDrop};
 
-type TestResult = Result<(), Box<dyn Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn Error>>;
 
 /// Idle timeout of the demo in this test: long enough for the steps before expiry even on
 /// a busy machine, short enough to wait for.
 const IDLE_TTL: &str = "8s";
 
 /// Finds `names[..]` on `PATH`, then in /usr/bin and /usr/lib/chromium.
-fn find_program(names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_program(names: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let dirs = std::env::split_paths(&path).chain([
         PathBuf::from("/usr/bin"),
@@ -44,7 +44,7 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
 }
 
 /// A fresh, empty Chromium profile directory, removed when dropped.
-struct Profile(PathBuf);
+pub(crate) struct Profile(PathBuf);
 
 impl Drop for Profile {
     fn drop(&mut self) {
@@ -52,14 +52,14 @@ impl Drop for Profile {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
         .port()
 }
 
-async fn start_chromedriver(driver: &Path) -> (KillOnDrop, String) {
+pub(crate) async fn start_chromedriver(driver: &Path) -> (KillOnDrop, String) {
     let port = free_port();
     let child = Command::new(driver)
         .arg(format!("--port={port}"))
@@ -83,7 +83,7 @@ async fn start_chromedriver(driver: &Path) -> (KillOnDrop, String) {
     (process, url)
 }
 
-async fn open_browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
+pub(crate) async fn open_browser(driver_url: &str, chromium: &Path, profile: &Path) -> Client {
     let args = [
         "--headless",
         "--no-sandbox",
@@ -115,7 +115,7 @@ async fn open_browser(driver_url: &str, chromium: &Path, profile: &Path) -> Clie
         .unwrap_or_else(|e| panic!("ChromeDriver could not start Chromium: {e}"))
 }
 
-fn ensure(condition: bool, what: impl Into<String>) -> TestResult {
+pub(crate) fn ensure(condition: bool, what: impl Into<String>) -> TestResult {
     if condition {
         Ok(())
     } else {
@@ -123,7 +123,7 @@ fn ensure(condition: bool, what: impl Into<String>) -> TestResult {
     }
 }
 
-async fn wait_for(client: &Client, xpath: &str, what: &str) -> TestResult {
+pub(crate) async fn wait_for(client: &Client, xpath: &str, what: &str) -> TestResult {
     client
         .wait()
         .at_most(PATIENCE)
@@ -134,12 +134,12 @@ async fn wait_for(client: &Client, xpath: &str, what: &str) -> TestResult {
         .map_err(|e| format!("{what}: {e}").into())
 }
 
-const LIVE: &str = "//p[@id='status' and @class='live']";
-const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
-const PEAR: &str = "//ul[@id='cart']/li[@data-name='pear']";
+pub(crate) const LIVE: &str = "//p[@id='status' and @class='live']";
+pub(crate) const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
+pub(crate) const PEAR: &str = "//ul[@id='cart']/li[@data-name='pear']";
 
 /// Types `item` into the current tab's input and presses its add button.
-async fn add_item(client: &Client, item: &str) -> TestResult {
+pub(crate) async fn add_item(client: &Client, item: &str) -> TestResult {
     client
         .find(Locator::Id("item-input"))
         .await?
@@ -225,27 +225,52 @@ async fn scenario(client: &Client, demo: &Demo) -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn item_added_in_one_tab_appears_live_in_another_then_expiry_is_shown() {
-    let missing = "the browser test needs Chromium and ChromeDriver: run \
-                   `scripts/install-test-deps` (Debian: `apt-get install -y chromium chromium-driver`)";
-    let driver =
-        find_program(&["chromedriver"]).unwrap_or_else(|| panic!("{missing}: no chromedriver"));
-    let chromium = find_program(&["chromium", "chromium-browser"])
-        .unwrap_or_else(|| panic!("{missing}: no chromium"));
-
-    let (_driver_process, driver_url) = start_chromedriver(&driver).await;
-    let profile = Profile(std::env::temp_dir().join(format!(
-        "live-cart-chromium-{}-{}",
-        std::process::id(),
-        free_port()
-    )));
-    std::fs::create_dir_all(&profile.0).expect("a profile directory");
+    let browser = Browser::open().await;
     let demo = Demo::start(&["--idle-ttl", IDLE_TTL]);
-    let client = open_browser(&driver_url, &chromium, &profile.0).await;
+    browser
+        .run(async |client| scenario(client, &demo).await)
+        .await;
+}
 
-    let outcome = scenario(&client, &demo).await;
-    // Always end the browser session, so no Chromium outlives the test.
-    let _ = client.close().await;
-    if let Err(error) = outcome {
-        panic!("browser scenario failed: {error}");
+/// Headless Chromium under ChromeDriver, with a fresh profile; both end with it.
+pub(crate) struct Browser {
+    client: Client,
+    _driver: KillOnDrop,
+    _profile: Profile,
+}
+
+impl Browser {
+    /// Starts ChromeDriver and Chromium; fails, saying what is missing, without them.
+    pub(crate) async fn open() -> Self {
+        let missing = "the browser test needs Chromium and ChromeDriver: run \
+                       `scripts/install-test-deps` (Debian: `apt-get install -y chromium chromium-driver`)";
+        let driver =
+            find_program(&["chromedriver"]).unwrap_or_else(|| panic!("{missing}: no chromedriver"));
+        let chromium = find_program(&["chromium", "chromium-browser"])
+            .unwrap_or_else(|| panic!("{missing}: no chromium"));
+
+        let (driver, driver_url) = start_chromedriver(&driver).await;
+        let profile = Profile(std::env::temp_dir().join(format!(
+            "live-cart-chromium-{}-{}",
+            std::process::id(),
+            free_port()
+        )));
+        std::fs::create_dir_all(&profile.0).expect("a profile directory");
+        let client = open_browser(&driver_url, &chromium, &profile.0).await;
+        Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// Runs `scenario` in the browser, then ends the browser session whatever happened
+    /// (so no Chromium outlives the test), and fails the test if the scenario failed.
+    pub(crate) async fn run(self, scenario: impl AsyncFnOnce(&Client) -> TestResult) {
+        let outcome = scenario(&self.client).await;
+        let _ = self.client.clone().close().await;
+        if let Err(error) = outcome {
+            panic!("browser scenario failed: {error}");
+        }
     }
 }

@@ -8,3 +8,4 @@
 mod support;
 
 mod live_cart_in_browser;
+mod live_cart_survives_a_restart_in_browser;
