@@ -128,6 +128,7 @@ function connect() {
   socket.addEventListener("open", () => {
     retries = 0;
     setStatus("live", true);
+    $("#notice").hidden = true; // back after a restart: the cart is the stored one
     load(); // catch up on changes made while this tab was not connected
   });
   socket.addEventListener("message", (message) => {

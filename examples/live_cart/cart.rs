@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use ractor_session::current_session_id;
+use ractor_session::durable::DurableSession;
+use ractor_session::{BoxError, current_session_id};
 use ractor_session_axum::LiveSockets;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Longest item name, in characters.
 pub(crate) const MAX_NAME_CHARS: usize = 40;
@@ -55,9 +56,31 @@ pub(crate) enum CartMsg {
     View(RpcReplyPort<CartView>),
 }
 
-/// The session actor of the demo.
-#[derive(Debug)]
-pub(crate) struct CartSession;
+/// The session actor of the demo; it tells `live` about changes.
+#[derive(Clone, Debug)]
+pub(crate) struct CartSession {
+    live: LiveSockets,
+}
+
+impl CartSession {
+    pub(crate) fn new(live: LiveSockets) -> Self {
+        Self { live }
+    }
+}
+
+/// What a cart is kept as in the session store, and started from.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct SavedCart {
+    items: BTreeMap<String, u32>,
+    version: u64,
+}
+
+/// [`SavedCart`]'s form when written, borrowed from the live cart.
+#[derive(Serialize)]
+struct SavedCartRef<'a> {
+    items: &'a BTreeMap<String, u32>,
+    version: u64,
+}
 
 /// Its state: the cart, and where to tell about changes.
 #[derive(Debug)]
@@ -131,17 +154,17 @@ fn clean_name(name: &str) -> Result<String, CartError> {
 impl Actor for CartSession {
     type Msg = CartMsg;
     type State = Cart;
-    type Arguments = LiveSockets;
+    type Arguments = SavedCart;
 
     async fn pre_start(
         &self,
         _: ActorRef<CartMsg>,
-        live: LiveSockets,
+        saved: SavedCart,
     ) -> Result<Cart, ActorProcessingErr> {
         Ok(Cart {
-            live,
-            items: BTreeMap::new(),
-            version: 0,
+            live: self.live.clone(),
+            items: saved.items,
+            version: saved.version,
         })
     }
 
@@ -166,6 +189,37 @@ impl Actor for CartSession {
             }
         }
         Ok(())
+    }
+}
+
+/// The cart survives a restart: kept in the session store after every change.
+impl DurableSession for CartSession {
+    const TYPE_TAG: &'static str = "live_cart";
+    type Snapshot = SavedCart;
+
+    fn snapshot(cart: &Cart) -> impl Serialize {
+        SavedCartRef {
+            items: &cart.items,
+            version: cart.version,
+        }
+    }
+
+    /// A stored cart is held to the same limits as one built by the page.
+    fn restore(&self, saved: SavedCart) -> Result<SavedCart, BoxError> {
+        let fits = saved.items.len() <= MAX_ITEMS
+            && saved.items.iter().all(|(name, &quantity)| {
+                clean_name(name).as_deref() == Ok(name.as_str())
+                    && (1..=MAX_QUANTITY).contains(&quantity)
+            });
+        if fits {
+            Ok(saved)
+        } else {
+            Err("the stored cart breaks the limits of a cart".into())
+        }
+    }
+
+    fn mutates(message: &CartMsg) -> bool {
+        !matches!(message, CartMsg::View(_))
     }
 }
 
@@ -215,5 +269,28 @@ mod tests {
             c.add("item 0".into()).unwrap();
         }
         assert_eq!(c.add("item 0".into()), Err(CartError::TooMany));
+    }
+
+    #[test]
+    fn a_saved_cart_reads_back_and_a_tampered_one_is_refused() {
+        let mut c = cart();
+        c.add("apple".into()).unwrap();
+        c.changed();
+        let bytes = serde_json::to_vec(&CartSession::snapshot(&c)).unwrap();
+        let saved: SavedCart = serde_json::from_slice(&bytes).unwrap();
+        let session = CartSession::new(LiveSockets::new());
+        let saved = session.restore(saved).unwrap();
+        assert_eq!(saved.items.get("apple"), Some(&1));
+        assert_eq!(saved.version, 1);
+
+        for tampered in [
+            r#"{"items":{"apple":0},"version":1}"#,
+            r#"{"items":{"apple":100},"version":1}"#,
+            r#"{"items":{" apple":1},"version":1}"#,
+            r#"{"items":{"":1},"version":1}"#,
+        ] {
+            let saved: SavedCart = serde_json::from_str(tampered).unwrap();
+            assert!(session.restore(saved).is_err(), "{tampered}");
+        }
     }
 }

@@ -6,6 +6,11 @@
 //! # then open http://127.0.0.1:3000 in two tabs; `--help` lists the options
 //! ```
 //!
+//! Carts survive a restart: sessions are kept in an SQLite file (`--store`, default
+//! `live_cart.db` in the working directory), and in dev mode the cookie signing key is
+//! kept next to it (`live_cart.db.key`, owner-only), so a returning browser's cookie still
+//! verifies. A graceful stop (ctrl-c, SIGTERM) writes every change first.
+//!
 //! Served for the open internet: hyper's header-read timeout and a body timeout close
 //! slow and idle connections (`server`), every response carries a Content-Security-Policy
 //! and anti-framing headers, and `/metrics` and the session dashboard (`/dashboard`, behind
@@ -13,16 +18,18 @@
 
 mod app;
 mod cart;
+mod dev_key;
 mod login;
 mod server;
 mod settings;
+mod store;
 
 use std::process::ExitCode;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use metrics_exporter_prometheus::PrometheusBuilder;
-use ractor_session::{SessionConfig, SessionManager};
+use ractor_session::{DurabilityConfig, SessionConfig, SessionManager, WritePolicy};
 use ractor_session_axum::dashboard::{self, BearerToken};
 use ractor_session_axum::{LiveSockets, SessionLayer};
 use tokio::net::TcpListener;
@@ -34,7 +41,7 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::app::AppState;
-use crate::cart::CartSession;
+use crate::cart::{CartSession, SavedCart};
 use crate::settings::Settings;
 
 /// The page loads its script and style from this origin only, talks (fetch, websocket) to
@@ -82,18 +89,17 @@ fn init_logging() {
 }
 
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
-    let config = SessionConfig::default()
-        .with_idle_timeout(settings.idle_ttl)
-        .with_max_sessions(settings.max_sessions.get());
-    let manager = SessionManager::spawn(config).await?;
+    // Before the store is opened: a demo that cannot sign cookies leaves no file behind.
+    let key = signing_key(&settings)?;
     let live = LiveSockets::new();
+    let manager = spawn_manager(&settings, &live).await?;
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
         let live = live.clone();
-        move || (CartSession, live.clone())
+        move || (CartSession::new(live.clone()), SavedCart::default())
     });
-    if let Some(key) = &settings.key {
-        layer = layer.with_key_bytes(key.as_bytes());
+    if let Some(key) = key {
+        layer = layer.with_key_bytes(key);
     }
     if settings.dev() {
         layer = layer.with_dev_mode();
@@ -150,6 +156,8 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         idle_ttl_ms = settings.idle_ttl.as_millis() as u64,
         max_sessions = settings.max_sessions.get(),
         dev = settings.dev(),
+        store = settings.store.name(),
+        write_through = settings.write_through,
         "live cart ready: open http://{addr} in two tabs"
     );
 
@@ -157,7 +165,9 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         let manager = manager.clone();
         async move {
             stop_signal().await;
-            tracing::info!("shutting down: ending sessions (live tabs are told)");
+            tracing::info!(
+                "shutting down: ending sessions (live tabs are told), writing every change to the store"
+            );
             manager.shutdown().await;
             let _ = stopping.send(true);
         }
@@ -183,6 +193,57 @@ fn dashboard_token(from_env: Option<&str>) -> Result<(BearerToken, String), Stri
             Ok((token, login))
         }
     }
+}
+
+/// The cookie signing secret: LIVE_CART_KEY's; in dev mode without it, the key kept with
+/// the store (sessions outlive the process, so must the key their cookies are signed
+/// with); `None` for the layer's per-process dev key, with nothing stored.
+fn signing_key(settings: &Settings) -> Result<Option<Vec<u8>>, Box<dyn std::error::Error>> {
+    if let Some(key) = &settings.key {
+        return Ok(Some(key.as_bytes().to_vec()));
+    }
+    if !settings.dev() {
+        return Err(
+            "LIVE_CART_KEY is not set: without --dev, the cookie signing secret (at \
+                    least 32 bytes) comes from LIVE_CART_KEY"
+                .into(),
+        );
+    }
+    match settings.store.key_file() {
+        Some(path) => Ok(Some(dev_key::load_or_create(&path)?)),
+        None => Ok(None),
+    }
+}
+
+/// The session manager: with a store (and the cart registered as durable) unless
+/// `--store memory`.
+async fn spawn_manager(
+    settings: &Settings,
+    live: &LiveSockets,
+) -> Result<SessionManager, Box<dyn std::error::Error>> {
+    let config = SessionConfig::default()
+        .with_idle_timeout(settings.idle_ttl)
+        .with_max_sessions(settings.max_sessions.get());
+    let mut builder = SessionManager::builder(config);
+    let store = settings.store.open().await.map_err(|error| {
+        format!(
+            "cannot open the session store ({}): {error}",
+            settings.store.name()
+        )
+    })?;
+    if let Some(store) = store {
+        let policy = if settings.write_through {
+            WritePolicy::WriteThrough
+        } else {
+            WritePolicy::WriteBehind
+        };
+        let live = live.clone();
+        builder = builder
+            .with_store(store)
+            .with_durability(DurabilityConfig::default().with_write_policy(policy))
+            .with_durable(move || CartSession::new(live.clone()));
+    }
+    Ok(builder.spawn().await?)
 }
 
 /// A listener on `port` of 127.0.0.1 (0: any free port).

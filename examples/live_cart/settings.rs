@@ -2,10 +2,13 @@
 //! environment variable).
 
 use std::num::NonZeroUsize;
+use std::str::FromStr as _;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Parser};
+
+use crate::store::StoreChoice;
 
 /// What the demo runs with.
 #[derive(Clone, Debug, PartialEq, Eq, Parser)]
@@ -29,8 +32,9 @@ pub(crate) struct Settings {
     pub(crate) idle_ttl: Duration,
 
     /// Insecure dev mode for plain http://127.0.0.1: cookies without the Secure flag (so
-    /// without the __Host- prefix), signed with a per-process key unless LIVE_CART_KEY is
-    /// set. On by default; --no-dev turns it off.
+    /// without the __Host- prefix), signed with a key kept with the store (a per-process
+    /// key with --store memory) unless LIVE_CART_KEY is set. On by default; --no-dev turns
+    /// it off.
     #[arg(
         long,
         env = "LIVE_CART_DEV",
@@ -60,6 +64,29 @@ pub(crate) struct Settings {
     /// that never came back.
     #[arg(long, env = "LIVE_CART_MAX_SESSIONS", default_value = "10000")]
     pub(crate) max_sessions: NonZeroUsize,
+
+    /// Where sessions are kept, so that carts survive a restart: sqlite:PATH (a file, made
+    /// if missing), memory (nothing kept), or postgres://… / redis://… when built with the
+    /// `postgres` / `redis` features. In dev mode without LIVE_CART_KEY, the signing key is
+    /// kept next to the SQLite file (PATH.key; live_cart.key in the working directory for
+    /// the servers), readable by its owner only.
+    #[arg(
+        long,
+        env = "LIVE_CART_STORE",
+        default_value = "sqlite:live_cart.db",
+        value_parser = StoreChoice::from_str
+    )]
+    pub(crate) store: StoreChoice,
+
+    /// Write each cart change to the store before answering, instead of in batches every
+    /// second (what a crash can lose: see docs/durability.md).
+    #[arg(
+        long,
+        env = "LIVE_CART_WRITE_THROUGH",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub(crate) write_through: bool,
 
     /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
     /// show it in the process list.
@@ -132,7 +159,8 @@ mod tests {
     }
 
     #[test]
-    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl_10000_sessions_and_no_metrics() {
+    fn defaults_serve_port_3000_in_dev_mode_with_a_30s_ttl_10000_sessions_an_sqlite_file_and_no_metrics()
+     {
         let s = parse(&[]).unwrap();
         assert_eq!(s.port, 3000);
         assert_eq!(s.idle_ttl, Duration::from_secs(30));
@@ -140,6 +168,8 @@ mod tests {
         assert_eq!(s.metrics_port, None);
         assert_eq!(s.read_timeout, Duration::from_secs(10));
         assert_eq!(s.max_sessions.get(), 10_000);
+        assert_eq!(s.store, StoreChoice::Sqlite("live_cart.db".into()));
+        assert!(!s.write_through);
     }
 
     #[test]
@@ -154,6 +184,9 @@ mod tests {
             "--read-timeout",
             "2s",
             "--max-sessions=50",
+            "--store",
+            "memory",
+            "--write-through",
         ])
         .unwrap();
         assert_eq!(s.port, 8080);
@@ -162,6 +195,8 @@ mod tests {
         assert_eq!(s.metrics_port, Some(0));
         assert_eq!(s.read_timeout, Duration::from_secs(2));
         assert_eq!(s.max_sessions.get(), 50);
+        assert_eq!(s.store, StoreChoice::Memory);
+        assert!(s.write_through);
     }
 
     #[test]
@@ -183,10 +218,14 @@ mod tests {
             &["--max-sessions", "0"][..],
             &["--max-sessions", "many"][..],
             &["--frobnicate"][..],
+            &["--store", "mysql://localhost/carts"][..],
+            &["--store", "sqlite:"][..],
         ] {
             let error = parse(args).unwrap_err();
             assert!(!error.to_string().is_empty(), "{args:?}");
         }
+        let store = parse(&["--store", "mysql://localhost/carts"]).unwrap_err();
+        assert!(store.to_string().contains("sqlite:PATH"), "{store}");
         let help = parse(&["-h"]).unwrap_err();
         assert_eq!(help.kind(), clap::error::ErrorKind::DisplayHelp);
     }

@@ -377,6 +377,7 @@ impl SessionLayerBuilder {
     /// # }
     /// ```
     pub fn build(self) -> Result<SessionLayer, SessionLayerError> {
+        let generated_key = matches!(self.key, KeySource::None);
         let (key, previous) = keys::resolve(self.key, self.previous_keys, self.dev_mode)?;
         let secure = self.secure.unwrap_or(!self.dev_mode);
         let cookie_name = self.cookie_name.unwrap_or_else(|| {
@@ -400,10 +401,20 @@ impl SessionLayerBuilder {
             tracing::warn!(
                 target: "ractor_session_axum",
                 secure,
-                "SessionLayer in dev mode: session cookies are signed with a per-process key{}; \
+                "SessionLayer in dev mode: session cookies are signed with {}{}; \
                  never use dev mode in production",
+                if generated_key { "a per-process key" } else { "the configured key" },
                 if secure { "" } else { " and are not Secure" }
             );
+            if generated_key && self.manager.has_store() {
+                // Stored sessions outlive the process; cookies signed with its key do not.
+                tracing::warn!(
+                    target: "ractor_session_axum",
+                    "SessionLayer in dev mode without a key over a manager with a session \
+                     store: after a restart, no cookie verifies and the stored sessions are \
+                     unreachable; configure a key that outlives the process"
+                );
+            }
         }
         let cookie = CookieCodec::new(
             cookie_name,

@@ -56,6 +56,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentSessionId {
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
+        request.settle().await?;
         Ok(request.live_now().map(|session| Self(session.id().clone())))
     }
 }

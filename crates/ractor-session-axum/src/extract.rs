@@ -378,7 +378,7 @@ where
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let request = RequestSession::from_parts(parts)?;
-        let session = request.live_now_as::<M>()?;
+        let session = request.live_as::<M>().await?;
         Ok(session.map(|session| Self::new(session, request)))
     }
 }

@@ -24,7 +24,11 @@ requests (POST, PUT, PATCH, DELETE, ...) only from its own pages";
 ///
 /// For each request it reads the session cookie and adopts it only if the signature is
 /// valid and the session it names is live; that request then counts as the session's
-/// activity (its idle timeout starts again). Anything else — a malformed value, a bad
+/// activity (its idle timeout starts again). With a manager that has a session store, a
+/// validly signed ID not in memory (the process restarted) is looked up in the store —
+/// one read, on the request's first use of its session — and its unexpired session is
+/// revived and adopted; if the store fails, the extractors answer 503 and no session is
+/// started in its place. Anything else — a malformed value, a bad
 /// signature, an ID that is not live, or the cookies of two different live sessions — is
 /// never adopted: the request proceeds without a session, a warning with a hashed ID and
 /// the metric `ractor_session_axum_cookies_refused_total` record it, and the client gets

@@ -93,6 +93,7 @@ mod live_builder;
 mod login;
 mod new_session;
 mod origin;
+mod presented;
 mod rejection;
 mod request;
 mod rotation_grace;

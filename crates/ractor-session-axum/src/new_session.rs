@@ -117,8 +117,9 @@ impl<S: Send + Sync> FromRequestParts<S> for NewSession {
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self {
-            request: RequestSession::from_parts(parts)?,
-        })
+        let request = RequestSession::from_parts(parts)?;
+        // A stored session the cookie names is the request's: never start one over it.
+        request.settle().await?;
+        Ok(Self { request })
     }
 }

@@ -18,8 +18,8 @@ so call `.layer(...)` after `.route(...)`.";
 /// Why a session extractor refused a request, or a session operation failed; a response.
 ///
 /// Handlers can return it too: `From<SessionError>` maps each error to a fitting status
-/// (503 for limits and shutdown, 504 for a timeout, 401 when the session is gone, 500
-/// otherwise), `From<StoreError>` answers a store's refusal with 422, and `From<KvError>`
+/// (503 for limits, shutdown and an unavailable session store, 504 for a timeout, 401 when
+/// the session is gone, 500 otherwise), `From<StoreError>` answers a store's refusal with 422, and `From<KvError>`
 /// a refused key-value update with 422 too. Neither response bodies nor its `Debug`
 /// output ever contain a session ID.
 ///
@@ -110,7 +110,9 @@ fn session_status(error: &SessionError) -> StatusCode {
     match error {
         SessionError::SessionLimitReached { .. }
         | SessionError::RateLimitExceeded { .. }
-        | SessionError::ManagerShutdown => StatusCode::SERVICE_UNAVAILABLE,
+        | SessionError::ManagerShutdown
+        | SessionError::StoreFailed { .. }
+        | SessionError::NotPersisted { .. } => StatusCode::SERVICE_UNAVAILABLE,
         SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
             StatusCode::UNAUTHORIZED
@@ -174,7 +176,7 @@ impl From<SessionError> for SessionRejection {
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
         let status = self.status();
-        // 503 is load (limits) or a shutdown, already counted and logged where it was
+        // 503 is load (limits), a shutdown or an unavailable store, already counted and logged where it was
         // decided: an ERROR per refused request would let any client flood the log.
         if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(target: "ractor_session_axum", %status, error = %self, "session request failed");
@@ -210,6 +212,17 @@ pub(crate) fn safe_message(error: &SessionError) -> String {
         SessionError::StartFailed { .. } => "the session failed to start".to_owned(),
         SessionError::BoundToAnotherUser { .. } => {
             "this session belongs to another user: log out first".to_owned()
+        }
+        SessionError::StoreFailed { .. } => {
+            "the session store is unavailable: the session could not be reached; retry shortly"
+                .to_owned()
+        }
+        SessionError::UnreadableRecord { .. } | SessionError::UnregisteredType { .. } => {
+            "the session's stored record cannot be restored".to_owned()
+        }
+        SessionError::NotPersisted { .. } => {
+            "the change is kept but could not be saved yet: the session store is unavailable"
+                .to_owned()
         }
         other => other.to_string(),
     }

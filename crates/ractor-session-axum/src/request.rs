@@ -2,7 +2,9 @@
 //! cookie and shared with the extractors.
 //!
 //! [`RequestSession::begin`] verifies the cookie and looks its ID up in the registry: the
-//! request's one lookup. The layer puts the result in the request's extensions; extractors
+//! request's one lookup (with a session store, a verified ID not in memory is looked up in
+//! the store too, on the request's first use of its session: see the `presented` module).
+//! The layer puts the result in the request's extensions; extractors
 //! reach the session through the handle that lookup found (or that a start returned), and
 //! record rotation in it; once the inner service has answered, the layer asks it for the
 //! `Set-Cookie` header.
@@ -14,36 +16,25 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue};
 use ractor::Message;
 use ractor_session::{Admission, SessionError, SessionHandle, SessionId, SessionManager};
+use tokio::sync::OnceCell;
 
 use crate::bound::BoundSession;
 use crate::client::ClientKey;
 use crate::config::LayerConfig;
+use crate::presented::{self, Found, Presented};
 use crate::rejection::SessionRejection;
 use crate::rotation_grace::RecentRotations;
-use crate::signing::{Rejection, Verified};
-use crate::telemetry;
-
-/// What the session cookies of a request came to.
-#[derive(Debug)]
-enum Presented {
-    /// No session cookie.
-    Nothing,
-    /// A verified, live session under its cookie's ID; `resign` when the cookie verified
-    /// only under a previous key and must be signed anew.
-    Live { session: BoundSession, resign: bool },
-    /// Only refused cookies: malformed, badly signed, or naming no live session.
-    Refused,
-    /// An ID this layer rotated away within the grace period, and no live one.
-    Rotated,
-    /// Cookies of two or more different live sessions: none is adopted.
-    Conflict,
-}
 
 /// The session state of one request.
 #[derive(Debug)]
 pub(crate) struct RequestSession {
     config: Arc<LayerConfig>,
-    presented: Presented,
+    /// What the cookies came to: decided when the layer read them, or — when a verified ID
+    /// is not in memory but may be in the manager's store — on the request's first use of
+    /// its session (`settle`), so that a request that never uses it costs no store read.
+    presented: OnceCell<Presented>,
+    /// What the cookies named, until the store has been asked about the unknown IDs.
+    pending: Mutex<Option<Found>>,
     /// The session the request has now: the presented one, or one started or rotated to
     /// during the request (live or not any more).
     current: Mutex<Option<BoundSession>>,
@@ -52,82 +43,55 @@ pub(crate) struct RequestSession {
 }
 
 impl RequestSession {
-    /// Reads the request's cookies and decides its session.
-    ///
-    /// Every verified ID is looked up once (a bounded number: see the `cookie` module). The
-    /// request adopts a session only when exactly one live session is named, however many
-    /// times: the cookie of a second live session can only have been planted (a sibling
-    /// subdomain tossing its own session's cookie at the visitor), and adopting either
-    /// could put the visitor into the attacker's session. Refused and unknown values never
-    /// stand in the way of the live one. An adopted session is touched: every request
-    /// counts as activity.
+    /// Reads the request's cookies and decides its session (see [`Found::decide`]), or
+    /// leaves the decision to [`settle`](Self::settle) when the store must be asked first.
     pub(crate) fn begin(config: &Arc<LayerConfig>, headers: &HeaderMap) -> Self {
-        let scan = config.cookie.scan(headers);
-        let mut live: Option<(BoundSession, bool)> = None;
-        let mut others: Vec<SessionId> = Vec::new();
-        let mut unknown: Vec<SessionId> = Vec::new();
-        let mut rotated = false;
-        for Verified { id, current_key } in scan.verified {
-            match &mut live {
-                Some((session, current)) if session.id() == &id => {
-                    *current |= current_key;
-                    continue;
-                }
-                _ => {}
-            }
-            if others.contains(&id) || unknown.contains(&id) {
-                continue;
-            }
-            // The lookup checks the deadline.
-            match config.manager.session(&id) {
-                Ok(handle) if live.is_none() => {
-                    live = Some((BoundSession::new(id, handle), current_key))
-                }
-                Ok(_) => others.push(id),
-                Err(_) if config.rotations.contains(&id) => rotated = true,
-                Err(_) => unknown.push(id),
-            }
-        }
-        let presented = match live {
-            Some((session, _)) if !others.is_empty() => {
-                others.push(session.id().clone());
-                Presented::Conflict
-            }
-            Some((session, current_key)) if touch(&session) => Presented::Live {
-                session,
-                resign: !current_key,
-            },
-            Some((session, _)) => {
-                unknown.push(session.id().clone());
-                Presented::Refused
-            }
-            None if rotated => Presented::Rotated,
-            None if scan.rejected.is_empty() && unknown.is_empty() => Presented::Nothing,
-            None => Presented::Refused,
+        let found = Found::scan(config, headers);
+        let (presented, pending) = if found.needs_store(&config.manager) {
+            (OnceCell::new(), Some(found))
+        } else {
+            (OnceCell::new_with(Some(found.decide(config))), None)
         };
-        let adopted = matches!(presented, Presented::Live { .. });
-        for (why, shown) in &scan.rejected {
-            telemetry::cookie_refused(&config.logs, why.as_str(), shown, adopted);
-        }
-        for (why, ids) in [
-            (Rejection::Unknown, &unknown),
-            (Rejection::Conflict, &others),
-        ] {
-            for id in ids {
-                let shown = id.redacted().to_string();
-                telemetry::cookie_refused(&config.logs, why.as_str(), &shown, adopted);
-            }
-        }
-        let current = match &presented {
-            Presented::Live { session, .. } => Some(session.clone()),
+        let current = match presented.get() {
+            Some(Presented::Live { session, .. }) => Some(session.clone()),
             _ => None,
         };
         Self {
             config: Arc::clone(config),
             presented,
+            pending: Mutex::new(pending),
             current: Mutex::new(current),
             client: None,
         }
+    }
+
+    /// What the cookies came to, once the store has been asked about the IDs not in memory
+    /// (at most once per request, and only when the manager has a store).
+    ///
+    /// # Errors
+    ///
+    /// The store's failure, or a stored session that cannot be revived: the request then
+    /// has no session, and none may be started in its place (the next use asks again).
+    pub(crate) async fn settle(&self) -> Result<&Presented, SessionRejection> {
+        if let Some(presented) = self.presented.get() {
+            return Ok(presented);
+        }
+        let presented = self.presented.get_or_try_init(|| self.adopt()).await?;
+        Ok(presented)
+    }
+
+    async fn adopt(&self) -> Result<Presented, SessionError> {
+        let unknown = lock(&self.pending)
+            .as_ref()
+            .map(Found::unknown)
+            .unwrap_or_default();
+        let adopted = presented::adopt(self.manager(), unknown).await?;
+        let found = lock(&self.pending).take().unwrap_or_default();
+        let presented = found.with_adopted(adopted).decide(&self.config);
+        if let Presented::Live { session, .. } = &presented {
+            self.set_current(session.clone());
+        }
+        Ok(presented)
     }
 
     /// Records who the request comes from.
@@ -162,8 +126,7 @@ impl RequestSession {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<BoundSession>> {
-        // Never held across an await or user code; poisoning can't leave it inconsistent.
-        self.current.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.current)
     }
 
     pub(crate) fn manager(&self) -> &SessionManager {
@@ -181,7 +144,7 @@ impl RequestSession {
     /// The live session the request came with, if it is still live under the cookie's ID
     /// (never one started during the request).
     pub(crate) fn presented_live(&self) -> Option<&BoundSession> {
-        match &self.presented {
+        match self.presented.get()? {
             Presented::Live { session, .. } if session.is_live() => Some(session),
             _ => None,
         }
@@ -190,7 +153,11 @@ impl RequestSession {
     /// Why this request must not start a session, if it must not: starting one would set
     /// a cookie over one it must leave alone.
     fn start_refused(&self) -> Option<SessionRejection> {
-        match &self.presented {
+        let Some(presented) = self.presented.get() else {
+            // Not settled: a stored session may be the request's.
+            return Some(SessionRejection::NoSession);
+        };
+        match presented {
             Presented::Conflict => Some(SessionRejection::ConflictingCookies),
             Presented::Rotated => Some(SessionRejection::Rotated),
             Presented::Live { session, .. } if session.is_rotated_away() => {
@@ -219,6 +186,7 @@ impl RequestSession {
 
     /// The live session, started first when auto-start is on.
     pub(crate) async fn ensure_live(&self) -> Result<BoundSession, SessionRejection> {
+        self.settle().await?;
         match self.live_now() {
             Some(live) => Ok(live),
             None => self.auto_start().await,
@@ -226,7 +194,10 @@ impl RequestSession {
     }
 
     /// The live session if it takes messages `M`, without starting one.
-    pub(crate) fn live_now_as<M: Message>(&self) -> Result<Option<BoundSession>, SessionRejection> {
+    pub(crate) async fn live_as<M: Message>(
+        &self,
+    ) -> Result<Option<BoundSession>, SessionRejection> {
+        self.settle().await?;
         let Some(live) = self.live_now() else {
             return Ok(None);
         };
@@ -241,7 +212,7 @@ impl RequestSession {
     pub(crate) async fn ensure_live_as<M: Message>(
         &self,
     ) -> Result<BoundSession, SessionRejection> {
-        if let Some(live) = self.live_now_as::<M>()? {
+        if let Some(live) = self.live_as::<M>().await? {
             return Ok(live);
         }
         let started = self.auto_start().await?;
@@ -284,7 +255,10 @@ impl RequestSession {
     pub(crate) fn cookie_update(&self) -> Option<HeaderValue> {
         let live = self.live_now();
         let codec = &self.config.cookie;
-        match (&self.presented, live) {
+        // Not settled (never used, or the store failed): the cookie may name a stored
+        // session, so it is left as it is.
+        let presented = self.presented.get()?;
+        match (presented, live) {
             // Came with it, still has it: nothing to say, unless an old key signed it.
             (Presented::Live { session, resign }, Some(live)) if session.id() == live.id() => {
                 resign.then(|| codec.set_cookie(live.id()))
@@ -305,7 +279,8 @@ impl RequestSession {
     }
 }
 
-/// Records the request as the session's activity; `false` if it ended meanwhile.
-fn touch(session: &BoundSession) -> bool {
-    session.handle().is_ok_and(|handle| handle.touch().is_ok())
+/// Locks `mutex`: never held across an await or user code, so poisoning can't leave what
+/// it guards inconsistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::bound::BoundSession;
 use crate::live::{Full, LiveSockets, Outbound, Registration};
-use crate::rejection::{MISSING_LAYER, safe_message};
+use crate::rejection::{MISSING_LAYER, SessionRejection, safe_message};
 use crate::request::RequestSession;
 use crate::socket::{LiveMessage, run_socket};
 use crate::telemetry::{self, TARGET};
@@ -58,6 +58,10 @@ pub enum LiveRejection {
     /// Not a valid websocket upgrade request (axum's own status).
     #[error(transparent)]
     NotUpgrade(#[from] axum::extract::ws::rejection::WebSocketUpgradeRejection),
+    /// The session the cookie names could not be found: with a session store, the store
+    /// failed (503) or holds a record that cannot be revived (500). Retry later.
+    #[error(transparent)]
+    Session(#[from] SessionRejection),
 }
 
 impl IntoResponse for LiveRejection {
@@ -69,6 +73,7 @@ impl IntoResponse for LiveRejection {
             Self::TooManySessionSockets => StatusCode::TOO_MANY_REQUESTS,
             Self::TooManySockets => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotUpgrade(inner) => inner.status(),
+            Self::Session(rejection) => rejection.status(),
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(target: TARGET, error = %self, "live socket request failed");
@@ -156,7 +161,9 @@ where
             telemetry::live_refused(live.logs(), "origin");
             return Err(LiveRejection::ForbiddenOrigin);
         }
-        // Only a session the request came with: never one started for this request.
+        // Only a session the request came with (revived first if only stored): never one
+        // started for this request.
+        request.settle().await?;
         let Some(session) = request.presented_live().cloned() else {
             telemetry::live_refused(live.logs(), "no_session");
             return Err(LiveRejection::NoSession);

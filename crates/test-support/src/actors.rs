@@ -1,9 +1,11 @@
-//! Session actors the tests start: a counter that can be told to crash or stop, and an
-//! actor whose start or stop goes wrong on purpose.
+//! Session actors the tests start: a counter (durable) that can be told to crash or stop,
+//! and an actor whose start or stop goes wrong on purpose.
 
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor_session::BoxError;
+use ractor_session::durable::DurableSession;
 
 /// A session holding one number, started from its `Arguments`.
 ///
@@ -76,6 +78,24 @@ impl Actor for Counter {
             CounterMsg::Stop => myself.stop(None),
         }
         Ok(())
+    }
+}
+
+/// The counter is durable: a manager with a store keeps its number (tag `counter`).
+impl DurableSession for Counter {
+    const TYPE_TAG: &'static str = "counter";
+    type Snapshot = u64;
+
+    fn snapshot(n: &u64) -> impl serde::Serialize {
+        *n
+    }
+
+    fn restore(&self, n: u64) -> Result<u64, BoxError> {
+        Ok(n)
+    }
+
+    fn mutates(message: &CounterMsg) -> bool {
+        !matches!(message, CounterMsg::Get(_))
     }
 }
 

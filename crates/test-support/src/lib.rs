@@ -7,7 +7,8 @@
 //!   port ([`PostgresServer`], [`RedisServer`]), stopped when dropped and when the test
 //!   process dies;
 //! - the conformance suite every [`SessionStore`](ractor_session::durable::SessionStore)
-//!   backend passes ([`store_conformance`]).
+//!   backend passes ([`store_conformance`]), and a store that counts the reads asked of it
+//!   ([`CountingStore`]).
 //!
 //! A test that needs a server whose binaries are missing prints a loud message and
 //! returns, unless the `CI` environment variable is set: then it fails.
@@ -21,11 +22,13 @@ pub mod poll;
 pub mod ws;
 
 mod conformance;
+mod counting_store;
 mod postgres;
 mod process;
 mod redis;
 mod skip;
 
 pub use conformance::{ExpiredRecords, store_conformance};
+pub use counting_store::CountingStore;
 pub use postgres::PostgresServer;
 pub use redis::RedisServer;

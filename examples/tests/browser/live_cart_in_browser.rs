@@ -15,12 +15,12 @@ use crate::support::Demo;
 /// a busy machine, short enough to wait for.
 const IDLE_TTL: &str = "8s";
 
-const LIVE: &str = "//p[@id='status' and @class='live']";
-const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
-const PEAR: &str = "//ul[@id='cart']/li[@data-name='pear']";
+pub(crate) const LIVE: &str = "//p[@id='status' and @class='live']";
+pub(crate) const APPLE: &str = "//ul[@id='cart']/li[@data-name='apple']";
+pub(crate) const PEAR: &str = "//ul[@id='cart']/li[@data-name='pear']";
 
 /// Types `item` into the current tab's input and presses its add button.
-async fn add_item(client: &Client, item: &str) -> TestResult {
+pub(crate) async fn add_item(client: &Client, item: &str) -> TestResult {
     client
         .find(Locator::Id("item-input"))
         .await?

@@ -12,3 +12,4 @@ mod chromium;
 
 mod dashboard_in_browser;
 mod live_cart_in_browser;
+mod live_cart_survives_a_restart_in_browser;

@@ -1,5 +1,6 @@
 //! The `live_cart` demo, run as its real binary and driven over HTTP and websockets: live
-//! updates across a session's sockets, expiry and shutdown as its tabs see them, its
+//! updates across a session's sockets, expiry and shutdown as its tabs see them, carts
+//! kept across restarts and kills, its
 //! refusals of bad input, flags and configuration, and its serving for the open internet
 //! (connection timeouts, security headers, metrics and the dashboard on an admin port,
 //! bounded memory).
@@ -12,6 +13,7 @@ mod support;
 
 mod live_cart_dashboard_is_admin_only;
 mod live_cart_end_to_end;
+mod live_cart_keeps_carts_across_restarts;
 mod live_cart_logs_out_everywhere;
 #[cfg(target_os = "linux")]
 mod live_cart_memory_is_bounded;

@@ -1,12 +1,16 @@
-//! Runs the real `live_cart` binary on a free loopback port for the demo's tests, and keeps
-//! no process of a test alive after it.
+//! Runs the real `live_cart` binary on a free loopback port for the demo's tests, each in a
+//! working directory of its own (where its default SQLite store and key file go), and
+//! keeps no process of a test alive after it.
 
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+
+use tempfile::TempDir;
 
 use ractor_session_test_support::poll::{PATIENCE, eventually};
 
@@ -21,7 +25,9 @@ impl Drop for KillOnDrop {
 }
 
 /// The demo's environment variables, none of which a test inherits.
-const DEMO_ENV: [&str; 8] = [
+const DEMO_ENV: [&str; 10] = [
+    "LIVE_CART_STORE",
+    "LIVE_CART_WRITE_THROUGH",
     "LIVE_CART_PORT",
     "LIVE_CART_IDLE_TTL",
     "LIVE_CART_MAX_SESSIONS",
@@ -51,6 +57,8 @@ pub(crate) struct Demo {
     /// The dashboard's address on the admin port as the demo printed it: with `?token=`
     /// when it made the token itself.
     pub(crate) dashboard_url: Option<String>,
+    /// The working directory made for this demo alone, removed after it is killed.
+    dir: Option<TempDir>,
 }
 
 /// The lines of the demo's output that say where it serves what.
@@ -78,10 +86,25 @@ impl Demo {
         Self::spawn(&all, &[])
     }
 
-    /// Starts `live_cart --port 0` with `args` and `env` and waits for its address.
+    /// Starts `live_cart --port 0` with `args` and `env`, in a working directory of its
+    /// own, and waits for its address.
     pub(crate) fn spawn(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let child = live_cart()
-            .args(["--port", "0"])
+        let dir = tempfile::tempdir().expect("a working directory");
+        let mut demo = Self::spawn_in(dir.path(), args, env);
+        demo.dir = Some(dir);
+        demo
+    }
+
+    /// Starts `live_cart` with `args` and `env` in the working directory `dir` (kept by the
+    /// caller, e.g. for a restart on the same store) and waits for its address; on port 0
+    /// unless `args` name one.
+    pub(crate) fn spawn_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = live_cart();
+        if !args.contains(&"--port") {
+            command.args(["--port", "0"]);
+        }
+        let child = command
+            .current_dir(dir)
             .args(args)
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
@@ -94,6 +117,7 @@ impl Demo {
             url: String::new(),
             metrics_url: None,
             dashboard_url: None,
+            dir: None,
         };
         let stdout = demo.process.0.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
@@ -140,6 +164,19 @@ impl Demo {
         })
         .await;
         exit.is_some_and(|status| status.success())
+    }
+
+    /// Kills the demo with SIGKILL, as a crash or a power cut of the process would end
+    /// it: nothing of it runs after this returns.
+    pub(crate) fn kill(&mut self) {
+        self.process.0.kill().expect("the demo is killed");
+        self.process.0.wait().expect("the demo's status");
+    }
+
+    /// The port the demo listens on.
+    pub(crate) fn port(&self) -> u16 {
+        let port = self.url.rsplit(':').next().expect("a port in the URL");
+        port.parse().expect("a port number")
     }
 
     /// The demo's resident memory, from `/proc` (Linux), in bytes.

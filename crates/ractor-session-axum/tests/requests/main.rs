@@ -1,8 +1,8 @@
 //! Requests through the layer: the cross-site check that comes first, reaching this
 //! request's session from handlers (extractors, store sessions), concurrency, activity that
 //! keeps a session alive and the absolute lifetime that ends it anyway, how many sessions one
-//! client may start, the registry lookups a request costs, and what happens without the
-//! layer.
+//! client may start, the registry lookups (and store reads) a request costs, sessions
+//! adopted from a store after a restart, and what happens without the layer.
 //!
 //! A new behaviour of the request path goes here, as a module named after the behaviour.
 //! The session cookie itself goes to `cookies`, live sockets to `live`.
@@ -22,3 +22,4 @@ mod reads_refresh_ttl;
 mod refusals_before_a_start_cost_no_creation_budget;
 mod request_looks_its_session_up_once;
 mod store_session_dispatches_through_the_handle;
+mod stored_sessions_are_adopted_after_a_restart;

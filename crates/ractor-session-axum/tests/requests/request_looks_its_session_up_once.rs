@@ -1,10 +1,13 @@
 //! A request finds its session in the registry once, when the layer reads its cookie, and
 //! every extractor, call, cast and the `Set-Cookie` decision reuse what that lookup found.
+//! With a session store, only a correctly signed ID that is not in memory costs a store
+//! read, one, and only when the request uses its session.
 //!
 //! Each test drives the layer with `oneshot` on a current-thread runtime, so the handler
 //! and the session actors run on the test's thread and the per-thread lookup counter counts
 //! exactly the lookups of the request under test.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,6 +17,7 @@ use http::{Request, StatusCode, header};
 use ractor_session::test_util::registry_lookups;
 use ractor_session::{SessionId, SessionManager};
 use ractor_session_axum::{CurrentSessionId, Session, SessionRejection};
+use ractor_session_test_support::CountingStore;
 use ractor_session_test_support::actors::{Counter, CounterMsg};
 use tower::ServiceExt;
 
@@ -47,6 +51,7 @@ fn app(manager: &SessionManager) -> Router {
         .route("/busy", get(busy))
         .route("/whoami", get(whoami))
         .route("/maybe", get(maybe))
+        .route("/ping", get(|| async { "pong" }))
         .layer(layer(manager))
 }
 
@@ -185,5 +190,106 @@ async fn a_forged_cookie_is_never_looked_up() {
     assert_eq!(status, StatusCode::OK);
     assert_ne!(id_of(&set.unwrap()), id.as_str());
     assert_eq!(lookups, 1, "the start's lookup only");
+    manager.shutdown().await;
+}
+
+/// A manager keeping its counters in a store that counts its reads.
+async fn durable() -> (SessionManager, Arc<CountingStore>) {
+    let store = Arc::new(CountingStore::in_memory());
+    let manager = durable_manager(store.clone(), Duration::from_secs(60)).await;
+    (manager, store)
+}
+
+#[tokio::test]
+async fn with_a_store_a_live_cookie_costs_one_lookup_and_no_store_read() {
+    let (manager, store) = durable().await;
+    let app = app(&manager);
+    let (_, value) = live_session(&manager).await;
+    let reads = store.reads();
+
+    let (status, set, body, lookups) = request(&app, "/busy", Some(&value)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "112");
+    assert_eq!(set, None);
+    assert_eq!(lookups, 1);
+    assert_eq!(
+        store.reads() - reads,
+        0,
+        "a live session is never read from the store"
+    );
+    manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_a_store_an_unknown_cookie_costs_one_store_read() {
+    let (manager, store) = durable().await;
+    let app = app(&manager);
+    // Correctly signed, but its session has ended: its record is gone too.
+    let (id, value) = live_session(&manager).await;
+    manager.terminate(&id).await.unwrap();
+
+    let reads = store.reads();
+    let (status, set, body, _) = request(&app, "/maybe", Some(&value)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "none");
+    assert_eq!(set.as_deref(), Some(""), "the refused cookie is cleared");
+    assert_eq!(store.reads() - reads, 1);
+
+    // With auto-start: the cookie's one read, then a fresh session, whose start checks the
+    // store for its new ID as every start on a manager with a store does.
+    let reads = store.reads();
+    let (status, set, body, _) = request(&app, "/busy", Some(&value)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "112");
+    assert_ne!(id_of(&set.expect("a fresh session's cookie")), id.as_str());
+    assert_eq!(store.reads() - reads, 2);
+
+    let reads = store.reads();
+    let (status, ..) = request(&app, "/busy", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(store.reads() - reads, 1, "the start's check only");
+    manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_a_store_forged_and_malformed_cookies_cost_no_store_read() {
+    let (manager, store) = durable().await;
+    let app = app(&manager);
+    let stranger = SessionId::generate();
+    let presented = [
+        // A well-formed ID signed with another key.
+        sign_as(&cookie::Key::generate(), COOKIE, stranger.as_str()),
+        // Unsigned.
+        stranger.as_str().to_owned(),
+        // Garbage.
+        "%%not-a-cookie%%".to_owned(),
+    ];
+    for value in &presented {
+        let reads = store.reads();
+        let (status, _, body, lookups) = request(&app, "/maybe", Some(value)).await;
+        assert_eq!(status, StatusCode::OK, "{value}");
+        assert_eq!(body, "none");
+        assert_eq!(lookups, 0);
+        assert_eq!(store.reads() - reads, 0, "{value}");
+    }
+    manager.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_a_store_a_request_that_never_uses_its_session_costs_no_store_read() {
+    let (manager, store) = durable().await;
+    let app = app(&manager);
+    let value = sign(SessionId::generate().as_str());
+
+    let reads = store.reads();
+    let (status, set, body, lookups) = request(&app, "/ping", Some(&value)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, "pong");
+    assert_eq!(
+        set, None,
+        "an ID the store was not asked about is left alone"
+    );
+    assert_eq!(lookups, 1);
+    assert_eq!(store.reads() - reads, 0);
     manager.shutdown().await;
 }

@@ -41,6 +41,20 @@ pub(crate) async fn manager(idle: Duration) -> SessionManager {
         .expect("manager starts")
 }
 
+/// A manager with no rate limit and the given idle timeout, keeping [`Counter`] sessions
+/// in `store`: a restarted process is a second one on the same store.
+pub(crate) async fn durable_manager(
+    store: std::sync::Arc<dyn ractor_session::durable::SessionStore>,
+    idle: Duration,
+) -> SessionManager {
+    SessionManager::builder(config().with_idle_timeout(idle))
+        .with_store(store)
+        .with_durable(|| Counter)
+        .spawn()
+        .await
+        .expect("manager starts")
+}
+
 /// The layer used by most tests: signed with [`key`], not Secure (plain-HTTP test
 /// client), auto-starting a [`Counter`].
 pub(crate) fn layer(manager: &SessionManager) -> SessionLayer {

@@ -15,6 +15,7 @@ mod revive;
 mod rotate;
 mod start;
 mod stop;
+mod store_presence;
 mod users;
 
 use std::sync::{Arc, Mutex};
