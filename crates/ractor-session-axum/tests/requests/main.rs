@@ -21,5 +21,6 @@ mod readme_counter_loses_no_updates;
 mod reads_refresh_ttl;
 mod refusals_before_a_start_cost_no_creation_budget;
 mod request_looks_its_session_up_once;
+mod requests_ride_out_a_store_outage;
 mod store_session_dispatches_through_the_handle;
 mod stored_sessions_are_adopted_after_a_restart;
