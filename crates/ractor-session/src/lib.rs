@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod agent;
+mod call_deadlines;
 mod clock;
 mod config;
 mod durability_config;

@@ -76,6 +76,14 @@ struct BackgroundTasks {
 }
 
 impl SessionManager {
+    /// Calls of this manager waiting for their reply with a deadline (for `test_util`).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn pending_call_deadlines(&self) -> usize {
+        self.shared.calls.pending()
+    }
+}
+
+impl SessionManager {
     /// Validates `config`, then starts the supervisor and the expiry task.
     ///
     /// Must be called within a tokio runtime.

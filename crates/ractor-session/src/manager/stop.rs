@@ -105,6 +105,8 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
         let _ = tasks.supervisor.await;
         tasks.expiry.abort();
         let _ = tasks.expiry.await;
+        // Nobody reaps call deadlines any more: calls still waiting use their own timers.
+        shared.calls.close();
         // Closed above: they finish the round in hand (never cut short, which would
         // lose the writes it holds) and return.
         for task in tasks.store {
