@@ -64,7 +64,7 @@ impl fmt::Debug for SessionHandle {
         // The ID is a bearer secret: show its hash only.
         f.debug_struct("SessionHandle")
             .field("id", &self.entry.id().redacted())
-            .field("session_type", &self.entry.session_type)
+            .field("session_type", &self.entry.session_type())
             .field("live", &self.is_live())
             .finish()
     }
@@ -122,7 +122,7 @@ impl SessionHandle {
     /// ```
     #[must_use]
     pub fn session_type(&self) -> &'static str {
-        self.entry.session_type
+        self.entry.session_type()
     }
 
     /// Whether the session is still live: one atomic load, no clock read (as
@@ -280,7 +280,7 @@ impl SessionHandle {
                 Ok(()) => {
                     telemetry::call(
                         || entry.id().redacted(),
-                        entry.session_type,
+                        &entry.kind,
                         ended.saturating_duration_since(began),
                     );
                     return Ok(reply);
@@ -289,12 +289,12 @@ impl SessionHandle {
             },
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
             Ok(CallResult::SenderError) => SessionError::CallFailed {
-                session_type: entry.session_type,
+                session_type: entry.session_type(),
                 source: Box::new(ReplyDropped),
             },
             Err(_) => SessionError::ProcessNotFound { id: entry.id() },
         };
-        telemetry::communication_error(entry.id().redacted(), entry.session_type, "call", &error);
+        telemetry::communication_error(entry.id().redacted(), entry.session_type(), "call", &error);
         Err(error)
     }
 
@@ -324,17 +324,17 @@ impl SessionHandle {
         self.active_at(now);
         match actor.cast(message) {
             Ok(()) => {
-                telemetry::cast(|| entry.id().redacted(), entry.session_type);
+                telemetry::cast(|| entry.id().redacted(), &entry.kind);
                 Ok(())
             }
             Err(source) => {
                 let error = SessionError::CastFailed {
-                    session_type: entry.session_type,
+                    session_type: entry.session_type(),
                     source: Box::new(source),
                 };
                 telemetry::communication_error(
                     entry.id().redacted(),
-                    entry.session_type,
+                    entry.session_type(),
                     "cast",
                     &error,
                 );
@@ -435,11 +435,11 @@ pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionErr
     let Some(actor) = entry.actor.get() else {
         return Err(SessionError::ProcessNotFound { id: entry.id() });
     };
-    if entry.type_id != TypeId::of::<M>() {
+    if entry.kind.message != TypeId::of::<M>() {
         return Err(SessionError::WrongSessionType {
             id: entry.id(),
             expected: type_name::<M>(),
-            actual: entry.session_type,
+            actual: entry.session_type(),
         });
     }
     Ok(actor.clone().into())

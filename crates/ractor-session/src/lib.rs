@@ -22,6 +22,7 @@ mod persisted;
 mod persistence;
 mod registry;
 mod session;
+mod session_type;
 mod shared;
 pub mod store;
 mod supervisor;

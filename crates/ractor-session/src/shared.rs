@@ -20,6 +20,7 @@ use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
+use crate::session_type::SessionTypes;
 use crate::watch::EndReason;
 
 pub(crate) use kinds::{Kind, Kinds, Revival};
@@ -44,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) persistence: Option<Arc<Persistence>>,
     /// The durable session types the manager registered.
     pub(crate) kinds: Kinds,
+    /// Every session type it has started, with its metrics handles.
+    pub(crate) types: SessionTypes,
 }
 
 impl Shared {
@@ -82,6 +85,7 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             persistence,
             kinds,
+            types: SessionTypes::default(),
             config,
         }
     }

@@ -2,14 +2,15 @@
 //!
 //! Every function here takes the session's redacted ID, never the raw one.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use metrics::Unit;
+use metrics::{Gauge, Unit};
 
 use crate::durable::BackendError;
 use crate::error::SessionError;
 use crate::id::{InvalidSessionId, RedactedId};
+use crate::session_type::SessionType;
 use crate::watch::EndReason;
 
 /// Metric names, documented in `docs/telemetry.md`.
@@ -134,8 +135,9 @@ pub(crate) fn describe() {
     );
 }
 
-pub(crate) fn started(session: RedactedId, session_type: &'static str, took: Duration) {
-    metrics::counter!(names::STARTED, "session_type" => session_type).increment(1);
+pub(crate) fn started(session: RedactedId, kind: &SessionType, took: Duration) {
+    let session_type = kind.name;
+    kind.started().increment(1);
     tracing::debug!(
         target: TARGET,
         %session,
@@ -182,15 +184,13 @@ pub(crate) fn rate_limited(session: RedactedId, limit: u32) {
 
 pub(crate) fn stopped(
     session: RedactedId,
-    session_type: &'static str,
+    kind: &SessionType,
     reason: &EndReason,
     lived: Duration,
 ) {
-    let label = reason.as_str();
-    metrics::counter!(names::STOPPED, "session_type" => session_type, "reason" => label)
-        .increment(1);
-    metrics::histogram!(names::LIFETIME, "session_type" => session_type)
-        .record(lived.as_secs_f64());
+    let (session_type, label) = (kind.name, reason.as_str());
+    kind.stopped(reason).increment(1);
+    kind.lifetime().record(lived.as_secs_f64());
     match reason {
         EndReason::Crashed(error) => tracing::warn!(
             target: TARGET,
@@ -211,8 +211,9 @@ pub(crate) fn stopped(
     }
 }
 
-pub(crate) fn expired(session: RedactedId, session_type: &'static str, idle: Duration) {
-    metrics::counter!(names::EXPIRED, "session_type" => session_type).increment(1);
+pub(crate) fn expired(session: RedactedId, kind: &SessionType, idle: Duration) {
+    let session_type = kind.name;
+    kind.expired().increment(1);
     tracing::debug!(
         target: TARGET,
         %session,
@@ -229,26 +230,21 @@ pub(crate) fn cleanup_error(session: RedactedId, session_type: &'static str, err
 
 /// A call got its reply. `session` is only evaluated when the event is enabled: hashing
 /// the ID is not paid on every call.
-pub(crate) fn call(
-    session: impl FnOnce() -> RedactedId,
-    session_type: &'static str,
-    took: Duration,
-) {
-    metrics::histogram!(names::CALL_DURATION, "session_type" => session_type)
-        .record(took.as_secs_f64());
+pub(crate) fn call(session: impl FnOnce() -> RedactedId, kind: &SessionType, took: Duration) {
+    kind.call_duration().record(took.as_secs_f64());
     tracing::trace!(
         target: TARGET,
         session = %session(),
-        session_type,
+        session_type = kind.name,
         duration_s = took.as_secs_f64(),
         "session call"
     );
 }
 
 /// A cast was delivered; `session` as for [`call`].
-pub(crate) fn cast(session: impl FnOnce() -> RedactedId, session_type: &'static str) {
-    metrics::counter!(names::CASTS, "session_type" => session_type).increment(1);
-    tracing::trace!(target: TARGET, session = %session(), session_type, "session cast");
+pub(crate) fn cast(session: impl FnOnce() -> RedactedId, kind: &SessionType) {
+    kind.casts().increment(1);
+    tracing::trace!(target: TARGET, session = %session(), session_type = kind.name, "session cast");
 }
 
 pub(crate) fn communication_error(
@@ -275,10 +271,40 @@ pub(crate) fn communication_error(
     tracing::debug!(target: TARGET, %session, session_type, operation, %error, "session communication failed");
 }
 
-/// The live sessions of the manager named `manager`: one series per manager, so that
-/// managers in one process do not overwrite each other's count.
-pub(crate) fn live(manager: &Arc<str>, count: usize) {
-    metrics::gauge!(names::LIVE, "manager" => Arc::clone(manager)).set(count as f64);
+/// A gauge of one manager, labelled with its name: one series per manager, so that
+/// managers in one process do not overwrite each other's figure. Its handle is registered
+/// on first use and kept, rather than built from the name and label on every change.
+#[derive(Debug)]
+pub(crate) struct ManagerGauge {
+    name: &'static str,
+    manager: Arc<str>,
+    gauge: OnceLock<Gauge>,
+}
+
+impl ManagerGauge {
+    /// The live sessions of the manager named `manager`.
+    pub(crate) fn live(manager: Arc<str>) -> Self {
+        Self::new(names::LIVE, manager)
+    }
+
+    /// Changed sessions of the manager named `manager` not yet written.
+    pub(crate) fn store_pending(manager: Arc<str>) -> Self {
+        Self::new(names::STORE_PENDING, manager)
+    }
+
+    fn new(name: &'static str, manager: Arc<str>) -> Self {
+        Self {
+            name,
+            manager,
+            gauge: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn set(&self, count: usize) {
+        self.gauge
+            .get_or_init(|| metrics::gauge!(self.name, "manager" => Arc::clone(&self.manager)))
+            .set(count as f64);
+    }
 }
 
 /// A batch of `size` records was written; its oldest change had waited `lag`.
@@ -293,11 +319,6 @@ pub(crate) fn store_saved(backend: &'static str, size: usize, lag: Duration) {
         lag_s = lag.as_secs_f64(),
         "session store write"
     );
-}
-
-/// Changed sessions of the manager named `manager` not yet written.
-pub(crate) fn store_pending(manager: &Arc<str>, count: usize) {
-    metrics::gauge!(names::STORE_PENDING, "manager" => Arc::clone(manager)).set(count as f64);
 }
 
 /// A store operation failed: counted here, logged (rate-limited) by the caller.

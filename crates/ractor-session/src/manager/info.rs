@@ -104,7 +104,7 @@ pub(super) fn list(registry: &Registry, keep: impl Fn(&Entry) -> bool) -> Vec<Se
         rows.push(SessionInfo {
             id: id.clone(),
             actor_id: actor.get_id(),
-            session_type: entry.session_type,
+            session_type: entry.session_type(),
             started_at: entry.started_at,
             last_active: entry.started_at + Duration::from_millis(active_for),
         });
@@ -120,7 +120,7 @@ pub(super) fn stats(registry: &Registry) -> SessionStats {
     registry.for_each(|_, registration| match registration {
         Registration::Live(entry) => {
             live += 1;
-            *by_type.entry(entry.session_type).or_insert(0) += 1;
+            *by_type.entry(entry.session_type()).or_insert(0) += 1;
         }
         Registration::Starting => starting += 1,
     });

@@ -165,7 +165,7 @@ async fn stop_actor(shared: &Shared, entry: &Entry) {
         }
         telemetry::cleanup_error(
             entry.id().redacted(),
-            entry.session_type,
+            entry.session_type(),
             "stop timed out; actor killed",
         );
         let _ = actor.kill_and_wait(Some(timeout)).await;
