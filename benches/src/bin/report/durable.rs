@@ -1,5 +1,5 @@
-//! Durable sessions: what the SQLite store does today (snapshots persisted per second in
-//! batches, load and claim latency), and the figures that wait for restore on next use.
+//! Durable sessions: the SQLite store measured directly (snapshots persisted per second in
+//! batches, load and claim latency) and restore on next use through the manager.
 
 use ractor_session_benches::store::{StoreRound, StoreScale, sqlite_round};
 use ractor_session_benches::{RunError, Spread, runtime, show_or_dash as show, thousands};
