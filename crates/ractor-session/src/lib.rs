@@ -17,6 +17,7 @@ mod kv;
 mod lifetime;
 mod limits;
 mod manager;
+mod metric_names;
 mod overflow;
 mod persisted;
 mod persistence;

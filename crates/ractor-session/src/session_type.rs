@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use metrics::{Counter, Histogram};
 
-use crate::telemetry::names;
+use crate::metric_names as names;
 use crate::watch::EndReason;
 
 /// One actor type's sessions, in one manager.

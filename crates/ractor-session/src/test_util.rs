@@ -41,25 +41,3 @@ pub(crate) fn count_lookup() {
 pub fn registry_lookups() -> u64 {
     LOOKUPS.with(Cell::get)
 }
-
-/// How many of `manager`'s calls are waiting for their reply with a deadline: each holds
-/// one until it ends (replied, failed, timed out or dropped by its caller).
-///
-/// # Examples
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use ractor_session::{KvMsg, test_util::pending_call_deadlines};
-/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
-/// manager.start("s1").await?;
-/// manager.call("s1", KvMsg::Ping).await?;
-/// assert_eq!(pending_call_deadlines(&manager), 0);
-/// # manager.shutdown().await;
-/// # Ok(())
-/// # }
-/// ```
-#[must_use]
-pub fn pending_call_deadlines(manager: &crate::SessionManager) -> usize {
-    manager.pending_call_deadlines()
-}

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use ractor_session::test_util::pending_call_deadlines;
 use ractor_session::{KvMsg, SessionError, SessionManager};
 use ractor_session_test_support::config::config;
 use ractor_session_test_support::poll::eventually;
@@ -63,7 +62,7 @@ async fn an_unanswered_call_fails_within_one_tick_after_its_timeout() {
         );
     }
     assert!(manager.is_started("silent"), "a timeout leaves the session");
-    assert_eq!(pending_call_deadlines(&manager), 0);
+    assert_eq!(manager.pending_call_deadlines(), 0);
     manager.shutdown().await;
 }
 
@@ -77,7 +76,7 @@ async fn a_call_whose_session_stops_fails_at_once() {
         async move { manager.call("silent", hold).await }
     });
     eventually("the call waits", || async {
-        pending_call_deadlines(&manager) == 1
+        manager.pending_call_deadlines() == 1
     })
     .await;
     manager.terminate("silent").await.unwrap();
@@ -90,7 +89,7 @@ async fn a_call_whose_session_stops_fails_at_once() {
         began.elapsed() < Duration::from_secs(15),
         "not at the timeout"
     );
-    assert_eq!(pending_call_deadlines(&manager), 0);
+    assert_eq!(manager.pending_call_deadlines(), 0);
     manager.shutdown().await;
 }
 
@@ -104,7 +103,7 @@ async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
     for _ in 0..1_000 {
         kv.call(KvMsg::Ping).await.unwrap();
     }
-    assert_eq!(pending_call_deadlines(&manager), 0, "answered calls");
+    assert_eq!(manager.pending_call_deadlines(), 0, "answered calls");
 
     let timed_out = (0..100).map(|_| {
         let manager = manager.clone();
@@ -117,7 +116,7 @@ async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
     for call in timed_out.collect::<Vec<_>>() {
         assert!(matches!(call.await.unwrap(), Err(SessionError::Timeout(_))));
     }
-    assert_eq!(pending_call_deadlines(&manager), 0, "timed-out calls");
+    assert_eq!(manager.pending_call_deadlines(), 0, "timed-out calls");
 
     let abandoned: Vec<_> = (0..100)
         .map(|_| {
@@ -126,13 +125,13 @@ async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
         })
         .collect();
     eventually("every abandoned call waits", || async {
-        pending_call_deadlines(&manager) == 100
+        manager.pending_call_deadlines() == 100
     })
     .await;
     for call in abandoned {
         call.abort();
         assert!(call.await.unwrap_err().is_cancelled());
     }
-    assert_eq!(pending_call_deadlines(&manager), 0, "abandoned calls");
+    assert_eq!(manager.pending_call_deadlines(), 0, "abandoned calls");
     manager.shutdown().await;
 }
