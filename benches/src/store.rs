@@ -1,17 +1,21 @@
 //! The durable layer measured directly, through its embedded SQLite store: session
 //! snapshots persisted per second in batches (the write-behind flush), and the latency of
-//! a `load` and of a `claim` — the store's share of restoring a session on its next use.
+//! a `load` and of a `claim` — the store's share of restoring a session on its next use;
+//! then a restore through the manager: the first use of an ID that only the store has.
 //!
 //! Each round uses a fresh database file in a temporary directory.
 
 use std::time::{Duration, Instant, SystemTime};
 
-use ractor_session::SessionId;
+use std::path::Path;
+use std::sync::Arc;
+
 use ractor_session::durable::{
     BackendError, SaveOutcome, SessionRecord, SessionStore, SqliteStore,
 };
+use ractor_session::{KvMsg, SessionError, SessionId, SessionManager};
 
-use crate::RunError;
+use crate::{RunError, bench_config};
 
 /// How much one round writes and reads.
 ///
@@ -31,6 +35,8 @@ pub struct StoreScale {
     pub state_bytes: usize,
     /// Loads timed one by one, and as many claims.
     pub reads: usize,
+    /// Sessions written by one manager and restored one by one by the next.
+    pub restores: usize,
 }
 
 impl StoreScale {
@@ -40,6 +46,7 @@ impl StoreScale {
         batch: 1_000,
         state_bytes: 200,
         reads: 20_000,
+        restores: 10_000,
     };
     /// 20,000 records, 2,000 loads and claims.
     pub const QUICK: Self = Self {
@@ -47,6 +54,7 @@ impl StoreScale {
         batch: 1_000,
         state_bytes: 200,
         reads: 2_000,
+        restores: 1_000,
     };
 }
 
@@ -64,6 +72,9 @@ pub struct StoreRound {
     /// `claim` latency (a read and an epoch raise in one transaction), median and 99th
     /// percentile.
     pub claim: (Duration, Duration),
+    /// Restore on next use through the manager (`SessionManager::resume` of an ID only
+    /// the store has: claim, deserialize, start the actor), median and 99th percentile.
+    pub restore: (Duration, Duration),
 }
 
 /// One round against a fresh SQLite store.
@@ -79,10 +90,11 @@ pub struct StoreRound {
 /// use ractor_session_benches::store::{StoreScale, sqlite_round};
 ///
 /// let rt = ractor_session_benches::runtime();
-/// let scale = StoreScale { records: 200, batch: 50, state_bytes: 10, reads: 20 };
+/// let scale = StoreScale { records: 200, batch: 50, state_bytes: 10, reads: 20, restores: 20 };
 /// let round = rt.block_on(sqlite_round(scale)).expect("the store works");
 /// assert!(round.inserts_per_s > 0.0);
 /// assert!(round.load.0 <= round.load.1);
+/// assert!(round.restore.0 <= round.restore.1);
 /// ```
 pub async fn sqlite_round(scale: StoreScale) -> Result<StoreRound, RunError> {
     let failed = |e: BackendError| RunError::Failed(format!("the SQLite store: {e}"));
@@ -136,13 +148,75 @@ pub async fn sqlite_round(scale: StoreScale) -> Result<StoreRound, RunError> {
             return Err(RunError::Failed("a saved record is missing".to_owned()));
         }
     }
+    drop(store);
     Ok(StoreRound {
         inserts_per_s: inserts,
         updates_per_s: updates,
         concurrent_per_s: concurrent,
         load: p50_p99(loads),
         claim: p50_p99(claims),
+        restore: restore_latency(&dir.path().join("restore.db"), scale.restores).await?,
     })
+}
+
+/// A manager running default (key-value, durable) sessions over the SQLite file `path`.
+async fn durable_manager(path: &Path, sessions: usize) -> Result<SessionManager, RunError> {
+    let store = SqliteStore::open(path)
+        .await
+        .map_err(|e| RunError::Failed(format!("the SQLite store: {e}")))?;
+    SessionManager::builder(bench_config(sessions.max(1)))
+        .with_store(Arc::new(store))
+        .spawn()
+        .await
+        .map_err(failed("a manager with a store"))
+}
+
+fn failed(what: &'static str) -> impl Fn(SessionError) -> RunError {
+    move |e| RunError::Failed(format!("{what}: {e}"))
+}
+
+/// One manager starts `count` sessions, each with one key, and shuts down (writing them
+/// all); the next, on the same file, restores each on its first use. Returns the median
+/// and 99th percentile of a restore: `resume` of an ID that is only in the store.
+async fn restore_latency(path: &Path, count: usize) -> Result<(Duration, Duration), RunError> {
+    let ids: Vec<SessionId> = (0..count.max(1)).map(|_| SessionId::generate()).collect();
+    let before = durable_manager(path, ids.len()).await?;
+    for id in &ids {
+        let session = before.start(id.as_str()).await;
+        session.map_err(failed("a start"))?;
+        before
+            .cast(id.as_str(), KvMsg::put("n", 1))
+            .await
+            .map_err(failed("a cast"))?;
+        // Handled after the put: the put is recorded before the shutdown stops the actor.
+        before
+            .call(id.as_str(), KvMsg::Ping)
+            .await
+            .map_err(failed("a call"))?;
+    }
+    before.shutdown().await;
+
+    let after = durable_manager(path, ids.len()).await?;
+    let mut restores = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let started = Instant::now();
+        let session = after
+            .resume(id.as_str())
+            .await
+            .map_err(failed("a restore"))?;
+        restores.push(started.elapsed());
+        let get = |reply| KvMsg::Get {
+            key: "n".into(),
+            reply,
+        };
+        if session.call(get).await.map_err(failed("a call"))? != Some(1.into()) {
+            return Err(RunError::Failed(
+                "a restored session lost its state".to_owned(),
+            ));
+        }
+    }
+    after.shutdown().await;
+    Ok(p50_p99(restores))
 }
 
 /// Builds the records of one batch.

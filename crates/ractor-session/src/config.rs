@@ -53,7 +53,9 @@ pub struct SessionConfig {
     /// (default 100). `None` or `0` disables the limit.
     pub rate_limit: Option<u32>,
     /// The timeout of [`SessionManager::call`](crate::SessionManager::call) (default 15 s,
-    /// as the original).
+    /// as the original). Overdue calls are failed by the manager's expiry task, to within
+    /// a thousandth of this timeout (1 ms to 100 ms) after their deadline, whatever the
+    /// timeout of the call itself.
     #[serde(with = "humantime_serde")]
     pub call_timeout: Duration,
     /// How long a graceful stop waits for a session's actor before killing it (default 5 s).

@@ -7,9 +7,8 @@
 //! knows nothing of the registry that holds it: the registry marks it registered and
 //! deregistered through the methods here.
 
-use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use ractor::ActorCell;
@@ -19,6 +18,7 @@ use tokio::time::{Duration, Instant};
 use crate::clock::Clock;
 use crate::id::SessionId;
 use crate::persisted::Persisted;
+use crate::session_type::SessionType;
 use crate::telemetry;
 use crate::user::UserKey;
 use crate::watch::{EndReason, SessionWatch};
@@ -31,9 +31,8 @@ pub(crate) struct Entry {
     /// or removes the entry, so the two always agree.
     id: Mutex<SessionId>,
     pub(crate) actor: OnceLock<ActorCell>,
-    /// The `TypeId` of the actor's message type, for typed lookups.
-    pub(crate) type_id: TypeId,
-    pub(crate) session_type: &'static str,
+    /// Its actor type: name, message type, metrics handles.
+    pub(crate) kind: Arc<SessionType>,
     pub(crate) started_at: SystemTime,
     pub(crate) started_ms: u64,
     last_active_ms: AtomicU64,
@@ -71,8 +70,7 @@ impl Entry {
     /// A new entry, stamped active now; `lifetime_ms` is the absolute lifetime, if any.
     pub(crate) fn new(
         id: SessionId,
-        type_id: TypeId,
-        session_type: &'static str,
+        kind: Arc<SessionType>,
         clock: &Clock,
         lifetime_ms: Option<u64>,
     ) -> Self {
@@ -80,8 +78,7 @@ impl Entry {
         Self {
             id: Mutex::new(id),
             actor: OnceLock::new(),
-            type_id,
-            session_type,
+            kind,
             started_at: SystemTime::now(),
             started_ms: now,
             last_active_ms: AtomicU64::new(now),
@@ -120,6 +117,11 @@ impl Entry {
     /// The end of its absolute lifetime in clock milliseconds (`u64::MAX` without one).
     pub(crate) fn hard_deadline_ms(&self) -> u64 {
         self.hard_deadline_ms.load(Ordering::Relaxed)
+    }
+
+    /// Its actor type's short name.
+    pub(crate) fn session_type(&self) -> &'static str {
+        self.kind.name
     }
 
     pub(crate) fn id(&self) -> SessionId {
@@ -291,7 +293,7 @@ impl Entry {
                 }
                 None => self.started_at.elapsed().unwrap_or_default(),
             };
-            telemetry::stopped(self.id().redacted(), self.session_type, &reason, lived);
+            telemetry::stopped(self.id().redacted(), &self.kind, &reason, lived);
             return Some(reason);
         }
         None
@@ -319,9 +321,13 @@ mod tests {
 
     use super::*;
 
+    fn test_kind() -> Arc<SessionType> {
+        Arc::new(SessionType::new("Test", std::any::TypeId::of::<()>()))
+    }
+
     fn entry(lifetime_ms: Option<u64>) -> Entry {
         let id = SessionId::parse("s1").unwrap();
-        Entry::new(id, TypeId::of::<()>(), "Test", &Clock::new(), lifetime_ms)
+        Entry::new(id, test_kind(), &Clock::new(), lifetime_ms)
     }
 
     fn ended_with(entry: &Entry, fallback: EndReason) -> EndReason {
@@ -346,7 +352,7 @@ mod tests {
     async fn activity_moves_the_idle_deadline_but_not_the_lifetime() {
         let clock = Clock::new();
         let id = SessionId::parse("s1").unwrap();
-        let entry = Entry::new(id, TypeId::of::<()>(), "Test", &clock, Some(1_000));
+        let entry = Entry::new(id, test_kind(), &clock, Some(1_000));
         tokio::time::advance(Duration::from_millis(700)).await;
         entry.touch_at(&clock, Instant::now());
         assert_eq!(entry.last_active_ms(), 700);

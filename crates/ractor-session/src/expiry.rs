@@ -1,4 +1,5 @@
-//! Idle and absolute expiry: the task that sweeps a manager's expiry wheel.
+//! Idle and absolute expiry: the task that sweeps a manager's expiry wheel (and fails its
+//! overdue calls: `call_deadlines`).
 //!
 //! Activity is one relaxed atomic store on the session's entry (`Entry::touch_at`);
 //! nothing here runs per message. Each live session sits in exactly one bucket of its
@@ -60,6 +61,11 @@ pub(crate) async fn run(shared: Weak<Shared>, wake: Arc<Notify>) {
             let registry = &shared.registry;
             sweep(registry, registry.clock.now_ms()).await;
             let next = registry.lock_wheel().sleep_until_next_due();
+            let next_call = shared.calls.fire_due(registry.clock.now_ms());
+            let next = match (next, next_call) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             next.map(|ms| registry.clock.instant(ms))
         };
         let limit = Instant::now() + MAX_SLEEP;

@@ -64,7 +64,7 @@ impl fmt::Debug for SessionHandle {
         // The ID is a bearer secret: show its hash only.
         f.debug_struct("SessionHandle")
             .field("id", &self.entry.id().redacted())
-            .field("session_type", &self.entry.session_type)
+            .field("session_type", &self.entry.session_type())
             .field("live", &self.is_live())
             .finish()
     }
@@ -122,7 +122,7 @@ impl SessionHandle {
     /// ```
     #[must_use]
     pub fn session_type(&self) -> &'static str {
-        self.entry.session_type
+        self.entry.session_type()
     }
 
     /// Whether the session is still live: one atomic load, no clock read (as
@@ -269,17 +269,18 @@ impl SessionHandle {
         let actor: ActorRef<M> = typed(&self.entry)?;
         let entry = &self.entry;
         self.active_at(began);
-        let result = call_until_stopped(&actor, builder, timeout).await;
+        let deadline = began.checked_add(timeout);
+        let result = call_until_stopped(&self.shared, &actor, builder, timeout, deadline).await;
         let ended = Instant::now();
         // Touched again on return, so a call longer than the idle timeout doesn't expire
         // its session the moment it returns.
         entry.touch_at(&self.shared.registry.clock, ended);
         let error = match result {
-            Ok(CallResult::Success(reply)) => match self.settled(began + timeout).await {
+            Ok(CallResult::Success(reply)) => match self.settled(deadline).await {
                 Ok(()) => {
                     telemetry::call(
                         || entry.id().redacted(),
-                        entry.session_type,
+                        &entry.kind,
                         ended.saturating_duration_since(began),
                     );
                     return Ok(reply);
@@ -288,12 +289,12 @@ impl SessionHandle {
             },
             Ok(CallResult::Timeout) => SessionError::Timeout(timeout),
             Ok(CallResult::SenderError) => SessionError::CallFailed {
-                session_type: entry.session_type,
+                session_type: entry.session_type(),
                 source: Box::new(ReplyDropped),
             },
             Err(_) => SessionError::ProcessNotFound { id: entry.id() },
         };
-        telemetry::communication_error(entry.id().redacted(), entry.session_type, "call", &error);
+        telemetry::communication_error(entry.id().redacted(), entry.session_type(), "call", &error);
         Err(error)
     }
 
@@ -323,17 +324,17 @@ impl SessionHandle {
         self.active_at(now);
         match actor.cast(message) {
             Ok(()) => {
-                telemetry::cast(|| entry.id().redacted(), entry.session_type);
+                telemetry::cast(|| entry.id().redacted(), &entry.kind);
                 Ok(())
             }
             Err(source) => {
                 let error = SessionError::CastFailed {
-                    session_type: entry.session_type,
+                    session_type: entry.session_type(),
                     source: Box::new(source),
                 };
                 telemetry::communication_error(
                     entry.id().redacted(),
-                    entry.session_type,
+                    entry.session_type(),
                     "cast",
                     &error,
                 );
@@ -379,7 +380,7 @@ impl SessionHandle {
     /// that replied to return, so that its change is recorded and the next write has it;
     /// with write-through, for the store to have every change begun so far, the one the
     /// reply reflects included.
-    async fn settled(&self, deadline: Instant) -> Result<(), SessionError> {
+    async fn settled(&self, deadline: Option<Instant>) -> Result<(), SessionError> {
         let Some(persisted) = self.entry.persisted() else {
             return Ok(());
         };
@@ -393,13 +394,18 @@ impl SessionHandle {
             if !persisted.is_recorded(target) {
                 // A handler still running long after its reply: write-behind promises
                 // nothing more, so the reply is not held beyond the call's timeout.
-                let _ = tokio::time::timeout_at(deadline, persisted.wait_recorded(target)).await;
+                let calls = &self.shared.calls;
+                let _ = calls.until(deadline, persisted.wait_recorded(target)).await;
             }
             return Ok(());
         }
-        match tokio::time::timeout_at(deadline, persisted.wait_saved(target)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
+        let saved = self
+            .shared
+            .calls
+            .until(deadline, persisted.wait_saved(target));
+        match saved.await {
+            Some(Ok(())) => Ok(()),
+            Some(Err(_)) | None => Err(SessionError::NotPersisted {
                 id: self.entry.id(),
             }),
         }
@@ -429,11 +435,11 @@ pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionErr
     let Some(actor) = entry.actor.get() else {
         return Err(SessionError::ProcessNotFound { id: entry.id() });
     };
-    if entry.type_id != TypeId::of::<M>() {
+    if entry.kind.message != TypeId::of::<M>() {
         return Err(SessionError::WrongSessionType {
             id: entry.id(),
             expected: type_name::<M>(),
-            actual: entry.session_type,
+            actual: entry.session_type(),
         });
     }
     Ok(actor.clone().into())
@@ -446,10 +452,15 @@ pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionErr
 /// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
 /// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
 /// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
+///
+/// The timeout is not a tokio timer: the manager's expiry task fails the call once its
+/// `deadline` has passed (`call_deadlines`).
 async fn call_until_stopped<M: Message, R: Send + 'static>(
+    shared: &Shared,
     actor: &ActorRef<M>,
     builder: impl FnOnce(RpcReplyPort<R>) -> M,
     timeout: Duration,
+    deadline: Option<Instant>,
 ) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
@@ -462,9 +473,9 @@ async fn call_until_stopped<M: Message, R: Send + 'static>(
             _ = actor.wait(None) => None,
         }
     };
-    Ok(match tokio::time::timeout(timeout, reply).await {
-        Ok(Some(reply)) => CallResult::Success(reply),
-        Ok(None) => CallResult::SenderError,
-        Err(_) => CallResult::Timeout,
+    Ok(match shared.calls.until(deadline, reply).await {
+        Some(Some(reply)) => CallResult::Success(reply),
+        Some(None) => CallResult::SenderError,
+        None => CallResult::Timeout,
     })
 }

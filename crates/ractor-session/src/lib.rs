@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod agent;
+mod call_deadlines;
 mod clock;
 mod config;
 mod counters;
@@ -17,11 +18,13 @@ mod kv;
 mod lifetime;
 mod limits;
 mod manager;
+mod metric_names;
 mod overflow;
 mod persisted;
 mod persistence;
 mod registry;
 mod session;
+mod session_type;
 mod shared;
 pub mod store;
 mod supervisor;

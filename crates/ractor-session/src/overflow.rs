@@ -189,7 +189,7 @@ impl ProvisionalQueue {
             tracing::debug!(
                 target: "ractor_session",
                 session = %entry.id().redacted(),
-                session_type = entry.session_type,
+                session_type = entry.session_type(),
                 "provisional session evicted to make room at max_sessions"
             );
             if let Some(actor) = entry.actor.get() {

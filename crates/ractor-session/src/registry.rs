@@ -20,7 +20,7 @@ use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::limits::SessionLimit;
-use crate::telemetry;
+use crate::telemetry::{self, ManagerGauge};
 use crate::user_index::UserIndex;
 use crate::watch::EndReason;
 use crate::wheel::{Wheel, tick_for};
@@ -42,8 +42,8 @@ pub(crate) struct Registry {
     map: DashMap<SessionId, Registration>,
     /// Registered (live) sessions: `limit` also counts places held by starts under way.
     live: AtomicUsize,
-    /// The manager's name, labelling its live-sessions gauge.
-    manager: Arc<str>,
+    /// The manager's live-sessions gauge.
+    live_gauge: ManagerGauge,
     pub(crate) limit: SessionLimit,
     pub(crate) clock: Clock,
     wheel: Mutex<Wheel<Entry>>,
@@ -64,7 +64,7 @@ impl Registry {
         Self {
             map: DashMap::new(),
             live: AtomicUsize::new(0),
-            manager: Arc::from(config.name.as_str()),
+            live_gauge: ManagerGauge::live(Arc::from(config.name.as_str())),
             limit: SessionLimit::new(config.max_sessions),
             clock: Clock::new(),
             wheel: Mutex::new(Wheel::new(tick_for(shortest))),
@@ -111,7 +111,7 @@ impl Registry {
                 }
             }
         }
-        telemetry::live(&self.manager, self.live());
+        self.live_gauge.set(self.live());
         // See `Entry::claim_end`: one of the two sees the other.
         if entry.is_ended() {
             self.deregister(entry);
@@ -201,7 +201,7 @@ impl Registry {
         self.limit.release();
         self.lock_wheel().disarm(entry);
         self.users.unbind(entry);
-        telemetry::live(&self.manager, self.live());
+        self.live_gauge.set(self.live());
         true
     }
 
@@ -231,10 +231,10 @@ impl Registry {
         let idle =
             tokio::time::Duration::from_millis(now_ms.saturating_sub(entry.last_active_ms()));
         let id = entry.id().redacted();
-        telemetry::expired(id, entry.session_type, idle);
+        telemetry::expired(id, &entry.kind, idle);
         match entry.actor.get() {
             Some(actor) => actor.stop(Some("expired".to_owned())),
-            None => telemetry::cleanup_error(id, entry.session_type, "session had no actor"),
+            None => telemetry::cleanup_error(id, entry.session_type(), "session had no actor"),
         }
     }
 
@@ -328,6 +328,7 @@ pub(crate) mod test_support {
     use super::Registry;
     use crate::entry::Entry;
     use crate::id::SessionId;
+    use crate::session_type::SessionType;
 
     /// A new entry for `id`, with its place under `max_sessions` reserved, not registered.
     pub(crate) fn reserve(registry: &Registry, id: &str) -> Arc<Entry> {
@@ -335,8 +336,7 @@ pub(crate) mod test_support {
         assert!(registry.limit.try_reserve());
         Arc::new(Entry::new(
             id,
-            TypeId::of::<()>(),
-            "Test",
+            Arc::new(SessionType::new("Test", TypeId::of::<()>())),
             &registry.clock,
             registry.lifetime_ms,
         ))
@@ -369,7 +369,7 @@ mod tests {
         let registry = registry();
         let entry = start(&registry, "s1");
         assert!(Arc::ptr_eq(&registry.lookup("s1").unwrap(), &entry));
-        assert_eq!(registry.peek("s1", |e| e.session_type), Some("Test"));
+        assert_eq!(registry.peek("s1", |e| e.session_type()), Some("Test"));
         assert_eq!(registry.limit.live(), 1);
 
         assert!(registry.deregister(&entry));

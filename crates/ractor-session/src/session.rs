@@ -145,7 +145,11 @@ impl<A: Actor> SessionActor<A> {
             Err(panic) => panic_text(panic),
         };
         persisted.unrecorded(change);
-        telemetry::snapshot_failed(self.entry.id().redacted(), self.entry.session_type, &error);
+        telemetry::snapshot_failed(
+            self.entry.id().redacted(),
+            self.entry.session_type(),
+            &error,
+        );
     }
 
     /// Runs one of the inner actor's callbacks with the session in scope, catching panics.

@@ -12,6 +12,7 @@ use std::sync::atomic::AtomicBool;
 use ractor::{Actor, ActorCell};
 use tokio::sync::Notify;
 
+use crate::call_deadlines::CallDeadlines;
 use crate::config::SessionConfig;
 use crate::durability_config::DurabilityConfig;
 use crate::durable::{Codec, SessionStore};
@@ -19,6 +20,7 @@ use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
+use crate::session_type::SessionTypes;
 use crate::watch::EndReason;
 
 pub(crate) use kinds::{Kind, Kinds, Revival};
@@ -33,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) provisional: ProvisionalQueue,
     /// Wakes the expiry task when a deadline earlier than the one it sleeps until is armed.
     pub(crate) expiry_wake: Arc<Notify>,
+    /// Deadlines of calls waiting for their reply, reaped by the expiry task.
+    pub(crate) calls: CallDeadlines,
     /// Notified whenever a start finishes (succeeded, failed or was cancelled).
     pub(crate) start_done: Notify,
     pub(crate) supervisor: ActorCell,
@@ -41,6 +45,8 @@ pub(crate) struct Shared {
     pub(crate) persistence: Option<Arc<Persistence>>,
     /// The durable session types the manager registered.
     pub(crate) kinds: Kinds,
+    /// Every session type it has started, with its metrics handles.
+    pub(crate) types: SessionTypes,
 }
 
 impl Shared {
@@ -62,16 +68,24 @@ impl Shared {
                 manager,
             ))
         });
+        let expiry_wake = Arc::new(Notify::new());
+        let calls = CallDeadlines::new(
+            registry.clock,
+            config.call_timeout,
+            Arc::clone(&expiry_wake),
+        );
         Self {
             registry,
             rate: config.effective_rate_limit().map(RateLimiter::new),
             provisional: ProvisionalQueue::new(config.max_sessions),
-            expiry_wake: Arc::new(Notify::new()),
+            expiry_wake,
+            calls,
             start_done: Notify::new(),
             supervisor,
             shutting_down: AtomicBool::new(false),
             persistence,
             kinds,
+            types: SessionTypes::default(),
             config,
         }
     }

@@ -1,41 +1,18 @@
-//! Telemetry: `tracing` events and `metrics` series, named in one place.
+//! Telemetry: `tracing` events and `metrics` series (named in `metric_names`).
 //!
 //! Every function here takes the session's redacted ID, never the raw one.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use metrics::Unit;
+use metrics::{Gauge, Unit};
 
 use crate::durable::BackendError;
 use crate::error::SessionError;
 use crate::id::{InvalidSessionId, RedactedId};
+use crate::metric_names as names;
+use crate::session_type::SessionType;
 use crate::watch::EndReason;
-
-/// Metric names, documented in `docs/telemetry.md`.
-pub(crate) mod names {
-    pub(crate) const STARTED: &str = "ractor_session_started_total";
-    pub(crate) const START_ERRORS: &str = "ractor_session_start_errors_total";
-    pub(crate) const STOPPED: &str = "ractor_session_stopped_total";
-    pub(crate) const LIFETIME: &str = "ractor_session_lifetime_seconds";
-    pub(crate) const CALL_DURATION: &str = "ractor_session_call_duration_seconds";
-    pub(crate) const CASTS: &str = "ractor_session_casts_total";
-    pub(crate) const COMMUNICATION_ERRORS: &str = "ractor_session_communication_errors_total";
-    pub(crate) const EXPIRED: &str = "ractor_session_expired_total";
-    pub(crate) const CLEANUP_ERRORS: &str = "ractor_session_cleanup_errors_total";
-    pub(crate) const RATE_LIMITED: &str = "ractor_session_rate_limited_total";
-    pub(crate) const LIVE: &str = "ractor_session_live";
-    pub(crate) const STORE_SAVES: &str = "ractor_session_store_saves_total";
-    pub(crate) const STORE_BATCH: &str = "ractor_session_store_batch_size";
-    pub(crate) const STORE_FLUSH_LAG: &str = "ractor_session_store_flush_lag_seconds";
-    pub(crate) const STORE_LOADS: &str = "ractor_session_store_loads_total";
-    pub(crate) const STORE_REVIVE_DURATION: &str = "ractor_session_store_revive_duration_seconds";
-    pub(crate) const STORE_DELETES: &str = "ractor_session_store_deletes_total";
-    pub(crate) const STORE_SWEPT: &str = "ractor_session_store_swept_total";
-    pub(crate) const STORE_ERRORS: &str = "ractor_session_store_errors_total";
-    pub(crate) const STORE_FENCED: &str = "ractor_session_store_fenced_total";
-    pub(crate) const STORE_PENDING: &str = "ractor_session_store_pending";
-}
 
 const TARGET: &str = "ractor_session";
 
@@ -134,8 +111,9 @@ pub(crate) fn describe() {
     );
 }
 
-pub(crate) fn started(session: RedactedId, session_type: &'static str, took: Duration) {
-    metrics::counter!(names::STARTED, "session_type" => session_type).increment(1);
+pub(crate) fn started(session: RedactedId, kind: &SessionType, took: Duration) {
+    let session_type = kind.name;
+    kind.started().increment(1);
     tracing::debug!(
         target: TARGET,
         %session,
@@ -182,15 +160,13 @@ pub(crate) fn rate_limited(session: RedactedId, limit: u32) {
 
 pub(crate) fn stopped(
     session: RedactedId,
-    session_type: &'static str,
+    kind: &SessionType,
     reason: &EndReason,
     lived: Duration,
 ) {
-    let label = reason.as_str();
-    metrics::counter!(names::STOPPED, "session_type" => session_type, "reason" => label)
-        .increment(1);
-    metrics::histogram!(names::LIFETIME, "session_type" => session_type)
-        .record(lived.as_secs_f64());
+    let (session_type, label) = (kind.name, reason.as_str());
+    kind.stopped(reason).increment(1);
+    kind.lifetime().record(lived.as_secs_f64());
     match reason {
         EndReason::Crashed(error) => tracing::warn!(
             target: TARGET,
@@ -211,8 +187,9 @@ pub(crate) fn stopped(
     }
 }
 
-pub(crate) fn expired(session: RedactedId, session_type: &'static str, idle: Duration) {
-    metrics::counter!(names::EXPIRED, "session_type" => session_type).increment(1);
+pub(crate) fn expired(session: RedactedId, kind: &SessionType, idle: Duration) {
+    let session_type = kind.name;
+    kind.expired().increment(1);
     tracing::debug!(
         target: TARGET,
         %session,
@@ -229,26 +206,21 @@ pub(crate) fn cleanup_error(session: RedactedId, session_type: &'static str, err
 
 /// A call got its reply. `session` is only evaluated when the event is enabled: hashing
 /// the ID is not paid on every call.
-pub(crate) fn call(
-    session: impl FnOnce() -> RedactedId,
-    session_type: &'static str,
-    took: Duration,
-) {
-    metrics::histogram!(names::CALL_DURATION, "session_type" => session_type)
-        .record(took.as_secs_f64());
+pub(crate) fn call(session: impl FnOnce() -> RedactedId, kind: &SessionType, took: Duration) {
+    kind.call_duration().record(took.as_secs_f64());
     tracing::trace!(
         target: TARGET,
         session = %session(),
-        session_type,
+        session_type = kind.name,
         duration_s = took.as_secs_f64(),
         "session call"
     );
 }
 
 /// A cast was delivered; `session` as for [`call`].
-pub(crate) fn cast(session: impl FnOnce() -> RedactedId, session_type: &'static str) {
-    metrics::counter!(names::CASTS, "session_type" => session_type).increment(1);
-    tracing::trace!(target: TARGET, session = %session(), session_type, "session cast");
+pub(crate) fn cast(session: impl FnOnce() -> RedactedId, kind: &SessionType) {
+    kind.casts().increment(1);
+    tracing::trace!(target: TARGET, session = %session(), session_type = kind.name, "session cast");
 }
 
 pub(crate) fn communication_error(
@@ -281,10 +253,40 @@ pub(crate) fn logged_out(user: RedactedId, live: usize, stored: usize) {
     tracing::info!(target: TARGET, %user, live, stored, "sessions of a user logged out");
 }
 
-/// The live sessions of the manager named `manager`: one series per manager, so that
-/// managers in one process do not overwrite each other's count.
-pub(crate) fn live(manager: &Arc<str>, count: usize) {
-    metrics::gauge!(names::LIVE, "manager" => Arc::clone(manager)).set(count as f64);
+/// A gauge of one manager, labelled with its name: one series per manager, so that
+/// managers in one process do not overwrite each other's figure. Its handle is registered
+/// on first use and kept, rather than built from the name and label on every change.
+#[derive(Debug)]
+pub(crate) struct ManagerGauge {
+    name: &'static str,
+    manager: Arc<str>,
+    gauge: OnceLock<Gauge>,
+}
+
+impl ManagerGauge {
+    /// The live sessions of the manager named `manager`.
+    pub(crate) fn live(manager: Arc<str>) -> Self {
+        Self::new(names::LIVE, manager)
+    }
+
+    /// Changed sessions of the manager named `manager` not yet written.
+    pub(crate) fn store_pending(manager: Arc<str>) -> Self {
+        Self::new(names::STORE_PENDING, manager)
+    }
+
+    fn new(name: &'static str, manager: Arc<str>) -> Self {
+        Self {
+            name,
+            manager,
+            gauge: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn set(&self, count: usize) {
+        self.gauge
+            .get_or_init(|| metrics::gauge!(self.name, "manager" => Arc::clone(&self.manager)))
+            .set(count as f64);
+    }
 }
 
 /// A batch of `size` records was written; its oldest change had waited `lag`.
@@ -299,11 +301,6 @@ pub(crate) fn store_saved(backend: &'static str, size: usize, lag: Duration) {
         lag_s = lag.as_secs_f64(),
         "session store write"
     );
-}
-
-/// Changed sessions of the manager named `manager` not yet written.
-pub(crate) fn store_pending(manager: &Arc<str>, count: usize) {
-    metrics::gauge!(names::STORE_PENDING, "manager" => Arc::clone(manager)).set(count as f64);
 }
 
 /// A store operation failed: counted here, logged (rate-limited) by the caller.

@@ -56,7 +56,7 @@ async fn ask(
     let (actor, new_id) = match known {
         Some(actor) => (actor, None),
         None => {
-            let Ok((actor, _)) = Actor::spawn(None, Counter, ()).await else {
+            let Ok((actor, _)) = Actor::spawn(None, Counter, 0).await else {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
             };
             let id = fresh_id();

@@ -22,8 +22,11 @@
 //! starts any thread); 8 sessions shared by 64 connections with the server on two workers,
 //! unpinned. The load generator runs on its own OS thread, unpinned.
 //!
-//! The durable and several-nodes groups (`--only durable`, `--only nodes`) print their
-//! figures as "n/a (not built)" until those features exist ([`pending`]).
+//! The durable group (`--only durable`) runs the library's contender again over a SQLite
+//! session store (write-behind), beside the in-memory one in the same rounds of the
+//! one-core scenarios, and prints its CPU per request against the in-memory one. The
+//! several-nodes group (`--only nodes`) prints its figures as "n/a (not built)" until
+//! that feature exists ([`pending`]).
 
 mod counter;
 mod floor;
@@ -76,7 +79,8 @@ struct Args {
     /// Timed seconds per round and contender [default: 2, or 0.5 with --quick].
     #[arg(long)]
     seconds: Option<f64>,
-    /// Run only this server (repeatable): floor, tower, tower-signed, adapter.
+    /// Run only this server (repeatable): floor, tower, tower-signed, adapter,
+    /// adapter-durable.
     #[arg(long = "server", value_parser = parse_server)]
     servers: Vec<Server>,
     /// Run only this scenario (repeatable): 1 (64 sessions), 2 (10,000 sessions), 3 (8
@@ -156,14 +160,37 @@ fn main() -> ExitCode {
     } else {
         args.groups.clone()
     };
-    if groups.contains(&Group::InMemory)
-        && let Err(error) = in_memory(&args)
-    {
-        eprintln!("[http] error: {error}");
-        return ExitCode::FAILURE;
-    }
-    if groups.contains(&Group::Durable) {
-        tables::print_pending("Durable sessions", &pending::durable());
+    let (in_memory, durable) = (
+        groups.contains(&Group::InMemory),
+        groups.contains(&Group::Durable),
+    );
+    if in_memory || durable {
+        let mut servers = args.servers.clone();
+        if servers.is_empty() {
+            if in_memory {
+                servers.extend(Server::ALL);
+            }
+            if durable {
+                for server in Server::DURABLE {
+                    if !servers.contains(&server) {
+                        servers.push(server);
+                    }
+                }
+            }
+        }
+        let mut measured = match measure(&args, &servers) {
+            Ok(measured) => measured,
+            Err(error) => {
+                eprintln!("[http] error: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        if in_memory {
+            tables::print_in_memory(&mut measured.cases, measured.rounds, measured.seconds);
+        }
+        if durable {
+            tables::print_durable(&measured.cases);
+        }
     }
     if groups.contains(&Group::Nodes) {
         tables::print_pending("Several nodes", &pending::nodes());
@@ -171,14 +198,17 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn in_memory(args: &Args) -> std::io::Result<()> {
+/// Every scenario's rounds, and how many rounds of how long.
+struct Measured {
+    cases: Vec<Case>,
+    rounds: usize,
+    seconds: f64,
+}
+
+/// Runs `servers` through the scenarios (the durable contender in the one-core ones only).
+fn measure(args: &Args, servers: &[Server]) -> std::io::Result<Measured> {
     let rounds = args.rounds.unwrap_or(if args.quick { 3 } else { 5 }) as usize;
     let seconds = args.seconds.unwrap_or(if args.quick { 0.5 } else { 2.0 });
-    let servers = if args.servers.is_empty() {
-        Server::ALL.to_vec()
-    } else {
-        args.servers.clone()
-    };
     // The one-core servers go on the last CPU this process may use; the load generator
     // and everything else keep the others.
     let pin_to = if args.no_pin {
@@ -197,8 +227,11 @@ fn in_memory(args: &Args) -> std::io::Result<()> {
             label = format!("{label} [run with {sessions} sessions]");
         }
         let pin = pin_to.filter(|_| scenario.server_workers == 1);
-        let mut runs: Vec<(Server, Vec<Outcome>)> =
-            servers.iter().map(|&s| (s, Vec::new())).collect();
+        let mut runs: Vec<(Server, Vec<Outcome>)> = servers
+            .iter()
+            .filter(|&&s| s != Server::AdapterDurable || scenario.server_workers == 1)
+            .map(|&s| (s, Vec::new()))
+            .collect();
         let mut cpus = String::new();
         for round in 0..rounds {
             for i in order(round, runs.len()) {
@@ -220,8 +253,11 @@ fn in_memory(args: &Args) -> std::io::Result<()> {
             runs,
         });
     }
-    tables::print_in_memory(&mut cases, rounds, seconds);
-    Ok(())
+    Ok(Measured {
+        cases,
+        rounds,
+        seconds,
+    })
 }
 
 /// The contenders' order in round `round`: rotated by one each round, reversed every other

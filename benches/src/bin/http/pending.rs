@@ -11,30 +11,6 @@ pub(crate) struct Pending {
     pub(crate) needs: &'static str,
 }
 
-/// Durable sessions, HTTP side: server CPU per request with durability on against off.
-///
-/// To fill in once `SessionLayer` can run over a manager with a session store: add a
-/// `Server::AdapterDurable` whose `app` builds the adapter's manager with a `SqliteStore`
-/// in a temporary directory (write-behind, the default flush interval), run it in the
-/// one-core scenarios beside `Server::Adapter`, and print its CPU per request divided by
-/// the adapter's, paired round by round as the headline ratio is. The server process's
-/// `getrusage` already counts the store's writer thread.
-pub(crate) fn durable() -> Vec<Pending> {
-    const NEEDS: &str = "a SessionLayer over a durable manager";
-    vec![
-        Pending {
-            figure: "server CPU per request, durability on (SQLite, write-behind) ÷ off, 64 sessions",
-            target: "≤ 1.1×",
-            needs: NEEDS,
-        },
-        Pending {
-            figure: "server CPU per request, durability on (SQLite, write-behind) ÷ off, 10,000 sessions",
-            target: "≤ 1.1×",
-            needs: NEEDS,
-        },
-    ]
-}
-
 /// Several nodes: forwarded against local requests, three instances, recovery.
 ///
 /// To fill in once the manager can join a cluster: start three `ServerProcess`es of the

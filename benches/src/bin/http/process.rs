@@ -180,7 +180,7 @@ pub(crate) fn serve(
     .expect("server runtime builds");
     runtime.block_on(async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let (app, manager) = server.app(sessions).await;
+        let (app, manager, _store_dir) = server.app(sessions).await;
         println!(
             "addr={} cpus={}",
             listener.local_addr().expect("bound address"),

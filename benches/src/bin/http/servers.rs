@@ -8,12 +8,16 @@
 //! actor; tower-sessions loads the record, lets the handler change it and saves it back,
 //! with no per-session lock.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use ractor_session::SessionManager;
+use ractor_session::durable::SqliteStore;
 use ractor_session_axum::{Session, SessionLayer, SessionRejection};
 use ractor_session_benches::bench_config;
+use tempfile::TempDir;
 
 use crate::counter::{Counter, CounterMsg};
 
@@ -61,10 +65,14 @@ pub(crate) enum Server {
     Tower { signed: bool },
     /// ractor-session-axum: signed cookie, auto-started `Counter` session actor.
     Adapter,
+    /// As [`Adapter`](Self::Adapter), over a manager with a SQLite session store (a
+    /// fresh file per server process; write-behind, the default flush interval) and
+    /// `Counter` registered as durable: every increment is recorded and written.
+    AdapterDurable,
 }
 
 impl Server {
-    /// Every contender, in the order of the tables.
+    /// Every in-memory contender, in the order of the tables.
     pub(crate) const ALL: [Self; 4] = [
         Self::Floor,
         Self::Tower { signed: false },
@@ -72,12 +80,16 @@ impl Server {
         Self::Adapter,
     ];
 
+    /// The contenders of the durable figures: the library without and with a store.
+    pub(crate) const DURABLE: [Self; 2] = [Self::Adapter, Self::AdapterDurable];
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Floor => "hand-written ractor server (actor per cookie, no signing)",
             Self::Tower { signed: false } => "tower-sessions (MemoryStore), unsigned cookie",
             Self::Tower { signed: true } => "tower-sessions (MemoryStore), signed cookie",
             Self::Adapter => "ractor-session-axum (signed cookie)",
+            Self::AdapterDurable => "ractor-session-axum, durable (SQLite, write-behind)",
         }
     }
 
@@ -88,57 +100,74 @@ impl Server {
             Self::Tower { signed: false } => "tower",
             Self::Tower { signed: true } => "tower-signed",
             Self::Adapter => "adapter",
+            Self::AdapterDurable => "adapter-durable",
         }
     }
 
     /// The contender named `key`.
     pub(crate) fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
+        Self::ALL
+            .into_iter()
+            .chain([Self::AdapterDurable])
+            .find(|s| s.key() == key)
     }
 
-    /// The app, and the session manager to shut down afterwards (adapter only).
-    pub(crate) async fn app(self, sessions: usize) -> (Router, Option<SessionManager>) {
+    /// The app, the session manager to shut down afterwards and the directory of its
+    /// store (the library's contenders only).
+    pub(crate) async fn app(
+        self,
+        sessions: usize,
+    ) -> (Router, Option<SessionManager>, Option<TempDir>) {
         match self {
-            Self::Floor => (crate::floor::app(), None),
+            Self::Floor => (crate::floor::app(), None, None),
             Self::Adapter => {
                 let manager = SessionManager::spawn(bench_config(sessions * 2))
                     .await
                     .expect("session manager starts");
-                let layer = SessionLayer::builder(manager.clone())
-                    .with_key_bytes(KEY)
-                    .with_secure(false)
-                    .with_auto_start_with(|| (Counter, ()))
-                    .build()
-                    .expect("session layer builds");
-                let app = Router::new()
-                    .route("/count", get(adapter_count))
-                    .route("/read", get(adapter_read))
-                    .layer(layer);
-                (app, Some(manager))
+                (adapter_app(manager.clone()), Some(manager), None)
             }
-            Self::Tower { signed: false } => {
+            Self::AdapterDurable => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let store = SqliteStore::open(dir.path().join("sessions.db"))
+                    .await
+                    .expect("the SQLite store opens");
+                let manager = SessionManager::builder(bench_config(sessions * 2))
+                    .with_store(Arc::new(store))
+                    .with_durable(|| Counter)
+                    .spawn()
+                    .await
+                    .expect("session manager starts");
+                (adapter_app(manager.clone()), Some(manager), Some(dir))
+            }
+            Self::Tower { signed } => {
                 let layer = tower_sessions::SessionManagerLayer::new(
                     tower_sessions::MemoryStore::default(),
                 )
                 .with_secure(false);
                 let app = Router::new()
                     .route("/count", get(tower_count))
-                    .route("/read", get(tower_read))
-                    .layer(layer);
-                (app, None)
-            }
-            Self::Tower { signed: true } => {
-                let layer = tower_sessions::SessionManagerLayer::new(
-                    tower_sessions::MemoryStore::default(),
-                )
-                .with_secure(false)
-                .with_signed(tower_sessions::cookie::Key::from(&KEY));
-                let app = Router::new()
-                    .route("/count", get(tower_count))
-                    .route("/read", get(tower_read))
-                    .layer(layer);
-                (app, None)
+                    .route("/read", get(tower_read));
+                let app = if signed {
+                    app.layer(layer.with_signed(tower_sessions::cookie::Key::from(&KEY)))
+                } else {
+                    app.layer(layer)
+                };
+                (app, None, None)
             }
         }
     }
+}
+
+/// The counter behind ractor-session-axum over `manager`.
+fn adapter_app(manager: SessionManager) -> Router {
+    let layer = SessionLayer::builder(manager)
+        .with_key_bytes(KEY)
+        .with_secure(false)
+        .with_auto_start_with(|| (Counter, 0))
+        .build()
+        .expect("session layer builds");
+    Router::new()
+        .route("/count", get(adapter_count))
+        .route("/read", get(adapter_read))
+        .layer(layer)
 }

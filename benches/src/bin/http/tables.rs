@@ -220,6 +220,38 @@ fn where_the_time_went(cases: &[Case]) {
 }
 
 /// A group of figures that cannot be measured yet.
+/// The durable figures: the library's server CPU per request over a SQLite store
+/// (write-behind) against the same library in memory, in the same rounds.
+pub(crate) fn print_durable(cases: &[Case]) {
+    const DURABLE: Server = Server::AdapterDurable;
+    println!("### Durable sessions: server CPU per request, durability on ÷ off");
+    println!();
+    println!(
+        "| scenario | {} | {} | on ÷ off | requests/s on ÷ off | errors (on) | target | met (median) |",
+        OURS.name(),
+        DURABLE.name()
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for case in cases.iter().filter(|case| case.rounds(DURABLE).is_some()) {
+        let cpu = |s| case.spread(s, Outcome::server_cpu_per_request);
+        let on_off = case.paired(DURABLE, OURS, Outcome::server_cpu_per_request);
+        let rate = case.paired(DURABLE, OURS, Outcome::requests_per_s);
+        let errors: usize = case.rounds(DURABLE).map_or(0, |rounds| {
+            rounds.iter().map(|o| o.errors + o.cookie_changes).sum()
+        });
+        println!(
+            "| {} | {} | {} | {} | {} | {errors} | ≤ 1.1× | {} |",
+            case.label,
+            show(cpu(OURS), 1e6, 2, "µs"),
+            show(cpu(DURABLE), 1e6, 2, "µs"),
+            ratio(on_off),
+            ratio(rate),
+            met(on_off, |r| r <= 1.1),
+        );
+    }
+    println!();
+}
+
 pub(crate) fn print_pending(title: &str, rows: &[Pending]) {
     println!("### {title}");
     println!();

@@ -394,7 +394,7 @@ impl SessionManager {
         let name = short_type_name(type_name::<A>());
         let msg = TypeId::of::<A::Msg>();
         info::list(&self.shared.registry, |entry| {
-            entry.type_id == msg && entry.session_type == name
+            entry.kind.message == msg && entry.session_type() == name
         })
     }
 

@@ -115,7 +115,7 @@ pub(super) fn row(id: &SessionId, entry: &Entry) -> Option<SessionInfo> {
     Some(SessionInfo {
         id: id.clone(),
         actor_id: actor.get_id(),
-        session_type: entry.session_type,
+        session_type: entry.session_type(),
         started_at: entry.started_at,
         last_active: entry.started_at + Duration::from_millis(active_for),
     })
@@ -129,7 +129,7 @@ pub(super) fn stats(registry: &Registry, with_store: bool) -> SessionStats {
     registry.for_each(|_, registration| match registration {
         Registration::Live(entry) => {
             live += 1;
-            *by_type.entry(entry.session_type).or_insert(0) += 1;
+            *by_type.entry(entry.session_type()).or_insert(0) += 1;
         }
         Registration::Starting => starting += 1,
     });

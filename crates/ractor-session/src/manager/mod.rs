@@ -78,6 +78,32 @@ struct BackgroundTasks {
 }
 
 impl SessionManager {
+    /// How many of this manager's calls are waiting for their reply with a deadline: each
+    /// holds one until it ends (replied, failed, timed out or dropped by its caller). For
+    /// tests of the library's own costs: only with the `test-util` feature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::KvMsg;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// manager.call("s1", KvMsg::Ping).await?;
+    /// assert_eq!(manager.pending_call_deadlines(), 0);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "test-util")]
+    #[must_use]
+    pub fn pending_call_deadlines(&self) -> usize {
+        self.shared.calls.pending()
+    }
+}
+
+impl SessionManager {
     /// Validates `config`, then starts the supervisor and the expiry task.
     ///
     /// Must be called within a tokio runtime.

@@ -141,8 +141,7 @@ fn restored_entry(
     let registry = &shared.registry;
     let mut entry = Entry::new(
         id.clone(),
-        kind.message_type(),
-        kind.session_type(),
+        shared.types.get(kind.session_type(), kind.message_type()),
         &registry.clock,
         registry.lifetime_ms,
     );

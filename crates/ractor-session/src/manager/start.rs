@@ -105,8 +105,7 @@ pub(super) async fn start<A: Actor>(
     let registry = &shared.registry;
     let entry = Entry::new(
         id.clone(),
-        TypeId::of::<A::Msg>(),
-        session_type,
+        shared.types.get(session_type, TypeId::of::<A::Msg>()),
         &registry.clock,
         registry.lifetime_ms,
     );
@@ -128,7 +127,7 @@ pub(super) async fn start<A: Actor>(
             registry.counters.started();
             telemetry::started(
                 id.redacted(),
-                session_type,
+                &entry.kind,
                 live_at.saturating_duration_since(began),
             );
             Ok(entry)

@@ -116,6 +116,8 @@ pub(super) async fn shutdown(shared: &Shared, tasks: &Mutex<Option<BackgroundTas
         let _ = tasks.supervisor.await;
         tasks.expiry.abort();
         let _ = tasks.expiry.await;
+        // Nobody reaps call deadlines any more: calls still waiting use their own timers.
+        shared.calls.close();
         // Closed above: they finish the round in hand (never cut short, which would
         // lose the writes it holds) and return.
         for task in tasks.store {
@@ -174,7 +176,7 @@ async fn stop_actor(shared: &Shared, entry: &Entry) {
         }
         telemetry::cleanup_error(
             entry.id().redacted(),
-            entry.session_type,
+            entry.session_type(),
             "stop timed out; actor killed",
         );
         let _ = actor.kill_and_wait(Some(timeout)).await;

@@ -94,7 +94,7 @@ impl Persistence {
                 break;
             }
         }
-        telemetry::store_pending(&self.manager, lock(&self.dirty).len());
+        self.pending_gauge.set(lock(&self.dirty).len());
         result
     }
 
@@ -289,7 +289,7 @@ fn fenced_off(backend: &'static str, entry: &Entry, current_epoch: u64) {
     }
     telemetry::fenced(
         entry.id().redacted(),
-        entry.session_type,
+        entry.session_type(),
         backend,
         current_epoch,
     );

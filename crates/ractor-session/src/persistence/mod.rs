@@ -30,7 +30,7 @@ use crate::durable::{BackendError, SessionStore};
 use crate::entry::Entry;
 use crate::id::SessionId;
 use crate::persisted::Persisted;
-use crate::telemetry;
+use crate::telemetry::{self, ManagerGauge};
 use crate::user::UserKey;
 use crate::watch::EndReason;
 
@@ -49,7 +49,7 @@ pub(crate) struct Persistence {
     clock: Clock,
     idle_ms: u64,
     /// The manager's name, labelling its pending-writes gauge.
-    manager: Arc<str>,
+    pending_gauge: ManagerGauge,
     dirty: Mutex<Vec<Arc<Entry>>>,
     deletes: Mutex<Vec<Deletion>>,
     /// Sessions ending for good whose record is not deleted yet: never revived from it.
@@ -85,7 +85,7 @@ impl Persistence {
             settings,
             clock,
             idle_ms,
-            manager,
+            pending_gauge: ManagerGauge::store_pending(manager),
             dirty: Mutex::new(Vec::new()),
             deletes: Mutex::new(Vec::new()),
             doomed: Mutex::new(HashSet::new()),
@@ -130,7 +130,7 @@ impl Persistence {
             dirty.push(Arc::clone(entry));
             dirty.len()
         };
-        telemetry::store_pending(&self.manager, pending);
+        self.pending_gauge.set(pending);
         if self.write_through() {
             self.wake.notify_one();
         }

@@ -6,3 +6,4 @@ mod call_timeout_keeps_session;
 mod error_messages;
 mod failed_start_reports_the_actors_error;
 mod missing_session_errors;
+mod overdue_calls;

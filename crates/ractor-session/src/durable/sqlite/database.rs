@@ -25,6 +25,13 @@ pub(super) const SCHEMA_VERSION: i64 = 2;
 pub(super) const RECORD_COLUMNS: &str = "id, session_type, format_version, state, \
      idle_deadline_ms, absolute_deadline_ms, updated_at_ms, epoch, user_key";
 
+/// The writer connection's page cache, in KiB (a negative `cache_size` is KiB).
+const WRITER_CACHE_KIB: i64 = -32 * 1024;
+
+/// Pages the WAL may hold before a commit copies them back into the database file
+/// (SQLite's default: 1,000, about 4 MiB).
+const WAL_CHECKPOINT_PAGES: i64 = 16 * 1024;
+
 /// Opens the writer's connection: checks the file, switches to WAL, and creates or checks
 /// the schema.
 pub(super) fn open_writer(
@@ -43,6 +50,18 @@ pub(super) fn open_writer(
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(sqlite_error)?;
     conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(sqlite_error)?;
+    // New sessions land at random places of the primary-key index, so a batch of them
+    // dirties about one page per record. With SQLite's default checkpoint (every 1,000
+    // WAL pages) nearly every such commit was followed by a checkpoint copying those
+    // pages back into the file and syncing it: inserts ran at 18 k records/s against
+    // 75 k/s for updates. Checkpointing every 16,384 pages (64 MiB of WAL) writes a page
+    // dirtied by many batches once, and a 32 MiB page cache keeps the index's pages
+    // between batches. Durability is unchanged: a commit is durable once in the WAL,
+    // whenever the checkpoint runs.
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)
+        .map_err(sqlite_error)?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)
         .map_err(sqlite_error)?;
     migrate(&mut conn)?;
     Ok(conn)

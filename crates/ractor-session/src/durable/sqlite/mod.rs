@@ -105,7 +105,8 @@ impl SqliteOptions {
 ///
 /// The file is in WAL mode with `synchronous = NORMAL`: a committed save survives a crash
 /// of the process; the last commits before a power cut may not. Writes go to one writer
-/// thread, which commits the writes queued meanwhile in one transaction; loads run on
+/// thread, which commits the writes queued meanwhile in one transaction and checkpoints
+/// the WAL every 16,384 pages (so the WAL file can grow to about 64 MiB); loads run on
 /// read connections in tokio's blocking pool. The schema (`schema_v1.sql`, then `schema_v2.sql`; shown in
 /// the guide) is created on first open and its version is checked on every open.
 ///

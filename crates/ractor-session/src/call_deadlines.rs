@@ -1,0 +1,330 @@
+//! [`CallDeadlines`]: the deadlines of a manager's calls still waiting for their reply,
+//! failed by the manager's expiry task instead of a tokio timer per call.
+//!
+//! A call whose reply is not ready when first polled takes a slot in a slab (its deadline
+//! and its task's waker) under one short lock, and gives it back when it ends — replied,
+//! failed, or dropped by its caller. Nothing else runs per call: no timer is armed with
+//! tokio's driver, and a call answered on its first poll takes no slot at all.
+//!
+//! The expiry task sleeps until the earliest due slot (as well as the earliest session
+//! deadline) and, on waking, marks every due slot fired and wakes its caller, which then
+//! fails with `SessionError::Timeout`. Deadlines are in the registry clock's milliseconds,
+//! rounded up to a tick of a thousandth of the configured `call_timeout` (1 ms to 100 ms):
+//! a call never fails before its timeout, and at most one tick later (plus however long
+//! the expiry task waits for a worker). The earliest deadline is kept only as a lower
+//! bound (a slot given back does not raise it), so with calls answered in time the task
+//! wakes about once per call timeout, finds nothing due, and sleeps again.
+//!
+//! After the manager has shut down (its expiry task is gone) a call falls back to a tokio
+//! timer, so that it still ends on time.
+
+use std::future::{Future, poll_fn};
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use slab::Slab;
+use tokio::sync::Notify;
+use tokio::time::{Duration, Instant};
+
+use crate::clock::Clock;
+use crate::wheel::tick_for;
+
+/// Pending call deadlines of one manager.
+#[derive(Debug)]
+pub(crate) struct CallDeadlines {
+    inner: Mutex<Inner>,
+    clock: Clock,
+    tick_ms: u64,
+    /// Wakes the expiry task when a deadline earlier than the one it sleeps until arrives.
+    wake: Arc<Notify>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pending: Slab<Pending>,
+    /// No pending deadline is earlier than this (`u64::MAX`: none pending).
+    earliest_ms: u64,
+    /// The deadline the expiry task sleeps until (`u64::MAX` when it sleeps for long).
+    sleeping_until: u64,
+    /// The expiry task is gone: nobody reaps deadlines any more.
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Pending {
+    due_ms: u64,
+    waker: Waker,
+    fired: bool,
+}
+
+impl CallDeadlines {
+    /// Deadlines of calls whose timeout is usually `call_timeout`, read on `clock`.
+    pub(crate) fn new(clock: Clock, call_timeout: Duration, wake: Arc<Notify>) -> Self {
+        Self {
+            inner: Mutex::new(Inner {
+                pending: Slab::new(),
+                earliest_ms: u64::MAX,
+                sleeping_until: u64::MAX,
+                closed: false,
+            }),
+            clock,
+            tick_ms: tick_for(call_timeout),
+            wake,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `future` until `deadline`: `None` if the deadline came first. A deadline
+    /// beyond the clock's reach (`None`) never comes.
+    pub(crate) async fn until<F: Future>(
+        &self,
+        deadline: Option<Instant>,
+        future: F,
+    ) -> Option<F::Output> {
+        let Some(deadline) = deadline else {
+            return Some(future.await);
+        };
+        let due_ms = self
+            .clock
+            .stamp_at(deadline)
+            .div_ceil(self.tick_ms)
+            .saturating_mul(self.tick_ms);
+        let mut future = pin!(future);
+        let mut slot = Slot {
+            deadlines: self,
+            key: None,
+        };
+        let outcome = poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Ok(output));
+            }
+            slot.poll_due(cx, due_ms).map(Err)
+        })
+        .await;
+        match outcome {
+            Ok(output) => Some(output),
+            Err(Due::Fired) => None,
+            // Shut down: no reaper any more, so a tokio timer for the rest of the wait.
+            Err(Due::Unreaped) => {
+                drop(slot);
+                tokio::time::timeout_at(deadline, future).await.ok()
+            }
+        }
+    }
+
+    /// Fires every deadline due at `now_ms` and wakes its caller; returns the earliest
+    /// deadline still pending, recorded as the one the expiry task sleeps until.
+    pub(crate) fn fire_due(&self, now_ms: u64) -> Option<u64> {
+        let mut inner = self.lock();
+        if inner.earliest_ms <= now_ms {
+            let mut earliest = u64::MAX;
+            for (_, pending) in &mut inner.pending {
+                if pending.fired {
+                    continue;
+                }
+                if pending.due_ms <= now_ms {
+                    pending.fired = true;
+                    pending.waker.wake_by_ref();
+                } else {
+                    earliest = earliest.min(pending.due_ms);
+                }
+            }
+            inner.earliest_ms = earliest;
+        }
+        inner.sleeping_until = inner.earliest_ms;
+        (inner.earliest_ms != u64::MAX).then_some(inner.earliest_ms)
+    }
+
+    /// The expiry task has stopped: wakes every pending call to finish on its own timer.
+    pub(crate) fn close(&self) {
+        let mut inner = self.lock();
+        inner.closed = true;
+        for (_, pending) in &inner.pending {
+            pending.waker.wake_by_ref();
+        }
+    }
+
+    /// Calls waiting with a deadline.
+    #[cfg(any(test, feature = "test-util"))]
+    pub(crate) fn pending(&self) -> usize {
+        self.lock().pending.len()
+    }
+}
+
+/// Why a call's wait ended without its future.
+enum Due {
+    Fired,
+    Unreaped,
+}
+
+/// A call's place among the pending deadlines, given back when dropped.
+struct Slot<'a> {
+    deadlines: &'a CallDeadlines,
+    key: Option<usize>,
+}
+
+impl Slot<'_> {
+    /// Takes or refreshes the slot (its waker): ready once the deadline has fired.
+    fn poll_due(&mut self, cx: &Context<'_>, due_ms: u64) -> Poll<Due> {
+        let deadlines = self.deadlines;
+        let mut inner = deadlines.lock();
+        if inner.closed {
+            return Poll::Ready(Due::Unreaped);
+        }
+        if let Some(key) = self.key {
+            let pending = &mut inner.pending[key];
+            if pending.fired {
+                return Poll::Ready(Due::Fired);
+            }
+            if !pending.waker.will_wake(cx.waker()) {
+                pending.waker = cx.waker().clone();
+            }
+            return Poll::Pending;
+        }
+        self.key = Some(inner.pending.insert(Pending {
+            due_ms,
+            waker: cx.waker().clone(),
+            fired: false,
+        }));
+        inner.earliest_ms = inner.earliest_ms.min(due_ms);
+        let wake = due_ms < inner.sleeping_until;
+        if wake {
+            // Told once: later deadlines up to this one need no wake-up.
+            inner.sleeping_until = due_ms;
+        }
+        drop(inner);
+        if wake {
+            deadlines.wake.notify_one();
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.deadlines.lock().pending.remove(key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deadlines(call_timeout: Duration) -> (CallDeadlines, Arc<Notify>) {
+        let wake = Arc::new(Notify::new());
+        let deadlines = CallDeadlines::new(Clock::new(), call_timeout, Arc::clone(&wake));
+        (deadlines, wake)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ready_future_takes_no_slot() {
+        let (deadlines, _) = deadlines(Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        assert_eq!(deadlines.until(Some(deadline), async { 7 }).await, Some(7));
+        assert_eq!(deadlines.pending(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_fails_once_its_deadline_is_fired_and_not_before() {
+        let (deadlines, wake) = deadlines(Duration::from_secs(1));
+        let deadlines = Arc::new(deadlines);
+        let deadline = Instant::now() + Duration::from_millis(1_000);
+        let waiting = tokio::spawn({
+            let deadlines = Arc::clone(&deadlines);
+            async move {
+                deadlines
+                    .until(Some(deadline), std::future::pending::<()>())
+                    .await
+            }
+        });
+        // The first deadline wakes the reaper, which had nothing to sleep until.
+        wake.notified().await;
+        assert_eq!(deadlines.pending(), 1);
+        assert_eq!(deadlines.fire_due(999), Some(1_000), "not due yet");
+        assert!(!waiting.is_finished());
+        assert_eq!(deadlines.fire_due(1_000), None);
+        assert_eq!(waiting.await.expect("no panic"), None);
+        assert_eq!(deadlines.pending(), 0, "the slot is given back");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn deadlines_round_up_to_the_tick() {
+        // 10 s: a tick of 10 ms.
+        let (deadlines, _) = deadlines(Duration::from_secs(10));
+        let deadline = Instant::now() + Duration::from_micros(1_000_500);
+        let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+        assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+        assert_eq!(deadlines.fire_due(1_009), Some(1_010));
+        assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+        deadlines.fire_due(1_010);
+        assert_eq!(waiting.await, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_dropped_wait_gives_its_slot_back() {
+        let (deadlines, _) = deadlines(Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        for _ in 0..100 {
+            let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+            assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+        }
+        assert_eq!(deadlines.pending(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn only_an_earlier_deadline_wakes_the_reaper() {
+        let (deadlines, wake) = deadlines(Duration::from_secs(1));
+        let now = Instant::now();
+        let mut later = pin!(deadlines.until(
+            Some(now + Duration::from_secs(2)),
+            std::future::pending::<()>()
+        ));
+        assert!(futures_util::poll!(later.as_mut()).is_pending());
+        let mut first = pin!(wake.notified());
+        assert!(futures_util::poll!(first.as_mut()).is_ready());
+        let mut same = pin!(deadlines.until(
+            Some(now + Duration::from_secs(3)),
+            std::future::pending::<()>()
+        ));
+        assert!(futures_util::poll!(same.as_mut()).is_pending());
+        let mut none = pin!(wake.notified());
+        assert!(
+            futures_util::poll!(none.as_mut()).is_pending(),
+            "a later one"
+        );
+        let mut earlier = pin!(deadlines.until(
+            Some(now + Duration::from_secs(1)),
+            std::future::pending::<()>()
+        ));
+        assert!(futures_util::poll!(earlier.as_mut()).is_pending());
+        assert!(
+            futures_util::poll!(none.as_mut()).is_ready(),
+            "an earlier one"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn after_close_a_wait_ends_on_its_own_timer() {
+        let (deadlines, _) = deadlines(Duration::from_secs(1));
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+        assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+        deadlines.close();
+        let started = Instant::now();
+        assert_eq!(waiting.await, None);
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(deadlines.pending(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_deadline_waits_for_the_future() {
+        let (deadlines, _) = deadlines(Duration::from_secs(1));
+        assert_eq!(deadlines.until(None, async { 1 }).await, Some(1));
+    }
+}

@@ -1,0 +1,137 @@
+//! Overdue calls are failed by the manager's expiry task, not by a timer per call: a call
+//! fails no earlier than its timeout and at most one tick (a thousandth of the configured
+//! call timeout) later; a call whose session stops fails at once; and no call, answered,
+//! timed out or abandoned by its caller, leaves its deadline behind.
+
+use std::time::Duration;
+
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
+use ractor_session::{KvMsg, SessionError, SessionManager};
+use ractor_session_test_support::config::config;
+use ractor_session_test_support::poll::eventually;
+use tokio::time::Instant;
+
+/// Keeps every reply port it is sent and never answers.
+struct Silent;
+
+impl Actor for Silent {
+    type Msg = RpcReplyPort<()>;
+    type State = Vec<RpcReplyPort<()>>;
+    type Arguments = ();
+
+    async fn pre_start(
+        &self,
+        _: ActorRef<Self::Msg>,
+        (): (),
+    ) -> Result<Self::State, ActorProcessingErr> {
+        Ok(Vec::new())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        reply: Self::Msg,
+        held: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        held.push(reply);
+        Ok(())
+    }
+}
+
+fn hold(reply: RpcReplyPort<()>) -> RpcReplyPort<()> {
+    reply
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unanswered_call_fails_within_one_tick_after_its_timeout() {
+    // The default call timeout, 15 s: a tick of 15 ms.
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    manager.start_with("silent", Silent, ()).await.unwrap();
+    for timeout in [Duration::from_millis(100), Duration::from_secs(15)] {
+        let began = Instant::now();
+        let result = manager.call_timeout("silent", hold, timeout).await;
+        let took = began.elapsed();
+        assert!(
+            matches!(result, Err(SessionError::Timeout(d)) if d == timeout),
+            "{result:?}"
+        );
+        assert!(took >= timeout, "failed early: {took:?} < {timeout:?}");
+        assert!(
+            took <= timeout + Duration::from_millis(15),
+            "more than a tick late: {took:?} for {timeout:?}"
+        );
+    }
+    assert!(manager.is_started("silent"), "a timeout leaves the session");
+    assert_eq!(manager.pending_call_deadlines(), 0);
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_whose_session_stops_fails_at_once() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    manager.start_with("silent", Silent, ()).await.unwrap();
+    let began = Instant::now();
+    let call = tokio::spawn({
+        let manager = manager.clone();
+        async move { manager.call("silent", hold).await }
+    });
+    eventually("the call waits", || async {
+        manager.pending_call_deadlines() == 1
+    })
+    .await;
+    manager.terminate("silent").await.unwrap();
+    let result = call.await.unwrap();
+    assert!(
+        matches!(result, Err(SessionError::CallFailed { .. })),
+        "{result:?}"
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(15),
+        "not at the timeout"
+    );
+    assert_eq!(manager.pending_call_deadlines(), 0);
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    manager.start("kv").await.unwrap();
+    manager.start_with("silent", Silent, ()).await.unwrap();
+
+    let kv = manager.session("kv").unwrap();
+    for _ in 0..1_000 {
+        kv.call(KvMsg::Ping).await.unwrap();
+    }
+    assert_eq!(manager.pending_call_deadlines(), 0, "answered calls");
+
+    let timed_out = (0..100).map(|_| {
+        let manager = manager.clone();
+        tokio::spawn(async move {
+            manager
+                .call_timeout("silent", hold, Duration::from_millis(50))
+                .await
+        })
+    });
+    for call in timed_out.collect::<Vec<_>>() {
+        assert!(matches!(call.await.unwrap(), Err(SessionError::Timeout(_))));
+    }
+    assert_eq!(manager.pending_call_deadlines(), 0, "timed-out calls");
+
+    let abandoned: Vec<_> = (0..100)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.call("silent", hold).await })
+        })
+        .collect();
+    eventually("every abandoned call waits", || async {
+        manager.pending_call_deadlines() == 100
+    })
+    .await;
+    for call in abandoned {
+        call.abort();
+        assert!(call.await.unwrap_err().is_cancelled());
+    }
+    assert_eq!(manager.pending_call_deadlines(), 0, "abandoned calls");
+    manager.shutdown().await;
+}
