@@ -370,7 +370,10 @@ mod tests {
                     .with_passivate_after(Some(Duration::from_secs(60))),
                 "passivate_after",
             ),
-            (SessionConfig::default().with_max_active(Some(0)), "max_active"),
+            (
+                SessionConfig::default().with_max_active(Some(0)),
+                "max_active",
+            ),
         ];
         for (config, field) in cases {
             let err = config.validate().expect_err(field);
@@ -408,7 +411,10 @@ mod tests {
     #[test]
     fn passivation_settings_load_and_default_to_none() {
         let defaults = SessionConfig::default();
-        assert_eq!((defaults.passivate_after, defaults.max_active), (None, None));
+        assert_eq!(
+            (defaults.passivate_after, defaults.max_active),
+            (None, None)
+        );
         assert!(!defaults.passivates());
         let loaded: SessionConfig = serde_json::from_str(
             r#"{"idle_timeout": "30m", "passivate_after": "5m", "max_active": 1000}"#,

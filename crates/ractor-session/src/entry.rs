@@ -9,15 +9,17 @@
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+use arc_swap::ArcSwapOption;
 use ractor::ActorCell;
 use tokio::sync::oneshot;
 use tokio::time::{Duration, Instant};
 
 use crate::clock::Clock;
 use crate::id::SessionId;
+use crate::passivation::Parking;
 use crate::persisted::Persisted;
 use crate::telemetry;
 use crate::watch::{EndReason, SessionWatch};
@@ -29,7 +31,11 @@ pub(crate) struct Entry {
     /// Its current ID (rotation changes it). The registry holds this lock while it moves
     /// or removes the entry, so the two always agree.
     id: Mutex<SessionId>,
-    pub(crate) actor: OnceLock<ActorCell>,
+    /// The running actor: none while the session is parked (see `passivation`), or before
+    /// its first actor has spawned. Swapped, not locked: the hot path reads it.
+    actor: ArcSwapOption<ActorCell>,
+    /// Whether an actor ever ran: the session had been live (for telemetry at its end).
+    has_run: AtomicBool,
     /// The `TypeId` of the actor's message type, for typed lookups.
     pub(crate) type_id: TypeId,
     pub(crate) session_type: &'static str,
@@ -48,6 +54,9 @@ pub(crate) struct Entry {
     /// Its link to the store, for a durable session of a manager with one: boxed, so that
     /// other sessions pay one pointer for it.
     persisted: Option<Box<Persisted>>,
+    /// Its parking state, for a session that can be parked (a durable type, a manager
+    /// that passivates): boxed, so that other sessions pay one pointer for it.
+    parking: Option<Box<Parking>>,
 }
 
 #[derive(Debug, Default)]
@@ -76,7 +85,8 @@ impl Entry {
         let now = clock.stamp_ms();
         Self {
             id: Mutex::new(id),
-            actor: OnceLock::new(),
+            actor: ArcSwapOption::empty(),
+            has_run: AtomicBool::new(false),
             type_id,
             session_type,
             started_at: SystemTime::now(),
@@ -91,7 +101,48 @@ impl Entry {
             wheel_position: WheelPosition::default(),
             lifecycle: Mutex::new(Lifecycle::default()),
             persisted: None,
+            parking: None,
         }
+    }
+
+    /// The entry, able to be parked as `parking` says.
+    pub(crate) fn with_parking(mut self, parking: Parking) -> Self {
+        self.parking = Some(Box::new(parking));
+        self
+    }
+
+    /// Its parking state, if it can be parked.
+    pub(crate) fn parking(&self) -> Option<&Parking> {
+        self.parking.as_deref()
+    }
+
+    /// The running actor, if any.
+    pub(crate) fn actor(&self) -> Option<ActorCell> {
+        self.actor.load_full().map(|actor| ActorCell::clone(&actor))
+    }
+
+    /// Whether `actor` is the running actor.
+    pub(crate) fn runs(&self, actor: &ActorCell) -> bool {
+        self.actor
+            .load()
+            .as_deref()
+            .is_some_and(|current| current.get_id() == actor.get_id())
+    }
+
+    /// Sets the running actor once it has spawned.
+    pub(crate) fn set_actor(&self, actor: ActorCell) {
+        self.actor.store(Some(Arc::new(actor)));
+        self.has_run.store(true, Ordering::Release);
+    }
+
+    /// Forgets the actor of a session being parked.
+    pub(crate) fn clear_actor(&self) {
+        self.actor.store(None);
+    }
+
+    /// Whether an actor ever ran for this session.
+    pub(crate) fn has_run(&self) -> bool {
+        self.has_run.load(Ordering::Acquire)
     }
 
     /// The entry, linked to its record in the store.
@@ -269,7 +320,7 @@ impl Entry {
         for w in watchers {
             let _ = w.send(reason.clone());
         }
-        if self.actor.get().is_some() {
+        if self.has_run() {
             // The manager's monotonic clock, as for expiry: the wall clock can jump.
             let lived = match clock {
                 Some(clock) => {

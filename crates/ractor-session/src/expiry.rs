@@ -26,6 +26,7 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use crate::entry::Entry;
+use crate::passivation;
 use crate::registry::Registry;
 use crate::shared::Shared;
 
@@ -43,7 +44,22 @@ pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
     let registry = &shared.registry;
     let wake = {
         let mut wheel = registry.lock_wheel();
-        entry.is_registered() && wheel.arm(entry, entry.deadline_ms(registry.idle_ms))
+        let at = registry.wake_ms(entry, registry.clock.now_ms());
+        entry.is_registered() && wheel.arm(entry, at)
+    };
+    if wake {
+        shared.expiry_wake.notify_one();
+    }
+}
+
+/// Moves a revived entry to the bucket of its next wake-up (its passivation is due
+/// before its deadline, which it sat at while parked).
+pub(crate) fn rearm(shared: &Shared, entry: &Arc<Entry>) {
+    let registry = &shared.registry;
+    let wake = {
+        let mut wheel = registry.lock_wheel();
+        let at = registry.wake_ms(entry, registry.clock.now_ms());
+        entry.is_registered() && wheel.rearm(entry, at)
     };
     if wake {
         shared.expiry_wake.notify_one();
@@ -86,11 +102,15 @@ async fn sweep(registry: &Registry, now_ms: u64) {
         if !entry.is_registered() {
             continue;
         }
-        if entry.deadline_ms(registry.idle_ms) > now_ms {
-            later.push(entry);
-        } else {
+        if entry.deadline_ms(registry.idle_ms) <= now_ms {
             registry.expire(&entry, now_ms);
+            continue;
         }
+        if registry.passivation_due(&entry, now_ms) {
+            // Idle for `passivate_after`: parked (unless pinned), and armed for its deadline.
+            passivation::passivate(&entry);
+        }
+        later.push(entry);
     }
     if !later.is_empty() {
         let mut wheel = registry.lock_wheel();
@@ -100,7 +120,7 @@ async fn sweep(registry: &Registry, now_ms: u64) {
             // shortened since (`SessionHandle::limit_lifetime`); a deadline now past lands
             // in a due bucket and is expired by the next sweep.
             if entry.is_registered() {
-                wheel.arm(&entry, entry.deadline_ms(registry.idle_ms));
+                wheel.arm(&entry, registry.wake_ms(&entry, now_ms));
             }
         }
     }

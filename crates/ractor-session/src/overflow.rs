@@ -192,7 +192,7 @@ impl ProvisionalQueue {
                 session_type = entry.session_type,
                 "provisional session evicted to make room at max_sessions"
             );
-            if let Some(actor) = entry.actor.get() {
+            if let Some(actor) = entry.actor() {
                 actor.stop(Some("evicted".to_owned()));
             }
             return true;

@@ -7,7 +7,7 @@
 //! Every read by ID goes through one counted accessor (see `test_util`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
@@ -20,6 +20,8 @@ use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::limits::SessionLimit;
+use crate::manager::park;
+use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::EndReason;
 use crate::wheel::{Wheel, tick_for};
@@ -51,6 +53,11 @@ pub(crate) struct Registry {
     pub(crate) lifetime_ms: Option<u64>,
     /// Starts, ends by reason and rotations since the manager started.
     pub(crate) counters: Counters,
+    /// `config.passivate_after` in milliseconds: the wheel wakes parkable sessions then.
+    passivate_ms: Option<u64>,
+    /// The manager, for ending a parked session (which has no actor to do it); set once
+    /// it is built.
+    owner: OnceLock<Weak<Shared>>,
 }
 
 impl Registry {
@@ -68,6 +75,43 @@ impl Registry {
             idle_ms: config.idle_timeout.as_millis() as u64,
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
             counters: Counters::default(),
+            passivate_ms: config.passivate_after.map(|after| after.as_millis() as u64),
+            owner: OnceLock::new(),
+        }
+    }
+
+    /// Records the manager that holds this registry.
+    pub(crate) fn set_owner(&self, owner: Weak<Shared>) {
+        let _ = self.owner.set(owner);
+    }
+
+    /// When the wheel must next look at `entry`, at `now_ms`: its deadline, or earlier,
+    /// when it is parked after `passivate_after`, the moment it becomes idle that long.
+    /// One that could not be parked when due (pinned, or busy parking) is looked at again
+    /// `passivate_after` later.
+    pub(crate) fn wake_ms(&self, entry: &Entry, now_ms: u64) -> u64 {
+        let deadline = entry.deadline_ms(self.idle_ms);
+        match (self.passivate_ms, entry.parking()) {
+            (Some(after), Some(parking)) if parking.is_active() => {
+                let idle_at = entry.last_active_ms().saturating_add(after);
+                let at = if idle_at <= now_ms {
+                    now_ms.saturating_add(after)
+                } else {
+                    idle_at
+                };
+                deadline.min(at)
+            }
+            _ => deadline,
+        }
+    }
+
+    /// Whether `entry` is active and has been idle for `passivate_after` at `now_ms`.
+    pub(crate) fn passivation_due(&self, entry: &Entry, now_ms: u64) -> bool {
+        match (self.passivate_ms, entry.parking()) {
+            (Some(after), Some(parking)) => {
+                parking.is_active() && entry.last_active_ms().saturating_add(after) <= now_ms
+            }
+            _ => false,
         }
     }
 
@@ -227,8 +271,13 @@ impl Registry {
             tokio::time::Duration::from_millis(now_ms.saturating_sub(entry.last_active_ms()));
         let id = entry.id().redacted();
         telemetry::expired(id, entry.session_type, idle);
-        match entry.actor.get() {
+        match entry.actor() {
             Some(actor) => actor.stop(Some("expired".to_owned())),
+            // Parked: nothing to stop, it ends here, never revived.
+            None if entry.parking().is_some() => match self.owner.get() {
+                Some(owner) => park::finish_parked_weak(owner, entry, EndReason::Expired),
+                None => end(Some(self), entry, EndReason::Expired),
+            },
             None => telemetry::cleanup_error(id, entry.session_type, "session had no actor"),
         }
     }

@@ -26,6 +26,8 @@ use crate::durable::Codec;
 use crate::entry::Entry;
 use crate::error::PreStartFailure;
 use crate::id::SessionId;
+use crate::manager::park::{self, HandOver};
+use crate::passivation::Turn;
 use crate::registry;
 use crate::shared::Shared;
 use crate::telemetry;
@@ -94,14 +96,17 @@ pub(crate) struct SessionActor<A: Actor> {
     pub(crate) shared: Weak<Shared>,
     /// How the state becomes bytes, for a durable session of a manager with a store.
     pub(crate) durable: Option<Codec<A>>,
+    /// Its part in parking, for a session that can park (see `manager::park`).
+    pub(crate) turn: Turn,
 }
 
 impl<A: Actor> SessionActor<A> {
     /// The actor has stopped (or is about to, after an error): ends the session once.
     fn end(&self, fallback: EndReason) {
-        if self.entry.is_ended() {
-            // Already ended (`post_stop` ran, and this is `Drop`): no need to reach the
-            // manager. `registry::end` would find the end claimed and do nothing.
+        if self.entry.is_ended() || self.turn.is_handed_over() {
+            // Already ended (`post_stop` ran, and this is `Drop`), or parked, not ended:
+            // no need to reach the manager. `registry::end` would find the end claimed
+            // and do nothing.
             return;
         }
         let shared = self.shared.upgrade();
@@ -118,6 +123,12 @@ impl<A: Actor> SessionActor<A> {
         );
         if let Some(persistence) = persistence {
             persistence.ended(&self.entry);
+        }
+        if self.entry.parking().is_some()
+            && let Some(passivation) = shared.as_ref().and_then(|s| s.passivation.as_ref())
+        {
+            // Callers waiting for it to park or revive learn that it ended.
+            passivation.changed.notify_waiters();
         }
     }
 
@@ -190,6 +201,10 @@ impl<A: Actor> Drop for SessionActor<A> {
         // Reached without `post_stop` when the actor was killed (or failed to start, in
         // which case the entry was never registered and this only marks it ended).
         self.end(EndReason::Terminated);
+        if self.turn.is_counted() {
+            // Dropped after ractor unlinked the actor from its supervisor.
+            park::released(&self.shared);
+        }
     }
 }
 
@@ -273,6 +288,17 @@ impl<A: Actor> Actor for SessionActor<A> {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         let result = self.guarded(self.inner.post_stop(myself, state)).await;
+        if let Some(codec) = self.durable {
+            // Drained to be parked: the session goes on without this actor.
+            match park::hand_over(&self.shared, &self.entry, codec, state) {
+                HandOver::Parked => {
+                    self.turn.hand_over();
+                    return result;
+                }
+                HandOver::Failed(error) => self.end(EndReason::Crashed(error)),
+                HandOver::Ends => {}
+            }
+        }
         self.end(EndReason::Terminated);
         result
     }

@@ -17,6 +17,7 @@ use crate::durability_config::DurabilityConfig;
 use crate::durable::{Codec, SessionStore};
 use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
+use crate::passivation::Passivation;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
 use crate::watch::EndReason;
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub(crate) persistence: Option<Arc<Persistence>>,
     /// The durable session types the manager registered.
     pub(crate) kinds: Kinds,
+    /// With `passivate_after` or `max_active`: what parking sessions needs.
+    pub(crate) passivation: Option<Passivation>,
 }
 
 impl Shared {
@@ -72,14 +75,23 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             persistence,
             kinds,
+            passivation: Passivation::new(&config),
             config,
         }
     }
 
-    /// The registration and codec of `A`, when sessions of `A` are written to a store.
+    /// The registration and codec of `A`, when sessions of `A` are written to a store or
+    /// parked.
     pub(crate) fn durable<A: Actor>(&self) -> Option<(&dyn Kind, Codec<A>)> {
-        self.persistence.as_ref()?;
+        if self.persistence.is_none() && self.passivation.is_none() {
+            return None;
+        }
         self.kinds.of::<A>()
+    }
+
+    /// Whether sessions can be revived: from the store, or from being parked.
+    pub(crate) fn revives(&self) -> bool {
+        self.persistence.is_some() || self.passivation.is_some()
     }
 }
 

@@ -10,6 +10,7 @@
 mod access;
 mod builder;
 mod info;
+pub(crate) mod park;
 mod registered;
 mod revive;
 mod rotate;

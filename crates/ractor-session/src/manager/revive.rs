@@ -17,11 +17,11 @@ use crate::durable::SessionRecord;
 use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
-use crate::persisted::Persisted;
 use crate::persistence::Deletion;
 use crate::shared::{Kind, Revival, Shared};
 use crate::telemetry;
 
+use super::park;
 use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live, start_failed};
 
 /// What telemetry calls a revival refused before its record named a type.
@@ -36,7 +36,11 @@ const STORED: &str = "stored";
 /// [`claimed`] when the store has it but it cannot be revived.
 pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, SessionError> {
     let missing = match shared.registry.lookup(id) {
-        Ok(entry) => return Ok(entry),
+        Ok(entry) => {
+            // A parked session is revived first (at once for an active one).
+            park::activate(shared, &entry).await?;
+            return Ok(entry);
+        }
         Err(missing) => missing,
     };
     let SessionError::SessionNotFound { id } = missing else {
@@ -146,9 +150,7 @@ fn restored_entry(
     if let Some(deadline) = record.absolute_deadline() {
         entry = entry.with_hard_deadline_ms(registry.clock.ms_of(deadline));
     }
-    let active = entry.last_active_ms();
-    let persisted = Persisted::new(kind.tag(), kind.format(), record.epoch(), active);
-    entry.with_persisted(persisted)
+    park::durable_entry(shared, entry, kind, record.epoch())
 }
 
 /// A record that does not read back: a warning, then the configured fallback.

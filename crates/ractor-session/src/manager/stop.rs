@@ -36,7 +36,7 @@ pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), Sess
     if session::is_current(&entry) {
         // Waiting here would wait for ourselves until `stop_timeout`, then kill the
         // actor mid-handler without `post_stop`. Its `post_stop` ends the session.
-        if let Some(actor) = entry.actor.get() {
+        if let Some(actor) = entry.actor() {
             actor.stop(None);
         }
         if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
@@ -120,7 +120,7 @@ fn let_caller_stop(shared: &Shared, entry: &Arc<Entry>) {
     if !shared.registry.deregister_for(entry, EndReason::Shutdown) {
         return;
     }
-    if let Some(actor) = entry.actor.get() {
+    if let Some(actor) = entry.actor() {
         actor.unlink(shared.supervisor.clone());
         actor.stop(None);
     }
@@ -153,7 +153,7 @@ fn starts_under_way(shared: &Shared, own: Option<&SessionId>) -> bool {
 
 /// Stops the entry's actor gracefully, killing it after `stop_timeout`.
 async fn stop_actor(shared: &Shared, entry: &Entry) {
-    let Some(actor) = entry.actor.get() else {
+    let Some(actor) = entry.actor() else {
         return;
     };
     let timeout = shared.config.stop_timeout;

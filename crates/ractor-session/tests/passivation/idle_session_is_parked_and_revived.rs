@@ -1,0 +1,48 @@
+use std::time::Duration;
+
+use ractor_session::EndReason;
+use ractor_session_test_support::poll::eventually;
+
+use crate::support::{Tally, TallyMsg, actors, parking, parks_after};
+
+#[tokio::test]
+async fn a_session_idle_past_passivate_after_has_no_actor_and_answers_with_its_old_state() {
+    let tally = Tally::default();
+    let manager = parking(parks_after(Duration::from_millis(200)), &tally)
+        .spawn()
+        .await
+        .unwrap();
+    manager.start_with("s1", tally.clone(), 40).await.unwrap();
+    manager.cast("s1", TallyMsg::Add(2)).await.unwrap();
+    let watch = manager.watch("s1").await.unwrap();
+
+    eventually("the idle session is parked", || async {
+        manager.stats().parked == Some(1)
+    })
+    .await;
+    assert_eq!(
+        actors(&manager),
+        0,
+        "no actor among the supervisor's children"
+    );
+    assert_eq!(tally.stops(), 1, "its actor's post_stop ran");
+    assert!(manager.is_started("s1"), "the ID stays valid");
+    assert_eq!(manager.count(), 1);
+    assert_eq!(manager.stats().live, 0);
+    assert_eq!(manager.counters().passivated, Some(1));
+
+    let total = manager.call("s1", TallyMsg::Total).await.unwrap();
+    assert_eq!(total, 42, "revived with the state it had");
+    assert_eq!(tally.starts(), 2, "one new actor");
+    assert_eq!(actors(&manager), 1);
+    assert_eq!(manager.counters().revived, Some(1));
+    assert_eq!(manager.counters().ended.total(), 0, "parking is not an end");
+
+    manager.terminate("s1").await.unwrap();
+    assert_eq!(
+        watch.await,
+        EndReason::Terminated,
+        "the watch made before parking holds"
+    );
+    manager.shutdown().await;
+}

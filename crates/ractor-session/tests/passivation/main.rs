@@ -1,0 +1,11 @@
+//! Passivation: a manager with `passivate_after` or `max_active` parks idle (or least
+//! recently used) sessions of durable types — their actor stops, their state waits as
+//! bytes, in memory or in the store — and revives them on their next use, with their
+//! state, one actor however many calls race, no message lost; a parked session still
+//! expires on time, without being revived.
+//!
+//! A new behaviour of passivation goes here, as a module named after the behaviour.
+
+mod support;
+
+mod idle_session_is_parked_and_revived;
