@@ -8,4 +8,10 @@
 
 mod support;
 
+mod failed_revival_ends_only_its_session;
 mod idle_session_is_parked_and_revived;
+mod max_active_bounds_the_actors;
+mod parked_session_expires_without_reviving;
+mod parked_sessions_survive_a_hard_kill;
+mod pinned_session_stays_active;
+mod racing_calls_revive_one_actor;

@@ -25,8 +25,17 @@ pub(crate) enum TallyMsg {
     Add(u64),
     /// Adds to the total and replies with the new one.
     AddAndGet(u64, RpcReplyPort<u64>),
+    /// Folds `n` into the total in an order-sensitive way (`total * 31 + n`).
+    Fold(u64),
     /// Replies with the total.
     Total(RpcReplyPort<u64>),
+}
+
+/// What [`TallyMsg::Fold`]s of `folds`, in order, make of `total`.
+pub(crate) fn folded(total: u64, folds: impl IntoIterator<Item = u64>) -> u64 {
+    folds
+        .into_iter()
+        .fold(total, |total, n| total.wrapping_mul(31).wrapping_add(n))
 }
 
 impl Tally {
@@ -65,6 +74,7 @@ impl Actor for Tally {
                 *total += n;
                 let _ = reply.send(*total);
             }
+            TallyMsg::Fold(n) => *total = folded(*total, [n]),
             TallyMsg::Total(reply) => {
                 let _ = reply.send(*total);
             }
@@ -91,6 +101,9 @@ impl DurableSession for Tally {
     }
 
     fn restore(&self, total: u64) -> Result<u64, BoxError> {
+        if total == UNRESTORABLE {
+            return Err("this total cannot be restored".into());
+        }
         Ok(total)
     }
 
@@ -98,6 +111,9 @@ impl DurableSession for Tally {
         !matches!(msg, TallyMsg::Total(_))
     }
 }
+
+/// A total that [`Tally`] refuses to restore: a session holding it cannot be revived.
+pub(crate) const UNRESTORABLE: u64 = u64::MAX;
 
 /// A builder for a manager that parks `tally`'s sessions as `config` says.
 pub(crate) fn parking(config: SessionConfig, tally: &Tally) -> SessionManagerBuilder {
