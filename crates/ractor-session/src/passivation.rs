@@ -124,12 +124,15 @@ impl Parking {
     }
 
     /// The actor has stopped: the session is parked, with `bytes` when it is parked in
-    /// memory. Returns whether casts wait for it, so that it must be revived at once.
-    pub(crate) fn park(&self, bytes: Option<Vec<u8>>) -> bool {
+    /// memory. Returns whether casts wait for it, so that it must be revived at once; or
+    /// `None` when the session ended meanwhile (nothing is parked).
+    pub(crate) fn park(&self, bytes: Option<Vec<u8>>) -> Option<bool> {
         let mut slot = self.lock();
+        self.state
+            .compare_exchange(PASSIVATING, PARKED, Ordering::AcqRel, Ordering::Acquire)
+            .ok()?;
         slot.bytes = bytes.map(Vec::into_boxed_slice);
-        self.state.store(PARKED, Ordering::Release);
-        !slot.queue.is_empty()
+        Some(!slot.queue.is_empty())
     }
 
     /// Claims the revival of a parked session: `true` for the one caller who must then
@@ -422,7 +425,11 @@ mod tests {
         assert!(parking.is_active());
         assert!(parking.begin_passivation());
         assert!(!parking.begin_passivation(), "claimed once");
-        assert!(!parking.park(Some(b"{}".to_vec())), "nothing waits");
+        assert_eq!(
+            parking.park(Some(b"{}".to_vec())),
+            Some(false),
+            "nothing waits"
+        );
         assert!(parking.is_parked());
         assert!(parking.begin_revival());
         assert!(!parking.begin_revival(), "revived once");
@@ -447,10 +454,14 @@ mod tests {
         assert!(parking.begin_passivation());
         assert_eq!(parking.queue(&mut message, |_, _| {}), Queued::Yes);
         assert!(message.is_none());
-        assert!(parking.park(None), "a cast waits");
+        assert_eq!(parking.park(None), Some(true), "a cast waits");
         let mut second = Some(2_u32);
         assert_eq!(parking.queue(&mut second, |_, _| {}), Queued::Revive);
         assert!(parking.free(), "it was parked");
+        assert!(
+            parking.begin_passivation() || parking.park(None).is_none(),
+            "gone: never parked again"
+        );
         let mut third = Some(3_u32);
         assert_eq!(parking.queue(&mut third, |_, _| {}), Queued::No, "gone");
     }

@@ -274,11 +274,17 @@ impl Registry {
         match entry.actor() {
             Some(actor) => actor.stop(Some("expired".to_owned())),
             // Parked: nothing to stop, it ends here, never revived.
-            None if entry.parking().is_some() => match self.owner.get() {
-                Some(owner) => park::finish_parked_weak(owner, entry, EndReason::Expired),
-                None => end(Some(self), entry, EndReason::Expired),
-            },
+            None if entry.parking().is_some() => self.end_parked(entry, EndReason::Expired),
             None => telemetry::cleanup_error(id, entry.session_type, "session had no actor"),
+        }
+    }
+
+    /// Ends a parked session just deregistered for `reason`: it has no actor whose stop
+    /// would end it.
+    pub(crate) fn end_parked(&self, entry: &Arc<Entry>, reason: EndReason) {
+        match self.owner.get() {
+            Some(owner) => park::finish_parked_weak(owner, entry, reason),
+            None => end(Some(self), entry, reason),
         }
     }
 

@@ -97,13 +97,22 @@ pub(crate) fn hand_over<A: Actor>(
         None => Some(bytes),
     };
     entry.clear_actor();
-    let waiting = parking.park(in_memory);
+    let Some(waiting) = parking.park(in_memory) else {
+        // Ended (expired, evicted) as it drained: its end has been told already.
+        return HandOver::Parked;
+    };
     if let Some(persisted) = entry.persisted() {
         persisted.release_saved();
     }
     shared.registry.counters.passivated();
     telemetry::passivated(entry.id().redacted(), entry.session_type);
     passivation.parked_one();
+    if !entry.is_registered() {
+        // Deregistered (expired, terminated) after the check above, by someone counting on
+        // this actor's stop to end it: ended here, for the reason they gave.
+        finish_parked(&shared, entry, EndReason::Terminated);
+        return HandOver::Parked;
+    }
     if waiting {
         // Casts arrived while it drained: they revive it now.
         wake(&shared, entry);

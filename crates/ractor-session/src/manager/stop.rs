@@ -12,13 +12,17 @@ use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::EndReason;
 
-use super::{BackgroundTasks, revive};
+use super::{BackgroundTasks, park, revive};
 
 /// Stops the session `id` gracefully and waits until it has stopped (unless called from
 /// inside its own actor).
 pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), SessionError> {
-    // A stored session is revived to be ended: its `post_stop` runs as for any other.
-    let entry = revive::find(shared, id).await?;
+    // A stored session is revived to be ended: its `post_stop` runs as for any other. A
+    // parked one is not: its actor's `post_stop` ran as it parked.
+    let entry = match shared.registry.lookup(id) {
+        Ok(entry) => entry,
+        Err(_) => revive::find(shared, id).await?,
+    };
     let persistence = shared.persistence.as_deref();
     // Its record is given up before the ID is free again (see `Persistence::ending`).
     let deletion = persistence.and_then(|p| p.retire(&entry));
@@ -44,8 +48,12 @@ pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), Sess
         }
         return Ok(());
     }
-    stop_actor(shared, &entry).await;
-    registry::end(Some(&shared.registry), &entry, EndReason::Terminated);
+    if entry.actor().is_none() && entry.parking().is_some() {
+        park::finish_parked(shared, &entry, EndReason::Terminated);
+    } else {
+        stop_actor(shared, &entry).await;
+        registry::end(Some(&shared.registry), &entry, EndReason::Terminated);
+    }
     if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
         persistence
             .delete_now(deletion)

@@ -46,3 +46,26 @@ async fn a_session_idle_past_passivate_after_has_no_actor_and_answers_with_its_o
     );
     manager.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_parked_session_is_terminated_without_being_revived() {
+    let tally = Tally::default();
+    let manager = parking(parks_after(Duration::from_millis(100)), &tally)
+        .spawn()
+        .await
+        .unwrap();
+    manager.start_with("s1", tally.clone(), 1).await.unwrap();
+    let watch = manager.watch("s1").await.unwrap();
+    eventually("the session is parked", || async {
+        manager.stats().parked == Some(1)
+    })
+    .await;
+
+    manager.terminate("s1").await.unwrap();
+    assert_eq!(watch.await, EndReason::Terminated);
+    assert_eq!(tally.starts(), 1, "not revived to be ended");
+    assert!(!manager.is_started("s1"));
+    assert_eq!(manager.stats().parked, Some(0));
+    assert_eq!(manager.counters().ended.terminated, 1);
+    manager.shutdown().await;
+}
