@@ -15,6 +15,13 @@
 //! deadline, and at most one tick (a thousandth of the timeout, between 1 ms and 100 ms)
 //! after it.
 //!
+//! With `passivate_after`, the wheel also carries each parkable session's passivation
+//! deadline: an entry's bucket is that of its next wake-up, the earlier of the moment it
+//! has been idle `passivate_after` and its expiry deadline. A due entry that is idle that
+//! long is drained to park (see `passivation`) and armed again for its deadline; a parked
+//! session sits at its deadline and expires from there, without being revived. No timer
+//! per session either way.
+//!
 //! Independently of the task, every lookup checks the deadline of the entry it finds: no
 //! request reaches a session past its deadline, however late the task runs. The wheel holds
 //! entries, not IDs, and an entry leaves the wheel when it leaves the registry, so a later
@@ -29,6 +36,7 @@ use crate::entry::Entry;
 use crate::passivation;
 use crate::registry::Registry;
 use crate::shared::Shared;
+use crate::wheel::Wheel;
 
 /// The longest the expiry task sleeps at once, so that far-off deadlines never meet the
 /// limits of tokio's timer; it then simply looks again.
@@ -41,25 +49,27 @@ const SWEEP_CHUNK: usize = 4096;
 
 /// Arms a newly registered entry (unless it was deregistered meanwhile).
 pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
-    let registry = &shared.registry;
-    let wake = {
-        let mut wheel = registry.lock_wheel();
-        let at = registry.wake_ms(entry, registry.clock.now_ms());
-        entry.is_registered() && wheel.arm(entry, at)
-    };
-    if wake {
-        shared.expiry_wake.notify_one();
-    }
+    arm_at_wake(shared, entry, Wheel::arm);
 }
 
 /// Moves a revived entry to the bucket of its next wake-up (its passivation is due
 /// before its deadline, which it sat at while parked).
 pub(crate) fn rearm(shared: &Shared, entry: &Arc<Entry>) {
+    arm_at_wake(shared, entry, Wheel::rearm);
+}
+
+/// Puts `entry` in the wheel with `arm`, at its next wake-up, and wakes the task if that
+/// is earlier than the one it sleeps until.
+fn arm_at_wake(
+    shared: &Shared,
+    entry: &Arc<Entry>,
+    arm: fn(&mut Wheel<Entry>, &Arc<Entry>, u64) -> bool,
+) {
     let registry = &shared.registry;
     let wake = {
         let mut wheel = registry.lock_wheel();
         let at = registry.wake_ms(entry, registry.clock.now_ms());
-        entry.is_registered() && wheel.rearm(entry, at)
+        entry.is_registered() && arm(&mut wheel, entry, at)
     };
     if wake {
         shared.expiry_wake.notify_one();

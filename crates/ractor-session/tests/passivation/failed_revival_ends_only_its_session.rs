@@ -1,27 +1,19 @@
 use std::time::Duration;
 
 use ractor_session::{EndReason, SessionError};
-use ractor_session_test_support::poll::eventually;
 
-use crate::support::{Tally, TallyMsg, UNRESTORABLE, parking, parks_after};
+use crate::support::{TallyMsg, UNRESTORABLE, parks_tallies_after, until_parked};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restore_that_fails_while_reviving_ends_only_that_session() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_millis(100)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_millis(100)).await;
     manager
         .start_with("broken", tally.clone(), UNRESTORABLE)
         .await
         .unwrap();
     manager.start_with("fine", tally.clone(), 1).await.unwrap();
     let broken = manager.watch("broken").await.unwrap();
-    eventually("both sessions are parked", || async {
-        manager.stats().parked == Some(2)
-    })
-    .await;
+    until_parked(&manager, 2).await;
 
     let error = manager.call("broken", TallyMsg::Total).await.unwrap_err();
     assert!(

@@ -1,25 +1,17 @@
 use std::time::Duration;
 
 use ractor_session::EndReason;
-use ractor_session_test_support::poll::eventually;
 
-use crate::support::{Tally, TallyMsg, actors, parking, parks_after};
+use crate::support::{TallyMsg, actors, parks_tallies_after, until_parked};
 
 #[tokio::test]
 async fn a_session_idle_past_passivate_after_has_no_actor_and_answers_with_its_old_state() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_millis(200)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_millis(200)).await;
     manager.start_with("s1", tally.clone(), 40).await.unwrap();
     manager.cast("s1", TallyMsg::Add(2)).await.unwrap();
     let watch = manager.watch("s1").await.unwrap();
 
-    eventually("the idle session is parked", || async {
-        manager.stats().parked == Some(1)
-    })
-    .await;
+    until_parked(&manager, 1).await;
     assert_eq!(
         actors(&manager),
         0,
@@ -49,17 +41,10 @@ async fn a_session_idle_past_passivate_after_has_no_actor_and_answers_with_its_o
 
 #[tokio::test]
 async fn a_parked_session_is_terminated_without_being_revived() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_millis(100)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_millis(100)).await;
     manager.start_with("s1", tally.clone(), 1).await.unwrap();
     let watch = manager.watch("s1").await.unwrap();
-    eventually("the session is parked", || async {
-        manager.stats().parked == Some(1)
-    })
-    .await;
+    until_parked(&manager, 1).await;
 
     manager.terminate("s1").await.unwrap();
     assert_eq!(watch.await, EndReason::Terminated);

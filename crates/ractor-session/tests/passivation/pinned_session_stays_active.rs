@@ -1,14 +1,10 @@
 use std::time::Duration;
 
-use crate::support::{Tally, TallyMsg, actors, parking, parks_after};
+use crate::support::{TallyMsg, actors, parks_tallies_after};
 
 #[tokio::test(start_paused = true)]
 async fn a_pinned_session_is_not_parked_until_its_pin_goes() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_secs(1)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_secs(1)).await;
     manager.start_with("s1", tally.clone(), 3).await.unwrap();
     let pin = manager.session("s1").unwrap().pin();
 
@@ -46,11 +42,7 @@ impl ractor::Actor for Plain {
 
 #[tokio::test(start_paused = true)]
 async fn sessions_of_types_that_are_not_durable_are_never_parked() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_secs(1)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_secs(1)).await;
     manager.start_with("plain", Plain, ()).await.unwrap();
     manager.start_with("tally", tally.clone(), 0).await.unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;

@@ -1,24 +1,16 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use ractor_session_test_support::poll::eventually;
 
-use crate::support::{Tally, TallyMsg, actors, folded, parking, parks_after};
+use crate::support::{TallyMsg, actors, folded, parks_tallies_after, until_parked};
 
 const CALLERS: u64 = 64;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_racing_calls_to_a_parked_session_revive_one_actor() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_millis(100)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_millis(100)).await;
     manager.start_with("s1", tally.clone(), 0).await.unwrap();
-    eventually("the session is parked", || async {
-        manager.stats().parked == Some(1)
-    })
-    .await;
+    until_parked(&manager, 1).await;
     let starts = tally.starts();
 
     let calls = (0..CALLERS).map(|_| {
@@ -46,17 +38,10 @@ async fn sixty_four_racing_calls_to_a_parked_session_revive_one_actor() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn casts_to_a_parked_session_are_delivered_in_order_and_none_is_lost() {
-    let tally = Tally::default();
-    let manager = parking(parks_after(Duration::from_millis(100)), &tally)
-        .spawn()
-        .await
-        .unwrap();
+    let (manager, tally) = parks_tallies_after(Duration::from_millis(100)).await;
     manager.start_with("s1", tally.clone(), 7).await.unwrap();
     let session = manager.session("s1").unwrap();
-    eventually("the session is parked", || async {
-        manager.stats().parked == Some(1)
-    })
-    .await;
+    until_parked(&manager, 1).await;
 
     // Sync casts through the handle: queued while there is no actor, then delivered first.
     for n in 0..200 {

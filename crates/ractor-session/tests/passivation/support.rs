@@ -126,6 +126,26 @@ pub(crate) fn parks_after(passivate_after: std::time::Duration) -> SessionConfig
     config().with_passivate_after(Some(passivate_after))
 }
 
+/// A manager parking [`Tally`] sessions after `passivate_after` idle, and its `Tally`.
+pub(crate) async fn parks_tallies_after(
+    passivate_after: std::time::Duration,
+) -> (SessionManager, Tally) {
+    let tally = Tally::default();
+    let manager = parking(parks_after(passivate_after), &tally)
+        .spawn()
+        .await
+        .unwrap();
+    (manager, tally)
+}
+
+/// Waits until `manager` has `n` sessions parked.
+pub(crate) async fn until_parked(manager: &SessionManager, n: usize) {
+    ractor_session_test_support::poll::eventually("the sessions are parked", || async {
+        manager.stats().parked == Some(n)
+    })
+    .await;
+}
+
 /// How many session actors `manager`'s supervisor holds now.
 pub(crate) fn actors(manager: &SessionManager) -> usize {
     manager.supervisor().get_children().len()
