@@ -154,6 +154,10 @@ enum Child {
     Churn { n: usize, ttl_ms: u64 },
     #[command(name = "__zipf", hide = true)]
     Zipf { sessions: usize, requests: usize },
+    #[command(name = "__parked", hide = true)]
+    Parked { place: String, n: usize },
+    #[command(name = "__revive", hide = true)]
+    Revive { place: String, n: usize },
 }
 
 pub(crate) fn progress(message: &str) {
@@ -168,6 +172,8 @@ fn main() -> ExitCode {
             Child::Hold { n, ttl_ms } => memory::hold_child(n, Duration::from_millis(ttl_ms)),
             Child::Churn { n, ttl_ms } => churn::churn_child(n, Duration::from_millis(ttl_ms)),
             Child::Zipf { sessions, requests } => passivation::zipf_child(sessions, requests),
+            Child::Parked { place, n } => passivation::parked_child(&place, n),
+            Child::Revive { place, n } => passivation::revive_child(&place, n),
         });
         return ExitCode::SUCCESS;
     }
