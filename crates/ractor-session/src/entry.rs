@@ -7,19 +7,20 @@
 //! knows nothing of the registry that holds it: the registry marks it registered and
 //! deregistered through the methods here.
 
-use std::any::TypeId;
+use std::any::{TypeId, type_name};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
-use ractor::ActorCell;
+use ractor::{ActorCell, ActorRef, Message};
 use tokio::sync::oneshot;
 use tokio::time::{Duration, Instant};
 
 use crate::clock::Clock;
+use crate::error::SessionError;
 use crate::id::SessionId;
-use crate::passivation::Parking;
+use crate::parking::Parking;
 use crate::persisted::Persisted;
 use crate::telemetry;
 use crate::watch::{EndReason, SessionWatch};
@@ -342,6 +343,27 @@ fn told(requested: Option<EndReason>, fallback: EndReason) -> EndReason {
         EndReason::Crashed(_) => fallback,
         _ => requested.unwrap_or(fallback),
     }
+}
+
+/// The session's actor, typed by its message type `M`.
+pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
+    let Some(actor) = entry.actor() else {
+        return Err(SessionError::ProcessNotFound { id: entry.id() });
+    };
+    check_type::<M>(entry)?;
+    Ok(actor.into())
+}
+
+/// Checks that the session `entry` takes messages of type `M`.
+pub(crate) fn check_type<M: Message>(entry: &Entry) -> Result<(), SessionError> {
+    if entry.type_id != TypeId::of::<M>() {
+        return Err(SessionError::WrongSessionType {
+            id: entry.id(),
+            expected: type_name::<M>(),
+            actual: entry.session_type,
+        });
+    }
+    Ok(())
 }
 
 impl WheelItem for Entry {

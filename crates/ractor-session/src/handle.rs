@@ -1,6 +1,5 @@
 //! [`SessionHandle`]: a session found by one registry lookup, then reached directly.
 
-use std::any::{TypeId, type_name};
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,9 +7,10 @@ use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
 use tokio::time::{Duration, Instant};
 
 use crate::entry::Entry;
+pub(crate) use crate::entry::{check_type, typed};
 use crate::error::{ReplyDropped, SessionError};
 use crate::id::SessionId;
-use crate::manager::park;
+use crate::park;
 use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::SessionWatch;
@@ -467,27 +467,6 @@ impl SessionHandle {
             id: self.entry.id(),
         }
     }
-}
-
-/// The session's actor, typed by its message type `M`.
-pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
-    let Some(actor) = entry.actor() else {
-        return Err(SessionError::ProcessNotFound { id: entry.id() });
-    };
-    check_type::<M>(entry)?;
-    Ok(actor.into())
-}
-
-/// Checks that the session `entry` takes messages of type `M`.
-pub(crate) fn check_type<M: Message>(entry: &Entry) -> Result<(), SessionError> {
-    if entry.type_id != TypeId::of::<M>() {
-        return Err(SessionError::WrongSessionType {
-            id: entry.id(),
-            expected: type_name::<M>(),
-            actual: entry.session_type,
-        });
-    }
-    Ok(())
 }
 
 /// ractor's `ActorRef::call`, except that the wait also ends when the actor stops.

@@ -18,6 +18,8 @@ mod lifetime;
 mod limits;
 mod manager;
 mod overflow;
+mod park;
+mod parking;
 mod passivation;
 mod persisted;
 mod persistence;

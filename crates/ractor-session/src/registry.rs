@@ -7,7 +7,7 @@
 //! Every read by ID goes through one counted accessor (see `test_util`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
@@ -20,8 +20,6 @@ use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::limits::SessionLimit;
-use crate::manager::park;
-use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::EndReason;
 use crate::wheel::{Wheel, tick_for};
@@ -55,9 +53,18 @@ pub(crate) struct Registry {
     pub(crate) counters: Counters,
     /// `config.passivate_after` in milliseconds: the wheel wakes parkable sessions then.
     passivate_ms: Option<u64>,
-    /// The manager, for ending a parked session (which has no actor to do it); set once
-    /// it is built.
-    owner: OnceLock<Weak<Shared>>,
+    /// How its manager ends a parked session (which has no actor to do it): set once the
+    /// manager is built.
+    parked_end: OnceLock<ParkedEnd>,
+}
+
+/// Ends a parked session just deregistered for a reason.
+pub(crate) struct ParkedEnd(pub(crate) Box<dyn Fn(&Arc<Entry>, EndReason) + Send + Sync>);
+
+impl std::fmt::Debug for ParkedEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParkedEnd")
+    }
 }
 
 impl Registry {
@@ -76,13 +83,13 @@ impl Registry {
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
             counters: Counters::default(),
             passivate_ms: config.passivate_after.map(|after| after.as_millis() as u64),
-            owner: OnceLock::new(),
+            parked_end: OnceLock::new(),
         }
     }
 
-    /// Records the manager that holds this registry.
-    pub(crate) fn set_owner(&self, owner: Weak<Shared>) {
-        let _ = self.owner.set(owner);
+    /// Records how the manager ends a parked session.
+    pub(crate) fn set_parked_end(&self, parked_end: ParkedEnd) {
+        let _ = self.parked_end.set(parked_end);
     }
 
     /// When the wheel must next look at `entry`, at `now_ms`: its deadline, or earlier,
@@ -282,8 +289,8 @@ impl Registry {
     /// Ends a parked session just deregistered for `reason`: it has no actor whose stop
     /// would end it.
     pub(crate) fn end_parked(&self, entry: &Arc<Entry>, reason: EndReason) {
-        match self.owner.get() {
-            Some(owner) => park::finish_parked_weak(owner, entry, reason),
+        match self.parked_end.get() {
+            Some(ParkedEnd(parked_end)) => parked_end(entry, reason),
             None => end(Some(self), entry, reason),
         }
     }

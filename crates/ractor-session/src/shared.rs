@@ -7,7 +7,7 @@
 mod kinds;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ractor::{Actor, ActorCell};
 use tokio::sync::Notify;
@@ -15,11 +15,14 @@ use tokio::sync::Notify;
 use crate::config::SessionConfig;
 use crate::durability_config::DurabilityConfig;
 use crate::durable::{Codec, SessionStore};
+use crate::error::{PreStartFailure, SessionError};
+use crate::id::SessionId;
 use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
 use crate::passivation::Passivation;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
+use crate::telemetry;
 use crate::watch::EndReason;
 
 pub(crate) use kinds::{Kind, Kinds, Revival};
@@ -87,6 +90,24 @@ impl Shared {
             return None;
         }
         self.kinds.of::<A>()
+    }
+
+    /// The error for a start whose spawn failed: the actor's own error or panic as the
+    /// source of `StartFailed`. ractor's own refusal after a successful `pre_start` (the
+    /// supervisor had stopped) means the manager shut down meanwhile, and is reported so.
+    pub(crate) fn start_failed(
+        &self,
+        id: SessionId,
+        session_type: &'static str,
+        spawn: ractor::SpawnErr,
+    ) -> SessionError {
+        let source = PreStartFailure::cause(spawn);
+        if source.is::<ractor::SpawnErr>() && self.shutting_down.load(Ordering::SeqCst) {
+            // Not a start error, like every other start refused after `shutdown`.
+            return SessionError::ManagerShutdown;
+        }
+        telemetry::start_error(id.redacted(), session_type, "start_failed");
+        SessionError::StartFailed { id, source }
     }
 
     /// Whether sessions can be revived: from the store, or from being parked.

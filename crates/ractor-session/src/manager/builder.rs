@@ -11,7 +11,9 @@ use crate::durable::{DurableSession, SessionStore};
 use crate::error::SessionError;
 use crate::expiry;
 use crate::kv::KvSession;
+use crate::park;
 use crate::persistence;
+use crate::registry::ParkedEnd;
 use crate::shared::{Kind, Kinds, Shared};
 use crate::supervisor::SessionSupervisor;
 use crate::telemetry;
@@ -239,7 +241,14 @@ impl SessionManagerBuilder {
             store,
             kinds,
         ));
-        shared.registry.set_owner(Arc::downgrade(&shared));
+        let owner = Arc::downgrade(&shared);
+        shared
+            .registry
+            .set_parked_end(ParkedEnd(Box::new(move |entry, reason| {
+                if let Some(shared) = owner.upgrade() {
+                    park::finish_parked(&shared, entry, reason);
+                }
+            })));
         let expiry_task = tokio::spawn(expiry::run(
             Arc::downgrade(&shared),
             Arc::clone(&shared.expiry_wake),

@@ -10,7 +10,6 @@
 mod access;
 mod builder;
 mod info;
-pub(crate) mod park;
 mod registered;
 mod revive;
 mod rotate;

@@ -21,8 +21,8 @@ use crate::persistence::Deletion;
 use crate::shared::{Kind, Revival, Shared};
 use crate::telemetry;
 
-use super::park;
-use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live, start_failed};
+use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live};
+use crate::park;
 
 /// What telemetry calls a revival refused before its record named a type.
 const STORED: &str = "stored";
@@ -126,7 +126,7 @@ pub(super) async fn claimed(
         }
         Err(Revival::Unreadable(source)) => unreadable(shared, &record, source).await,
         Err(Revival::Start(spawn)) => {
-            Err(start_failed(shared, id.clone(), kind.session_type(), spawn))
+            Err(shared.start_failed(id.clone(), kind.session_type(), spawn))
         }
     }
 }

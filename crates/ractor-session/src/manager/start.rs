@@ -16,18 +16,19 @@ use tokio::time::Instant;
 
 use crate::durable::Codec;
 use crate::entry::Entry;
-use crate::error::{PreStartFailure, SessionError};
+use crate::error::SessionError;
 use crate::expiry;
 use crate::id::SessionId;
 use crate::overflow::Admission;
-use crate::passivation::Turn;
+use crate::park;
+use crate::parking::Turn;
 use crate::registry::Registration;
-use crate::session::SessionActor;
+use crate::session::{self, SessionActor};
 use crate::shared::Shared;
 use crate::telemetry::{self, short_type_name};
 use crate::watch::EndReason;
 
-use super::{park, revive};
+use super::revive;
 
 /// What a start does when the ID is already live.
 #[derive(Clone, Copy, Debug)]
@@ -129,7 +130,7 @@ pub(super) async fn start<A: Actor>(
         }
         Err(spawn) => {
             drop(gate);
-            Err(start_failed(shared, id, session_type, spawn))
+            Err(shared.start_failed(id, session_type, spawn))
         }
     }
 }
@@ -143,7 +144,7 @@ pub(super) async fn spawn_actor<A: Actor>(
     durable: Option<Codec<A>>,
 ) -> Result<(), ractor::SpawnErr> {
     // Under `max_active`, a place for this actor first (parking others if need be).
-    let counted = park::reserve(shared, entry).await;
+    let counted = park::reserve(shared, entry, session::is_current).await;
     let session = SessionActor {
         inner: actor,
         entry: Arc::clone(entry),
@@ -181,24 +182,6 @@ pub(super) fn go_live(
     park::track(shared, entry);
     expiry::arm_new(shared, entry);
     live_at
-}
-
-/// The error for a start whose spawn failed: the actor's own error or panic as the source
-/// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
-/// had stopped) means the manager shut down meanwhile, and is reported so.
-pub(super) fn start_failed(
-    shared: &Shared,
-    id: SessionId,
-    session_type: &'static str,
-    spawn: ractor::SpawnErr,
-) -> SessionError {
-    let source = PreStartFailure::cause(spawn);
-    if source.is::<ractor::SpawnErr>() && shared.shutting_down.load(Ordering::SeqCst) {
-        // Not a start error, like every other start refused after `shutdown`.
-        return SessionError::ManagerShutdown;
-    }
-    telemetry::start_error(id.redacted(), session_type, "start_failed");
-    SessionError::StartFailed { id, source }
 }
 
 /// What a claim of an ID takes under the limits.

@@ -12,7 +12,8 @@ use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::EndReason;
 
-use super::{BackgroundTasks, park, revive};
+use super::{BackgroundTasks, revive};
+use crate::park;
 
 /// Stops the session `id` gracefully and waits until it has stopped (unless called from
 /// inside its own actor).

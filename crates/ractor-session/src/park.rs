@@ -1,4 +1,5 @@
-//! Parking and reviving the sessions of a manager that passivates (see `passivation`).
+//! Parking and reviving the sessions of a manager that passivates (see `passivation`):
+//! what the session wrapper, handles, expiry and the manager call.
 //!
 //! A session parks from its own actor's `post_stop` ([`hand_over`]), after a drain started
 //! by idle expiry's wheel or by `max_active`: its newest state becomes bytes (kept on the
@@ -17,16 +18,15 @@ use ractor::{Actor, ActorCell, ActorRef, Message, MessagingErr};
 
 use crate::durable::Codec;
 use crate::entry::Entry;
+use crate::entry::{check_type, typed};
 use crate::error::SessionError;
 use crate::expiry;
-use crate::handle::{check_type, typed};
-use crate::passivation::{Parking, Queued, telemetry};
+use crate::parking::{Parking, Queued};
+use crate::passivation::telemetry;
 use crate::persisted::Persisted;
 use crate::registry;
 use crate::shared::{Kind, Revival, Shared};
 use crate::watch::EndReason;
-
-use super::start::start_failed;
 
 /// `entry`, a session of the durable type `kind`, linked to its record (with a store;
 /// `epoch` is its activation's) and able to park (when the manager passivates).
@@ -259,7 +259,7 @@ async fn restore(
             format,
             source,
         }),
-        Err(Revival::Start(spawn)) => Err(start_failed(shared, id, kind.session_type(), spawn)),
+        Err(Revival::Start(spawn)) => Err(shared.start_failed(id, kind.session_type(), spawn)),
     }
 }
 
@@ -286,13 +286,6 @@ pub(crate) fn finish_parked(shared: &Shared, entry: &Arc<Entry>, reason: EndReas
             passivation.unparked_one();
         }
         passivation.changed.notify_waiters();
-    }
-}
-
-/// As [`finish_parked`], for the registry, which holds its manager weakly.
-pub(crate) fn finish_parked_weak(shared: &Weak<Shared>, entry: &Arc<Entry>, reason: EndReason) {
-    if let Some(shared) = shared.upgrade() {
-        finish_parked(&shared, entry, reason);
     }
 }
 
@@ -383,10 +376,10 @@ fn deliver<M: Message>(actor: &ActorCell, message: M) {
 }
 
 /// Whether the manager counts `entry`'s actors under `max_active`, and takes a place for
-/// one more (see [`Passivation::reserve`]).
-pub(crate) async fn reserve(shared: &Shared, entry: &Entry) -> bool {
+/// one more, `busy` telling the sessions not to park for it (see `Passivation::reserve`).
+pub(crate) async fn reserve(shared: &Shared, entry: &Entry, busy: fn(&Arc<Entry>) -> bool) -> bool {
     match (&shared.passivation, entry.parking()) {
-        (Some(passivation), Some(_)) => passivation.reserve().await,
+        (Some(passivation), Some(_)) => passivation.reserve(busy).await,
         _ => false,
     }
 }
