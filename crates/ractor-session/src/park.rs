@@ -15,6 +15,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 use ractor::{Actor, ActorCell, ActorRef, Message, MessagingErr};
+use tokio::time::Instant;
 
 use crate::durable::Codec;
 use crate::entry::Entry;
@@ -180,6 +181,7 @@ async fn revive(shared: Arc<Shared>, entry: Arc<Entry>) -> Result<(), SessionErr
         return Ok(());
     };
     passivation.unparked_one();
+    let began = Instant::now();
     let outcome = restore(&shared, &entry, parking).await;
     let outcome = outcome.and_then(|()| match entry.actor() {
         // Ended while its actor started (expired, terminated): that actor goes too.
@@ -197,7 +199,7 @@ async fn revive(shared: Arc<Shared>, entry: Arc<Entry>) -> Result<(), SessionErr
             shared.registry.counters.revived();
             expiry::rearm(&shared, &entry);
             passivation.changed.notify_waiters();
-            tracing::debug!(target: "ractor_session", session = %entry.id().redacted(), session_type = entry.session_type, "parked session revived");
+            telemetry::activated(entry.id().redacted(), entry.session_type, began.elapsed());
             Ok(())
         }
         Err(error) => {

@@ -178,17 +178,44 @@ fn is_active(entry: &Entry) -> bool {
 /// Passivation's metrics: a counter of sessions parked and a gauge of those parked now.
 pub(crate) mod telemetry {
     use std::sync::Arc;
+    use std::time::Duration;
 
     use crate::id::RedactedId;
 
     /// Sessions parked (passivated), by manager.
     pub(crate) const PASSIVATED: &str = "ractor_session_passivated_total";
+    /// Parked sessions revived, by session type.
+    pub(crate) const ACTIVATED: &str = "ractor_session_activated_total";
     /// Sessions parked now, by manager.
     pub(crate) const PARKED: &str = "ractor_session_parked";
+
+    /// Describes the metrics to the installed recorder.
+    pub(crate) fn describe() {
+        use metrics::{Unit, describe_counter, describe_gauge};
+        describe_counter!(PASSIVATED, Unit::Count, "Sessions parked (passivated)");
+        describe_counter!(
+            ACTIVATED,
+            Unit::Count,
+            "Parked sessions revived by their next use"
+        );
+        describe_gauge!(PARKED, Unit::Count, "Sessions parked now");
+    }
 
     /// The gauge of parked sessions of `manager`.
     pub(crate) fn parked(manager: &Arc<str>, count: usize) {
         metrics::gauge!(PARKED, "manager" => Arc::clone(manager)).set(count as f64);
+    }
+
+    /// A parked session was revived, taking `took`.
+    pub(crate) fn activated(session: RedactedId, session_type: &'static str, took: Duration) {
+        metrics::counter!(ACTIVATED, "session_type" => session_type).increment(1);
+        tracing::debug!(
+            target: "ractor_session",
+            %session,
+            session_type,
+            duration_us = took.as_micros() as u64,
+            "parked session revived"
+        );
     }
 
     /// A session was parked.

@@ -12,6 +12,7 @@ use crate::error::SessionError;
 use crate::expiry;
 use crate::kv::KvSession;
 use crate::park;
+use crate::passivation;
 use crate::persistence;
 use crate::registry::ParkedEnd;
 use crate::shared::{Kind, Kinds, Shared};
@@ -231,6 +232,7 @@ impl SessionManagerBuilder {
             store.health().await.map_err(SessionError::store("check"))?;
         }
         telemetry::describe();
+        passivation::telemetry::describe();
         let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
             .await
             .map_err(|source| SessionError::SupervisorFailed { source })?;

@@ -13,5 +13,6 @@ mod idle_session_is_parked_and_revived;
 mod max_active_bounds_the_actors;
 mod parked_session_expires_without_reviving;
 mod parked_sessions_survive_a_hard_kill;
+mod parking_is_recorded_in_metrics;
 mod pinned_session_stays_active;
 mod racing_calls_revive_one_actor;
