@@ -8,8 +8,9 @@
 //! - revival latency (`__revive <where> <n>`): parks `n` sessions holding a small cart,
 //!   then times the next call to each (revival from the parked bytes, or from SQLite, and
 //!   the call), p50 / p99;
-//! - the Zipf workload: [`zipf_child`] with every session active (the baseline). With
-//!   `max_active` it waits for a hook in `__zipf` (n/a here).
+//! - the Zipf workload: [`zipf_child`] with every session active (the baseline), and with
+//!   `max_active` a tenth of the sessions (revivals per second from the manager's
+//!   counters).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,8 +27,6 @@ use ractor_session_benches::{
 use crate::child;
 use crate::table::Row;
 use crate::{Scale, progress};
-
-const NEEDS: &str = "passivation";
 
 /// The two places a parked session's state can wait.
 const PLACES: [(&str, &str); 2] = [("memory", "in memory"), ("sqlite", "in the SQLite store")];
@@ -51,16 +50,8 @@ pub(crate) fn rows(s: &Scale) -> Vec<Row> {
     {
         rows.push(revival_row(n, place, parked_in, target, limit));
     }
-    rows.push(zipf_baseline(s));
-    rows.push(Row::not_built(
-        format!(
-            "Zipf workload, {} sessions, `max_active` = {}: requests/s, peak RSS, revivals/s",
-            thousands(s.zipf_sessions),
-            thousands(s.zipf_sessions / 10)
-        ),
-        NEEDS,
-        "—",
-    ));
+    rows.push(zipf_row(s, None));
+    rows.push(zipf_row(s, Some(s.zipf_sessions / 10)));
     rows
 }
 
@@ -238,32 +229,39 @@ pub(crate) fn revive_child(place: &str, n: usize) -> Result<String, RunError> {
     })
 }
 
-fn zipf_baseline(s: &Scale) -> Row {
+fn zipf_row(s: &Scale, max_active: Option<usize>) -> Row {
+    let kept = match max_active {
+        None => "every session kept active (the baseline, no passivation)".to_owned(),
+        Some(max) => format!("`max_active` = {}", thousands(max)),
+    };
     let figure = format!(
-        "Zipf workload (s = {DEFAULT_EXPONENT}), {} sessions, {} requests from 2 tasks, every session kept active (the baseline, no passivation)",
+        "Zipf workload (s = {DEFAULT_EXPONENT}), {} sessions, {} requests from 2 tasks, {kept}",
         thousands(s.zipf_sessions),
         thousands(s.zipf_requests)
     );
     progress(&format!("{figure}, in a fresh process"));
-    let figures = child::run(&[
+    let mut args = vec![
         "__zipf".to_owned(),
         s.zipf_sessions.to_string(),
         s.zipf_requests.to_string(),
-    ])
-    .and_then(|f| {
+    ];
+    args.extend(max_active.map(|max| max.to_string()));
+    let figures = child::run(&args).and_then(|f| {
         Ok((
             f.get::<f64>("run_s")?,
             f.get::<f64>("peak_rss_mb")?,
             f.get::<usize>("live")?,
+            f.get::<u64>("revived")?,
         ))
     });
     match figures {
-        Ok((run_s, peak_mb, live)) => Row::library_only(
+        Ok((run_s, peak_mb, live, revived)) => Row::library_only(
             figure,
             format!(
-                "{:.1} k requests/s; peak RSS {peak_mb:.0} MB; {} sessions live at the end (1 round)",
+                "{:.1} k requests/s; peak RSS {peak_mb:.0} MB; {} sessions live at the end; {:.1} k revivals/s (1 round)",
                 s.zipf_requests as f64 / run_s / 1e3,
-                thousands(live)
+                thousands(live),
+                revived as f64 / run_s / 1e3
             ),
             "—",
             None,
@@ -272,15 +270,21 @@ fn zipf_baseline(s: &Scale) -> Row {
     }
 }
 
-/// `__zipf <sessions> <requests>`: requests from 2 tasks to sessions drawn by
+/// `__zipf <sessions> <requests> [max_active]`: requests from 2 tasks to sessions drawn by
 /// [`ZipfKeys`] (each task its own seed); each request starts its session if it is not
-/// live yet and calls it once, as a web request does. Prints the time, the peak RSS and
-/// the sessions live at the end.
-pub(crate) fn zipf_child(sessions: usize, requests: usize) -> Result<String, RunError> {
+/// live yet and calls it once, as a web request does. With `max_active`, the least
+/// recently used sessions are parked above it and revived by their next request. Prints
+/// the time, the peak RSS, the sessions live at the end and the revivals.
+pub(crate) fn zipf_child(
+    sessions: usize,
+    requests: usize,
+    max_active: Option<usize>,
+) -> Result<String, RunError> {
     const TASKS: usize = 2;
     let rt = runtime();
     on_runtime(&rt, async move {
-        let lib = Library::spawn(bench_config(sessions.max(1))).await;
+        let config = bench_config(sessions.max(1)).with_max_active(max_active);
+        let lib = Library::spawn(config).await;
         let manager = lib.manager().clone();
         let ids: Arc<Vec<SessionId>> =
             Arc::new((0..sessions).map(|_| SessionId::generate()).collect());
@@ -328,10 +332,11 @@ pub(crate) fn zipf_child(sessions: usize, requests: usize) -> Result<String, Run
         tokio::time::sleep(Duration::from_millis(100)).await;
         peak.fetch_max(rss_bytes().unwrap_or(0) as usize, Ordering::Relaxed);
         let live = manager.count();
+        let revived = manager.counters().revived.unwrap_or(0);
         manager.shutdown().await;
         match errors.load(Ordering::Relaxed) {
             0 => Ok(format!(
-                "run_s={run_s} peak_rss_mb={} live={live}",
+                "run_s={run_s} peak_rss_mb={} live={live} revived={revived}",
                 peak.load(Ordering::Relaxed) as f64 / 1e6
             )),
             errors => Err(RunError::Failed(format!(
