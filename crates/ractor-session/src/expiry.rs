@@ -52,8 +52,9 @@ pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
     arm_at_wake(shared, entry, Wheel::arm);
 }
 
-/// Moves a revived entry to the bucket of its next wake-up (its passivation is due
-/// before its deadline, which it sat at while parked).
+/// Moves an entry in the wheel to the bucket of its next wake-up: a revived one (its
+/// passivation is due before the deadline it sat at while parked), or one whose lifetime
+/// was shortened. An entry a sweep has taken out is left to the sweep.
 pub(crate) fn rearm(shared: &Shared, entry: &Arc<Entry>) {
     arm_at_wake(shared, entry, Wheel::rearm);
 }
