@@ -59,7 +59,10 @@ pub(crate) struct Registry {
 }
 
 /// Ends a parked session just deregistered for a reason.
-pub(crate) struct ParkedEnd(pub(crate) Box<dyn Fn(&Arc<Entry>, EndReason) + Send + Sync>);
+pub(crate) struct ParkedEnd(pub(crate) Box<EndParked>);
+
+/// What [`ParkedEnd`] calls.
+pub(crate) type EndParked = dyn Fn(&Arc<Entry>, EndReason) + Send + Sync;
 
 impl std::fmt::Debug for ParkedEnd {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
