@@ -12,7 +12,9 @@
 //! bytes on the entry: after `post_start` and after every message that may change the
 //! state, it serializes the state and hands the bytes to the entry (see `persisted`), which
 //! queues the session for the manager's flusher. It is the only code that sees the state:
-//! ractor offers no way into a running actor.
+//! ractor offers no way into a running actor. And (5) when its actor was drained to park
+//! the session (see `park`), its `post_stop` hands the state over as bytes instead of
+//! ending the session.
 
 use std::any::Any;
 use std::future::Future;
@@ -94,9 +96,10 @@ pub(crate) struct SessionActor<A: Actor> {
     pub(crate) inner: A,
     pub(crate) entry: Arc<Entry>,
     pub(crate) shared: Weak<Shared>,
-    /// How the state becomes bytes, for a durable session of a manager with a store.
+    /// How the state becomes bytes, for a durable session of a manager with a store or
+    /// that parks.
     pub(crate) durable: Option<Codec<A>>,
-    /// Its part in parking, for a session that can park (see `manager::park`).
+    /// Its part in parking, for a session that can park (see `park`).
     pub(crate) turn: Turn,
 }
 
