@@ -5,8 +5,8 @@
 //! by idle expiry's wheel or by `max_active`: its newest state becomes bytes (kept on the
 //! entry without a store; written to the store with one), the actor goes, the entry stays.
 //! The next operation revives it ([`activate`]): one caller claims the revival, starts the
-//! actor from the bytes in a task of its own (so a cancelled caller cannot leave it half
-//! done) and delivers the casts that waited; the others wait for it. A revival that fails
+//! actor from the bytes (a caller cancelled before the actor started leaves the session
+//! parked as it was) and delivers the casts that waited; the others wait for it. A revival that fails
 //! ends only that session, with the typed error its callers get.
 
 use std::any::Any;
@@ -23,7 +23,7 @@ use crate::entry::{check_type, typed};
 use crate::error::SessionError;
 use crate::expiry;
 use crate::parking::{Parking, Queued};
-use crate::passivation::telemetry;
+use crate::passivation::{Passivation, telemetry};
 use crate::persisted::Persisted;
 use crate::registry;
 use crate::shared::{Kind, Revival, Shared};
@@ -158,10 +158,7 @@ pub(crate) async fn activate(shared: &Arc<Shared>, entry: &Arc<Entry>) -> Result
             return Ok(());
         }
         if parking.begin_revival() {
-            let task = tokio::spawn(revive(Arc::clone(shared), Arc::clone(entry)));
-            return task
-                .await
-                .unwrap_or_else(|_| Err(SessionError::SessionNotFound { id: entry.id() }));
+            return revive(shared, entry).await;
         }
         changed.await;
     }
@@ -175,14 +172,39 @@ pub(crate) fn wake(shared: &Arc<Shared>, entry: &Arc<Entry>) {
     }
 }
 
-/// The revival claimed by `activate`.
-async fn revive(shared: Arc<Shared>, entry: Arc<Entry>) -> Result<(), SessionError> {
+/// A revival under way; dropped before it is done (its caller's future cancelled while
+/// the store is read or the actor starts), it parks the session again as it was.
+struct Reviving<'a> {
+    parking: &'a Parking,
+    passivation: &'a Passivation,
+    done: bool,
+}
+
+impl Drop for Reviving<'_> {
+    fn drop(&mut self) {
+        if !self.done && self.parking.abandon_revival() {
+            // Waiters wake to find it parked, and one of them revives it.
+            self.passivation.parked_one();
+        }
+    }
+}
+
+/// The revival claimed by `activate`, in the caller's task (a task of its own would add
+/// a hand-over to every revival); `Reviving` makes it safe to cancel.
+async fn revive(shared: &Arc<Shared>, entry: &Arc<Entry>) -> Result<(), SessionError> {
     let (Some(parking), Some(passivation)) = (entry.parking(), &shared.passivation) else {
         return Ok(());
     };
     passivation.unparked_one();
+    let mut reviving = Reviving {
+        parking,
+        passivation,
+        done: false,
+    };
     let began = Instant::now();
-    let outcome = restore(&shared, &entry, parking).await;
+    let outcome = restore(shared, entry, parking).await;
+    // Nothing below waits: the revival cannot be cancelled half-way from here on.
+    reviving.done = true;
     let outcome = outcome.and_then(|()| match entry.actor() {
         // Ended while its actor started (expired, terminated): that actor goes too.
         Some(actor) if !entry.is_registered() => {
@@ -194,10 +216,10 @@ async fn revive(shared: Arc<Shared>, entry: Arc<Entry>) -> Result<(), SessionErr
     });
     match outcome {
         Ok(actor) => {
-            passivation.track(&entry);
+            passivation.track(entry);
             parking.activated(&actor);
             shared.registry.counters.revived();
-            expiry::rearm(&shared, &entry);
+            expiry::rearm(shared, entry);
             passivation.changed.notify_waiters();
             telemetry::activated(entry.id().redacted(), entry.session_type, began.elapsed());
             Ok(())
@@ -208,7 +230,7 @@ async fn revive(shared: Arc<Shared>, entry: Arc<Entry>) -> Result<(), SessionErr
             } else {
                 EndReason::Crashed(error.to_string())
             };
-            end_parked(&shared, &entry, reason);
+            end_parked(shared, entry, reason);
             Err(error)
         }
     }
@@ -235,7 +257,7 @@ async fn restore(
         });
     };
     let (bytes, format): (Vec<u8>, u32) = match entry.persisted() {
-        None => match parking.take_bytes() {
+        None => match parking.bytes() {
             Some(bytes) => (bytes.into_vec(), kind.format()),
             None => return Err(SessionError::SessionNotFound { id }),
         },

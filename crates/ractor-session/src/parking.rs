@@ -131,15 +131,25 @@ impl Parking {
             .is_ok()
     }
 
-    /// The bytes of a session parked in memory, taken for its revival.
-    pub(crate) fn take_bytes(&self) -> Option<Box<[u8]>> {
-        self.lock().bytes.take()
+    /// A copy of the bytes of a session parked in memory, for its revival: they stay until
+    /// it succeeds, so that a revival given up leaves the session parked as it was.
+    pub(crate) fn bytes(&self) -> Option<Box<[u8]>> {
+        self.lock().bytes.clone()
+    }
+
+    /// A revival given up before its actor started: the session is parked again (`true`),
+    /// unless it ended meanwhile.
+    pub(crate) fn abandon_revival(&self) -> bool {
+        self.state
+            .compare_exchange(REVIVING, PARKED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 
     /// The revived actor runs: the casts that waited are delivered to it, in order, before
-    /// anyone else can reach it.
+    /// anyone else can reach it, and the parked bytes are freed.
     pub(crate) fn activated(&self, actor: &ActorCell) {
         let mut slot = self.lock();
+        slot.bytes = None;
         for delivery in slot.queue.drain(..) {
             delivery(actor);
         }
@@ -203,6 +213,8 @@ pub(crate) enum Queued {
 pub(crate) struct Turn {
     counted: bool,
     handed_over: AtomicBool,
+    /// Its `pre_start` succeeded.
+    started: AtomicBool,
 }
 
 impl Turn {
@@ -210,6 +222,7 @@ impl Turn {
         Self {
             counted,
             handed_over: AtomicBool::new(false),
+            started: AtomicBool::new(false),
         }
     }
 
@@ -225,6 +238,15 @@ impl Turn {
 
     pub(crate) fn is_handed_over(&self) -> bool {
         self.handed_over.load(Ordering::Acquire)
+    }
+
+    /// Its `pre_start` succeeded: from now on its stop is its session's business.
+    pub(crate) fn start(&self) {
+        self.started.store(true, Ordering::Release);
+    }
+
+    pub(crate) fn has_started(&self) -> bool {
+        self.started.load(Ordering::Acquire)
     }
 }
 
@@ -246,7 +268,14 @@ mod tests {
         assert!(parking.is_parked());
         assert!(parking.begin_revival());
         assert!(!parking.begin_revival(), "revived once");
-        assert_eq!(parking.take_bytes().as_deref(), Some(&b"{}"[..]));
+        assert_eq!(parking.bytes().as_deref(), Some(&b"{}"[..]));
+        assert!(parking.abandon_revival(), "given up: parked again");
+        assert!(parking.is_parked());
+        assert_eq!(
+            parking.bytes().as_deref(),
+            Some(&b"{}"[..]),
+            "with its bytes"
+        );
     }
 
     #[test]

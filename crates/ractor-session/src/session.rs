@@ -202,8 +202,12 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
 impl<A: Actor> Drop for SessionActor<A> {
     fn drop(&mut self) {
         // Reached without `post_stop` when the actor was killed (or failed to start, in
-        // which case the entry was never registered and this only marks it ended).
-        self.end(EndReason::Terminated);
+        // which case the entry was never registered and this only marks it ended). An
+        // actor that never started for a registered entry was reviving a parked session:
+        // its reviver parks the session again or ends it, with the revival's error.
+        if self.turn.has_started() || !self.entry.is_registered() {
+            self.end(EndReason::Terminated);
+        }
         if self.turn.is_counted() {
             // Dropped after ractor unlinked the actor from its supervisor.
             park::released(&self.shared);
@@ -232,7 +236,11 @@ impl<A: Actor> Actor for SessionActor<A> {
             )
             .await;
         match outcome {
-            Ok(result) => result.map_err(|error| PreStartFailure::Returned(error).into()),
+            Ok(Ok(state)) => {
+                self.turn.start();
+                Ok(state)
+            }
+            Ok(Err(error)) => Err(PreStartFailure::Returned(error).into()),
             Err(panic) => Err(PreStartFailure::panicked(panic_message(panic)).into()),
         }
     }

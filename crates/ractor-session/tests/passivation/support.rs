@@ -2,7 +2,8 @@
 //! starts and stops, and managers that park it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::durable::DurableSession;
@@ -16,6 +17,10 @@ use serde::Serialize;
 pub(crate) struct Tally {
     pub(crate) starts: Arc<AtomicUsize>,
     pub(crate) stops: Arc<AtomicUsize>,
+    /// How long each `pre_start` takes (none by default).
+    pub(crate) start_delay: Duration,
+    /// While set, `pre_start` fails.
+    pub(crate) refuse_starts: Arc<AtomicBool>,
 }
 
 /// Messages of [`Tally`].
@@ -58,6 +63,12 @@ impl Actor for Tally {
         _: ActorRef<TallyMsg>,
         total: u64,
     ) -> Result<u64, ActorProcessingErr> {
+        if !self.start_delay.is_zero() {
+            tokio::time::sleep(self.start_delay).await;
+        }
+        if self.refuse_starts.load(Ordering::SeqCst) {
+            return Err("starts are refused".into());
+        }
         self.starts.fetch_add(1, Ordering::SeqCst);
         Ok(total)
     }
@@ -122,14 +133,12 @@ pub(crate) fn parking(config: SessionConfig, tally: &Tally) -> SessionManagerBui
 }
 
 /// The test configuration, parking after `passivate_after` (idle timeout an hour).
-pub(crate) fn parks_after(passivate_after: std::time::Duration) -> SessionConfig {
+pub(crate) fn parks_after(passivate_after: Duration) -> SessionConfig {
     config().with_passivate_after(Some(passivate_after))
 }
 
 /// A manager parking [`Tally`] sessions after `passivate_after` idle, and its `Tally`.
-pub(crate) async fn parks_tallies_after(
-    passivate_after: std::time::Duration,
-) -> (SessionManager, Tally) {
+pub(crate) async fn parks_tallies_after(passivate_after: Duration) -> (SessionManager, Tally) {
     let tally = Tally::default();
     let manager = parking(parks_after(passivate_after), &tally)
         .spawn()
