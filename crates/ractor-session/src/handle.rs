@@ -155,7 +155,9 @@ impl SessionHandle {
     /// # Errors
     ///
     /// [`SessionError::SessionNotFound`] once the session has ended;
-    /// [`SessionError::WrongSessionType`] when it takes other messages.
+    /// [`SessionError::WrongSessionType`] when it takes other messages;
+    /// [`SessionError::ProcessNotFound`] while it is parked (no actor: a `call` or
+    /// `touch` revives it, or hold a [`pin`](Self::pin)).
     ///
     /// # Examples
     ///

@@ -403,9 +403,9 @@ impl SessionManager {
         })
     }
 
-    /// Live sessions: as many as [`list`](Self::list) returns. A session whose actor is
-    /// still starting (in its `pre_start`) is not counted; [`stats`](Self::stats) reports
-    /// those as `starting`. Cheap: an atomic read.
+    /// Live sessions, active and parked: as many as [`list`](Self::list) returns. A
+    /// session whose actor is still starting (in its `pre_start`) is not counted;
+    /// [`stats`](Self::stats) reports those as `starting`. Cheap: an atomic read.
     ///
     /// # Examples
     ///
