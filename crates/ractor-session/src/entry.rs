@@ -119,7 +119,8 @@ impl Entry {
 
     /// The running actor, if any.
     pub(crate) fn actor(&self) -> Option<ActorCell> {
-        self.actor.load_full().map(|actor| ActorCell::clone(&actor))
+        // A guard, not a full load: one reference count (the cell's) is taken, not two.
+        self.actor.load().as_deref().cloned()
     }
 
     /// Whether `actor` is the running actor.
