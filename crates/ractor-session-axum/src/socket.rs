@@ -282,6 +282,8 @@ pub(crate) async fn run_socket<H, Fut>(
             return;
         }
     };
+    // An open socket keeps its session active: never parked by passivation.
+    let _pin = bound.handle().ok().map(|handle| handle.pin());
     tracing::debug!(target: TARGET, session = %session.redacted(), socket = %registration.id, "live socket open");
     let cause = loop {
         tokio::select! {

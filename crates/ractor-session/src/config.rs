@@ -61,6 +61,17 @@ pub struct SessionConfig {
     /// How long a graceful stop waits for a session's actor before killing it (default 5 s).
     #[serde(with = "humantime_serde")]
     pub stop_timeout: Duration,
+    /// Park a durable session after this long without activity: its actor stops, its
+    /// state waits as bytes (in the store, or in memory without one) and its next message
+    /// revives it (default none: never parked for inactivity). Must be shorter than
+    /// `idle_timeout`. Only registered durable session types are ever parked; see
+    /// `docs/passivation.md`.
+    #[serde(with = "humantime_serde")]
+    pub passivate_after: Option<Duration>,
+    /// Most durable sessions with a running actor at once: above it, the least recently
+    /// used are parked first (default none: no bound). At least 1. Sessions of types that
+    /// are not durable are never parked and do not count.
+    pub max_active: Option<usize>,
 }
 
 impl Default for SessionConfig {
@@ -73,6 +84,8 @@ impl Default for SessionConfig {
             rate_limit: Some(100),
             call_timeout: Duration::from_secs(15),
             stop_timeout: Duration::from_secs(5),
+            passivate_after: None,
+            max_active: None,
         }
     }
 }
@@ -182,13 +195,52 @@ impl SessionConfig {
         self
     }
 
+    /// Sets [`SessionConfig::passivate_after`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let config = ractor_session::SessionConfig::default()
+    ///     .with_passivate_after(Some(Duration::from_secs(60)));
+    /// assert_eq!(config.passivate_after, Some(Duration::from_secs(60)));
+    /// assert!(config.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn with_passivate_after(mut self, passivate_after: Option<Duration>) -> Self {
+        self.passivate_after = passivate_after;
+        self
+    }
+
+    /// Sets [`SessionConfig::max_active`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let config = ractor_session::SessionConfig::default().with_max_active(Some(1_000));
+    /// assert_eq!(config.max_active, Some(1_000));
+    /// assert!(config.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn with_max_active(mut self, max_active: Option<usize>) -> Self {
+        self.max_active = max_active;
+        self
+    }
+
+    /// Whether sessions of durable types can be parked (`passivate_after` or `max_active`
+    /// is set).
+    pub(crate) fn passivates(&self) -> bool {
+        self.passivate_after.is_some() || self.max_active.is_some()
+    }
+
     /// Checks every field; [`SessionManager::spawn`](crate::SessionManager::spawn) calls it.
     ///
     /// # Errors
     ///
     /// [`SessionError::InvalidConfig`] naming the first bad field: a `name` that is empty,
     /// longer than 64 bytes or holds other than `[A-Za-z0-9_.-]`, a zero `max_sessions`,
-    /// a zero or over-100-year duration, or a `max_lifetime` of zero.
+    /// a zero or over-100-year duration, or a `max_lifetime` of zero, a `passivate_after`
+    /// not shorter than `idle_timeout`, a zero `max_active`.
     ///
     /// # Examples
     ///
@@ -220,6 +272,7 @@ impl SessionConfig {
             ("max_lifetime", self.max_lifetime),
             ("call_timeout", Some(self.call_timeout)),
             ("stop_timeout", Some(self.stop_timeout)),
+            ("passivate_after", self.passivate_after),
         ];
         for (field, value) in durations {
             match value {
@@ -229,6 +282,18 @@ impl SessionConfig {
                 }
                 _ => {}
             }
+        }
+        if self
+            .passivate_after
+            .is_some_and(|after| after >= self.idle_timeout)
+        {
+            return Err(invalid(
+                "passivate_after",
+                "must be shorter than idle_timeout (a session would expire before it is parked)",
+            ));
+        }
+        if self.max_active == Some(0) {
+            return Err(invalid("max_active", "must be at least 1, or none"));
         }
         Ok(())
     }
@@ -297,6 +362,20 @@ mod tests {
                 SessionConfig::default().with_idle_timeout(Duration::from_secs(u64::MAX)),
                 "idle_timeout",
             ),
+            (
+                SessionConfig::default().with_passivate_after(Some(Duration::ZERO)),
+                "passivate_after",
+            ),
+            (
+                SessionConfig::default()
+                    .with_idle_timeout(Duration::from_secs(60))
+                    .with_passivate_after(Some(Duration::from_secs(60))),
+                "passivate_after",
+            ),
+            (
+                SessionConfig::default().with_max_active(Some(0)),
+                "max_active",
+            ),
         ];
         for (config, field) in cases {
             let err = config.validate().expect_err(field);
@@ -329,6 +408,24 @@ mod tests {
         assert_eq!(loaded.name, "carts");
         let unnamed: SessionConfig = serde_json::from_str("{}").unwrap();
         assert_eq!(unnamed.name, "default");
+    }
+
+    #[test]
+    fn passivation_settings_load_and_default_to_none() {
+        let defaults = SessionConfig::default();
+        assert_eq!(
+            (defaults.passivate_after, defaults.max_active),
+            (None, None)
+        );
+        assert!(!defaults.passivates());
+        let loaded: SessionConfig = serde_json::from_str(
+            r#"{"idle_timeout": "30m", "passivate_after": "5m", "max_active": 1000}"#,
+        )
+        .unwrap();
+        assert_eq!(loaded.passivate_after, Some(Duration::from_secs(300)));
+        assert_eq!(loaded.max_active, Some(1_000));
+        assert!(loaded.passivates());
+        assert!(loaded.validate().is_ok());
     }
 
     #[test]

@@ -99,9 +99,14 @@ pub struct SessionCounters {
     /// lives on under its new ID, so it is not among `ended`.
     pub rotated: u64,
     /// Sessions revived from the store: brought back to life by their next use (after a
-    /// restart, for one). Not among `started`; among `ended` once they end again. `None`:
-    /// this manager has no store, so there is nothing to revive.
+    /// restart, for one) or, with passivation, from being parked. Not among `started`;
+    /// among `ended` once they end again. `None`: this manager has no store and parks no
+    /// session, so there is nothing to revive.
     pub revived: Option<u64>,
+    /// Sessions parked (passivated): their actor stopped, their state kept as bytes until
+    /// their next use. Not an end. `None`: this manager parks no session (neither
+    /// `passivate_after` nor `max_active` is set).
+    pub passivated: Option<u64>,
 }
 
 /// The counters a manager bumps; see the module's documentation.
@@ -116,6 +121,7 @@ pub(crate) struct Counters {
     logged_out: AtomicU64,
     rotated: AtomicU64,
     revived: AtomicU64,
+    passivated: AtomicU64,
 }
 
 impl Counters {
@@ -151,8 +157,13 @@ impl Counters {
         bump(&self.revived);
     }
 
-    /// The counts so far; `revived` only for a manager `with_store`.
-    pub(crate) fn read(&self, with_store: bool) -> SessionCounters {
+    pub(crate) fn passivated(&self) {
+        bump(&self.passivated);
+    }
+
+    /// The counts so far; `revived` only for a manager that can revive (with a store, or
+    /// that parks), `passivated` only for one that parks.
+    pub(crate) fn read(&self, revives: bool, parks: bool) -> SessionCounters {
         SessionCounters {
             started: load(&self.started),
             ended: EndCounts {
@@ -164,7 +175,8 @@ impl Counters {
                 logged_out: load(&self.logged_out),
             },
             rotated: load(&self.rotated),
-            revived: with_store.then(|| load(&self.revived)),
+            revived: revives.then(|| load(&self.revived)),
+            passivated: parks.then(|| load(&self.passivated)),
         }
     }
 }
@@ -200,7 +212,8 @@ mod tests {
         }
         counters.rotated();
         counters.revived();
-        let read = counters.read(true);
+        counters.passivated();
+        let read = counters.read(true, true);
         assert_eq!(read.started, 2);
         assert_eq!(
             read.ended,
@@ -216,10 +229,12 @@ mod tests {
         assert_eq!(read.ended.total(), 7);
         assert_eq!(read.rotated, 1);
         assert_eq!(read.revived, Some(1));
+        assert_eq!(read.passivated, Some(1));
         assert_eq!(
-            counters.read(false).revived,
+            counters.read(false, false).revived,
             None,
             "no store, nothing revived"
         );
+        assert_eq!(counters.read(false, false).passivated, None);
     }
 }

@@ -7,16 +7,20 @@
 //! knows nothing of the registry that holds it: the registry marks it registered and
 //! deregistered through the methods here.
 
+use std::any::{TypeId, type_name};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use ractor::ActorCell;
+use arc_swap::ArcSwapOption;
+use ractor::{ActorCell, ActorRef, Message};
 use tokio::sync::oneshot;
 use tokio::time::{Duration, Instant};
 
 use crate::clock::Clock;
+use crate::error::SessionError;
 use crate::id::SessionId;
+use crate::parking::Parking;
 use crate::persisted::Persisted;
 use crate::session_type::SessionType;
 use crate::telemetry;
@@ -30,7 +34,11 @@ pub(crate) struct Entry {
     /// Its current ID (rotation changes it). The registry holds this lock while it moves
     /// or removes the entry, so the two always agree.
     id: Mutex<SessionId>,
-    pub(crate) actor: OnceLock<ActorCell>,
+    /// The running actor: none while the session is parked (see `passivation`), or before
+    /// its first actor has spawned. Swapped, not locked: the hot path reads it.
+    actor: ArcSwapOption<ActorCell>,
+    /// Whether an actor ever ran: the session had been live (for telemetry at its end).
+    has_run: AtomicBool,
     /// Its actor type: name, message type, metrics handles.
     pub(crate) kind: Arc<SessionType>,
     pub(crate) started_at: SystemTime,
@@ -50,6 +58,9 @@ pub(crate) struct Entry {
     persisted: Option<Box<Persisted>>,
     /// The user it is bound to, if any (see `user_index`: bound only while registered).
     user: Mutex<Option<UserKey>>,
+    /// Its parking state, for a session that can be parked (a durable type, a manager
+    /// that passivates): boxed, so that other sessions pay one pointer for it.
+    parking: Option<Box<Parking>>,
 }
 
 #[derive(Debug, Default)]
@@ -77,7 +88,8 @@ impl Entry {
         let now = clock.stamp_ms();
         Self {
             id: Mutex::new(id),
-            actor: OnceLock::new(),
+            actor: ArcSwapOption::empty(),
+            has_run: AtomicBool::new(false),
             kind,
             started_at: SystemTime::now(),
             started_ms: now,
@@ -92,7 +104,49 @@ impl Entry {
             lifecycle: Mutex::new(Lifecycle::default()),
             persisted: None,
             user: Mutex::new(None),
+            parking: None,
         }
+    }
+
+    /// The entry, able to be parked as `parking` says.
+    pub(crate) fn with_parking(mut self, parking: Parking) -> Self {
+        self.parking = Some(Box::new(parking));
+        self
+    }
+
+    /// Its parking state, if it can be parked.
+    pub(crate) fn parking(&self) -> Option<&Parking> {
+        self.parking.as_deref()
+    }
+
+    /// The running actor, if any.
+    pub(crate) fn actor(&self) -> Option<ActorCell> {
+        // A guard, not a full load: one reference count (the cell's) is taken, not two.
+        self.actor.load().as_deref().cloned()
+    }
+
+    /// Whether `actor` is the running actor.
+    pub(crate) fn runs(&self, actor: &ActorCell) -> bool {
+        self.actor
+            .load()
+            .as_deref()
+            .is_some_and(|current| current.get_id() == actor.get_id())
+    }
+
+    /// Sets the running actor once it has spawned.
+    pub(crate) fn set_actor(&self, actor: ActorCell) {
+        self.actor.store(Some(Arc::new(actor)));
+        self.has_run.store(true, Ordering::Release);
+    }
+
+    /// Forgets the actor of a session being parked.
+    pub(crate) fn clear_actor(&self) {
+        self.actor.store(None);
+    }
+
+    /// Whether an actor ever ran for this session.
+    pub(crate) fn has_run(&self) -> bool {
+        self.has_run.load(Ordering::Acquire)
     }
 
     /// The entry, linked to its record in the store.
@@ -285,7 +339,7 @@ impl Entry {
         for w in watchers {
             let _ = w.send(reason.clone());
         }
-        if self.actor.get().is_some() {
+        if self.has_run() {
             // The manager's monotonic clock, as for expiry: the wall clock can jump.
             let lived = match clock {
                 Some(clock) => {
@@ -307,6 +361,27 @@ fn told(requested: Option<EndReason>, fallback: EndReason) -> EndReason {
         EndReason::Crashed(_) => fallback,
         _ => requested.unwrap_or(fallback),
     }
+}
+
+/// The session's actor, typed by its message type `M`.
+pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
+    let Some(actor) = entry.actor() else {
+        return Err(SessionError::ProcessNotFound { id: entry.id() });
+    };
+    check_type::<M>(entry)?;
+    Ok(actor.into())
+}
+
+/// Checks that the session `entry` takes messages of type `M`.
+pub(crate) fn check_type<M: Message>(entry: &Entry) -> Result<(), SessionError> {
+    if entry.kind.message != TypeId::of::<M>() {
+        return Err(SessionError::WrongSessionType {
+            id: entry.id(),
+            expected: type_name::<M>(),
+            actual: entry.session_type(),
+        });
+    }
+    Ok(())
 }
 
 impl WheelItem for Entry {

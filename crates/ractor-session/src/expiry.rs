@@ -16,6 +16,13 @@
 //! deadline, and at most one tick (a thousandth of the timeout, between 1 ms and 100 ms)
 //! after it.
 //!
+//! With `passivate_after`, the wheel also carries each parkable session's passivation
+//! deadline: an entry's bucket is that of its next wake-up, the earlier of the moment it
+//! has been idle `passivate_after` and its expiry deadline. A due entry that is idle that
+//! long is drained to park (see `passivation`) and armed again for its deadline; a parked
+//! session sits at its deadline and expires from there, without being revived. No timer
+//! per session either way.
+//!
 //! Independently of the task, every lookup checks the deadline of the entry it finds: no
 //! request reaches a session past its deadline, however late the task runs. The wheel holds
 //! entries, not IDs, and an entry leaves the wheel when it leaves the registry, so a later
@@ -27,8 +34,10 @@ use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
 
 use crate::entry::Entry;
+use crate::passivation;
 use crate::registry::Registry;
 use crate::shared::Shared;
+use crate::wheel::Wheel;
 
 /// The longest the expiry task sleeps at once, so that far-off deadlines never meet the
 /// limits of tokio's timer; it then simply looks again.
@@ -41,10 +50,28 @@ const SWEEP_CHUNK: usize = 4096;
 
 /// Arms a newly registered entry (unless it was deregistered meanwhile).
 pub(crate) fn arm_new(shared: &Shared, entry: &Arc<Entry>) {
+    arm_at_wake(shared, entry, Wheel::arm);
+}
+
+/// Moves an entry in the wheel to the bucket of its next wake-up: a revived one (its
+/// passivation is due before the deadline it sat at while parked), or one whose lifetime
+/// was shortened. An entry a sweep has taken out is left to the sweep.
+pub(crate) fn rearm(shared: &Shared, entry: &Arc<Entry>) {
+    arm_at_wake(shared, entry, Wheel::rearm);
+}
+
+/// Puts `entry` in the wheel with `arm`, at its next wake-up, and wakes the task if that
+/// is earlier than the one it sleeps until.
+fn arm_at_wake(
+    shared: &Shared,
+    entry: &Arc<Entry>,
+    arm: fn(&mut Wheel<Entry>, &Arc<Entry>, u64) -> bool,
+) {
     let registry = &shared.registry;
     let wake = {
         let mut wheel = registry.lock_wheel();
-        entry.is_registered() && wheel.arm(entry, entry.deadline_ms(registry.idle_ms))
+        let at = registry.wake_ms(entry, registry.clock.now_ms());
+        entry.is_registered() && arm(&mut wheel, entry, at)
     };
     if wake {
         shared.expiry_wake.notify_one();
@@ -92,11 +119,15 @@ async fn sweep(registry: &Registry, now_ms: u64) {
         if !entry.is_registered() {
             continue;
         }
-        if entry.deadline_ms(registry.idle_ms) > now_ms {
-            later.push(entry);
-        } else {
+        if entry.deadline_ms(registry.idle_ms) <= now_ms {
             registry.expire(&entry, now_ms);
+            continue;
         }
+        if registry.passivation_due(&entry, now_ms) {
+            // Idle for `passivate_after`: parked (unless pinned), and armed for its deadline.
+            passivation::passivate(&entry);
+        }
+        later.push(entry);
     }
     if !later.is_empty() {
         let mut wheel = registry.lock_wheel();
@@ -106,7 +137,7 @@ async fn sweep(registry: &Registry, now_ms: u64) {
             // shortened since (`SessionHandle::limit_lifetime`); a deadline now past lands
             // in a due bucket and is expired by the next sweep.
             if entry.is_registered() {
-                wheel.arm(&entry, entry.deadline_ms(registry.idle_ms));
+                wheel.arm(&entry, registry.wake_ms(&entry, now_ms));
             }
         }
     }

@@ -4,6 +4,8 @@
 //! - [Runtime semantics](runtime_semantics) — ordering, activity, expiry, crashes, shutdown
 //! - [Configuration](configuration) — every setting, defaults, loading with serde
 //! - [Durability](crate::durable) — session stores: SQLite, PostgreSQL, Redis
+//! - [Passivation](passivation) — idle sessions leave memory and come back on their next
+//!   message
 //! - [Telemetry](telemetry) — every event and metric, mapped to the original's
 //! - [Session state](state) — plain actor, agent state or a Redux-style store: which to
 //!   pick, and how
@@ -30,6 +32,7 @@ macro_rules! guide_links {
          [configuration]: crate::guide::configuration\n\
          [durability]: crate::durable\n\
          [migration]: crate::guide::migration\n\
+         [passivation]: crate::guide::passivation\n\
          [performance]: crate::guide::performance\n\
          [runtime-semantics]: crate::guide::runtime_semantics\n\
          [state]: crate::guide::state\n\
@@ -52,6 +55,11 @@ pub mod configuration {
 pub mod migration {
     #![doc = guide_links!()]
     #![doc = include_str!("../docs/migration.md")]
+}
+
+pub mod passivation {
+    #![doc = guide_links!()]
+    #![doc = include_str!("../docs/passivation.md")]
 }
 
 pub mod performance {

@@ -1,6 +1,5 @@
 //! [`SessionHandle`]: a session found by one registry lookup, then reached directly.
 
-use std::any::{TypeId, type_name};
 use std::fmt;
 use std::sync::Arc;
 
@@ -8,8 +7,10 @@ use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
 use tokio::time::{Duration, Instant};
 
 use crate::entry::Entry;
+pub(crate) use crate::entry::{check_type, typed};
 use crate::error::{ReplyDropped, SessionError};
 use crate::id::SessionId;
+use crate::park;
 use crate::shared::Shared;
 use crate::telemetry;
 use crate::watch::SessionWatch;
@@ -154,7 +155,9 @@ impl SessionHandle {
     /// # Errors
     ///
     /// [`SessionError::SessionNotFound`] once the session has ended;
-    /// [`SessionError::WrongSessionType`] when it takes other messages.
+    /// [`SessionError::WrongSessionType`] when it takes other messages;
+    /// [`SessionError::ProcessNotFound`] while it is parked (no actor: a `call` or
+    /// `touch` revives it, or hold a [`pin`](Self::pin)).
     ///
     /// # Examples
     ///
@@ -199,6 +202,8 @@ impl SessionHandle {
     pub fn touch(&self) -> Result<(), SessionError> {
         let now = self.check_live()?;
         self.active_at(now);
+        // A parked session revives in the background.
+        park::wake(&self.shared, &self.entry);
         Ok(())
     }
 
@@ -266,11 +271,11 @@ impl SessionHandle {
         R: Send + 'static,
     {
         let began = self.check_live()?;
-        let actor: ActorRef<M> = typed(&self.entry)?;
+        check_type::<M>(&self.entry)?;
         let entry = &self.entry;
         self.active_at(began);
         let deadline = began.checked_add(timeout);
-        let result = call_until_stopped(&self.shared, &actor, builder, timeout, deadline).await;
+        let result = call_until_stopped(&self.shared, entry, builder, timeout, deadline).await;
         let ended = Instant::now();
         // Touched again on return, so a call longer than the idle timeout doesn't expire
         // its session the moment it returns.
@@ -292,7 +297,7 @@ impl SessionHandle {
                 session_type: entry.session_type(),
                 source: Box::new(ReplyDropped),
             },
-            Err(_) => SessionError::ProcessNotFound { id: entry.id() },
+            Err(error) => error,
         };
         telemetry::communication_error(entry.id().redacted(), entry.session_type(), "call", &error);
         Err(error)
@@ -320,9 +325,20 @@ impl SessionHandle {
     pub fn cast<M: Message>(&self, message: M) -> Result<(), SessionError> {
         let now = self.check_live()?;
         let entry = &self.entry;
-        let actor: ActorRef<M> = typed(entry)?;
-        self.active_at(now);
-        match actor.cast(message) {
+        let sent = match entry.parking() {
+            None => {
+                let actor: ActorRef<M> = typed(entry)?;
+                self.active_at(now);
+                actor.cast(message)
+            }
+            // Queued while it has no actor; delivered first to its next one.
+            Some(parking) => {
+                let sent = park::cast(&self.shared, entry, parking, message)?;
+                self.active_at(now);
+                sent
+            }
+        };
+        match sent {
             Ok(()) => {
                 telemetry::cast(|| entry.id().redacted(), &entry.kind);
                 Ok(())
@@ -362,7 +378,38 @@ impl SessionHandle {
     /// # }
     /// ```
     pub fn watch(&self) -> SessionWatch {
+        park::wake(&self.shared, &self.entry);
         self.entry.watch(self.entry.id().as_str())
+    }
+
+    /// Keeps the session active (never parked) while the returned guard lives, and
+    /// revives it now if it is parked: for holders of its actor outside the manager,
+    /// such as the live sockets of a web layer. Without passivation it does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// let pin = session.pin();
+    /// // ... while `pin` lives, `passivate_after` and `max_active` leave it active.
+    /// drop(pin);
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use = "the session is kept active only while the pin lives"]
+    pub fn pin(&self) -> SessionPin {
+        if let Some(parking) = self.entry.parking() {
+            parking.pin();
+            park::wake(&self.shared, &self.entry);
+        }
+        SessionPin {
+            entry: Arc::clone(&self.entry),
+        }
     }
 
     /// Records activity at `now`; for a durable session, also queues the write of its
@@ -430,21 +477,6 @@ impl SessionHandle {
     }
 }
 
-/// The session's actor, typed by its message type `M`.
-pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionError> {
-    let Some(actor) = entry.actor.get() else {
-        return Err(SessionError::ProcessNotFound { id: entry.id() });
-    };
-    if entry.kind.message != TypeId::of::<M>() {
-        return Err(SessionError::WrongSessionType {
-            id: entry.id(),
-            expected: type_name::<M>(),
-            actual: entry.session_type(),
-        });
-    }
-    Ok(actor.clone().into())
-}
-
 /// ractor's `ActorRef::call`, except that the wait also ends when the actor stops.
 ///
 /// A message sent just as its actor stops can land in the mailbox after the actor has
@@ -453,18 +485,20 @@ pub(crate) fn typed<M: Message>(entry: &Entry) -> Result<ActorRef<M>, SessionErr
 /// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
 /// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
 ///
-/// The timeout is not a tokio timer: the manager's expiry task fails the call once its
-/// `deadline` has passed (`call_deadlines`).
+/// The message goes through `park::send`, which revives a parked session first (and
+/// hands a message refused by an actor draining to park to the next one). The timeout is
+/// not a tokio timer: the manager's expiry task fails the call once its `deadline` has
+/// passed (`call_deadlines`).
 async fn call_until_stopped<M: Message, R: Send + 'static>(
-    shared: &Shared,
-    actor: &ActorRef<M>,
+    shared: &Arc<Shared>,
+    entry: &Arc<Entry>,
     builder: impl FnOnce(RpcReplyPort<R>) -> M,
     timeout: Duration,
     deadline: Option<Instant>,
-) -> Result<CallResult<R>, ractor::MessagingErr<M>> {
+) -> Result<CallResult<R>, SessionError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
-    actor.send_message(builder((tx, timeout).into()))?;
+    let actor = park::send(shared, entry, builder((tx, timeout).into())).await?;
     let reply = async {
         tokio::select! {
             // A reply sent before the actor stopped wins over the stop.
@@ -478,4 +512,39 @@ async fn call_until_stopped<M: Message, R: Send + 'static>(
         Some(None) => CallResult::SenderError,
         None => CallResult::Timeout,
     })
+}
+
+/// Keeps a session active while it lives; see [`SessionHandle::pin`].
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+/// manager.start("s1").await?;
+/// let pin: ractor_session::SessionPin = manager.session("s1")?.pin();
+/// assert!(!format!("{pin:?}").contains("s1"));
+/// # manager.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+pub struct SessionPin {
+    entry: Arc<Entry>,
+}
+
+impl fmt::Debug for SessionPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionPin")
+            .field("id", &self.entry.id().redacted())
+            .finish()
+    }
+}
+
+impl Drop for SessionPin {
+    fn drop(&mut self) {
+        if let Some(parking) = self.entry.parking() {
+            parking.unpin();
+        }
+    }
 }

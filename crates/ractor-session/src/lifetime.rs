@@ -16,6 +16,7 @@
 use tokio::time::Duration;
 
 use crate::error::SessionError;
+use crate::expiry;
 use crate::handle::SessionHandle;
 
 impl SessionHandle {
@@ -55,14 +56,9 @@ impl SessionHandle {
         if !entry.limit_hard_deadline(entry.started_ms.saturating_add(max_ms)) {
             return Ok(());
         }
-        let registry = &shared.registry;
-        // The wheel holds the entry in the bucket of its old, later deadline: move it.
-        let wake = registry
-            .lock_wheel()
-            .rearm(entry, entry.deadline_ms(registry.idle_ms));
-        if wake {
-            shared.expiry_wake.notify_one();
-        }
+        // The wheel holds the entry in the bucket of its old, later deadline (or of its
+        // passivation): move it to its next wake-up.
+        expiry::rearm(shared, entry);
         if let Some(persistence) = &shared.persistence {
             // A durable session's record gets the earlier deadline with its next write,
             // queued now: a restart must not give the session its longer lifetime back.

@@ -192,8 +192,12 @@ impl ProvisionalQueue {
                 session_type = entry.session_type(),
                 "provisional session evicted to make room at max_sessions"
             );
-            if let Some(actor) = entry.actor.get() {
-                actor.stop(Some("evicted".to_owned()));
+            match entry.actor() {
+                Some(actor) => actor.stop(Some("evicted".to_owned())),
+                None if entry.parking().is_some() => {
+                    registry.end_parked(&entry, EndReason::Evicted);
+                }
+                None => {}
             }
             return true;
         }

@@ -269,6 +269,26 @@ impl Persisted {
         }
     }
 
+    /// The newest bytes, if memory still holds them (a parked session's leave once the
+    /// store has them).
+    pub(crate) fn latest_bytes(&self) -> Option<Arc<[u8]>> {
+        self.lock_latest()
+            .as_ref()
+            .map(|latest| Arc::clone(&latest.bytes))
+    }
+
+    /// Frees the newest bytes if the store has them: for a parked session, whose state
+    /// then waits in the store alone.
+    pub(crate) fn release_saved(&self) {
+        let mut latest = self.lock_latest();
+        if latest
+            .as_ref()
+            .is_some_and(|l| l.change <= self.saved.load(Ordering::Acquire))
+        {
+            *latest = None;
+        }
+    }
+
     fn lock_latest(&self) -> MutexGuard<'_, Option<Snapshot>> {
         // Nothing panics while holding it; the slot is whole either way.
         self.latest.lock().unwrap_or_else(PoisonError::into_inner)
@@ -328,6 +348,18 @@ mod tests {
         assert!(persisted.binding_lags());
         persisted.bindings_saved(persisted.bindings());
         assert!(!persisted.binding_lags());
+    }
+
+    #[test]
+    fn bytes_leave_memory_only_once_saved() {
+        let persisted = Persisted::new("kv", 1, 0, 0);
+        let change = persisted.begin_change();
+        persisted.record(change, b"1".to_vec(), 0);
+        persisted.release_saved();
+        assert_eq!(persisted.latest_bytes().as_deref(), Some(&b"1"[..]));
+        persisted.saved(change, 0, u64::MAX);
+        persisted.release_saved();
+        assert!(persisted.latest_bytes().is_none());
     }
 
     #[test]

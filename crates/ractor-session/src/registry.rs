@@ -7,7 +7,7 @@
 //! Every read by ID goes through one counted accessor (see `test_util`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use dashmap::DashMap;
 use dashmap::mapref::entry::Entry as MapEntry;
@@ -54,6 +54,23 @@ pub(crate) struct Registry {
     pub(crate) users: UserIndex,
     /// Starts, ends by reason and rotations since the manager started.
     pub(crate) counters: Counters,
+    /// `config.passivate_after` in milliseconds: the wheel wakes parkable sessions then.
+    passivate_ms: Option<u64>,
+    /// How its manager ends a parked session (which has no actor to do it): set once the
+    /// manager is built.
+    parked_end: OnceLock<ParkedEnd>,
+}
+
+/// Ends a parked session just deregistered for a reason.
+pub(crate) struct ParkedEnd(pub(crate) Box<EndParked>);
+
+/// What [`ParkedEnd`] calls.
+pub(crate) type EndParked = dyn Fn(&Arc<Entry>, EndReason) + Send + Sync;
+
+impl std::fmt::Debug for ParkedEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParkedEnd")
+    }
 }
 
 impl Registry {
@@ -72,6 +89,43 @@ impl Registry {
             lifetime_ms: config.max_lifetime.map(|max| max.as_millis() as u64),
             users: UserIndex::default(),
             counters: Counters::default(),
+            passivate_ms: config.passivate_after.map(|after| after.as_millis() as u64),
+            parked_end: OnceLock::new(),
+        }
+    }
+
+    /// Records how the manager ends a parked session.
+    pub(crate) fn set_parked_end(&self, parked_end: ParkedEnd) {
+        let _ = self.parked_end.set(parked_end);
+    }
+
+    /// When the wheel must next look at `entry`, at `now_ms`: its deadline, or earlier,
+    /// when it is parked after `passivate_after`, the moment it becomes idle that long.
+    /// One that could not be parked when due (pinned, or busy parking) is looked at again
+    /// `passivate_after` later.
+    pub(crate) fn wake_ms(&self, entry: &Entry, now_ms: u64) -> u64 {
+        let deadline = entry.deadline_ms(self.idle_ms);
+        match (self.passivate_ms, entry.parking()) {
+            (Some(after), Some(parking)) if parking.is_active() => {
+                let idle_at = entry.last_active_ms().saturating_add(after);
+                let at = if idle_at <= now_ms {
+                    now_ms.saturating_add(after)
+                } else {
+                    idle_at
+                };
+                deadline.min(at)
+            }
+            _ => deadline,
+        }
+    }
+
+    /// Whether `entry` is active and has been idle for `passivate_after` at `now_ms`.
+    pub(crate) fn passivation_due(&self, entry: &Entry, now_ms: u64) -> bool {
+        match (self.passivate_ms, entry.parking()) {
+            (Some(after), Some(parking)) => {
+                parking.is_active() && entry.last_active_ms().saturating_add(after) <= now_ms
+            }
+            _ => false,
         }
     }
 
@@ -232,9 +286,20 @@ impl Registry {
             tokio::time::Duration::from_millis(now_ms.saturating_sub(entry.last_active_ms()));
         let id = entry.id().redacted();
         telemetry::expired(id, &entry.kind, idle);
-        match entry.actor.get() {
+        match entry.actor() {
             Some(actor) => actor.stop(Some("expired".to_owned())),
+            // Parked: nothing to stop, it ends here, never revived.
+            None if entry.parking().is_some() => self.end_parked(entry, EndReason::Expired),
             None => telemetry::cleanup_error(id, entry.session_type(), "session had no actor"),
+        }
+    }
+
+    /// Ends a parked session just deregistered for `reason`: it has no actor whose stop
+    /// would end it.
+    pub(crate) fn end_parked(&self, entry: &Arc<Entry>, reason: EndReason) {
+        match self.parked_end.get() {
+            Some(ParkedEnd(parked_end)) => parked_end(entry, reason),
+            None => end(Some(self), entry, reason),
         }
     }
 

@@ -12,7 +12,9 @@
 //! bytes on the entry: after `post_start` and after every message that may change the
 //! state, it serializes the state and hands the bytes to the entry (see `persisted`), which
 //! queues the session for the manager's flusher. It is the only code that sees the state:
-//! ractor offers no way into a running actor.
+//! ractor offers no way into a running actor. And (5) when its actor was drained to park
+//! the session (see `park`), its `post_stop` hands the state over as bytes instead of
+//! ending the session.
 
 use std::any::Any;
 use std::future::Future;
@@ -26,6 +28,8 @@ use crate::durable::Codec;
 use crate::entry::Entry;
 use crate::error::PreStartFailure;
 use crate::id::SessionId;
+use crate::park::{self, HandOver};
+use crate::parking::Turn;
 use crate::registry;
 use crate::shared::Shared;
 use crate::telemetry;
@@ -92,16 +96,20 @@ pub(crate) struct SessionActor<A: Actor> {
     pub(crate) inner: A,
     pub(crate) entry: Arc<Entry>,
     pub(crate) shared: Weak<Shared>,
-    /// How the state becomes bytes, for a durable session of a manager with a store.
+    /// How the state becomes bytes, for a durable session of a manager with a store or
+    /// that parks.
     pub(crate) durable: Option<Codec<A>>,
+    /// Its part in parking, for a session that can park (see `park`).
+    pub(crate) turn: Turn,
 }
 
 impl<A: Actor> SessionActor<A> {
     /// The actor has stopped (or is about to, after an error): ends the session once.
     fn end(&self, fallback: EndReason) {
-        if self.entry.is_ended() {
-            // Already ended (`post_stop` ran, and this is `Drop`): no need to reach the
-            // manager. `registry::end` would find the end claimed and do nothing.
+        if self.entry.is_ended() || self.turn.is_handed_over() {
+            // Already ended (`post_stop` ran, and this is `Drop`), or parked, not ended:
+            // no need to reach the manager. `registry::end` would find the end claimed
+            // and do nothing.
             return;
         }
         let shared = self.shared.upgrade();
@@ -118,6 +126,12 @@ impl<A: Actor> SessionActor<A> {
         );
         if let Some(persistence) = persistence {
             persistence.ended(&self.entry);
+        }
+        if self.entry.parking().is_some()
+            && let Some(passivation) = shared.as_ref().and_then(|s| s.passivation.as_ref())
+        {
+            // Callers waiting for it to park or revive learn that it ended.
+            passivation.changed.notify_waiters();
         }
     }
 
@@ -192,8 +206,16 @@ fn panic_message(panic: Box<dyn Any + Send>) -> String {
 impl<A: Actor> Drop for SessionActor<A> {
     fn drop(&mut self) {
         // Reached without `post_stop` when the actor was killed (or failed to start, in
-        // which case the entry was never registered and this only marks it ended).
-        self.end(EndReason::Terminated);
+        // which case the entry was never registered and this only marks it ended). An
+        // actor that never started for a registered entry was reviving a parked session:
+        // its reviver parks the session again or ends it, with the revival's error.
+        if self.turn.has_started() || !self.entry.is_registered() {
+            self.end(EndReason::Terminated);
+        }
+        if self.turn.is_counted() {
+            // Dropped after ractor unlinked the actor from its supervisor.
+            park::released(&self.shared);
+        }
     }
 }
 
@@ -218,7 +240,11 @@ impl<A: Actor> Actor for SessionActor<A> {
             )
             .await;
         match outcome {
-            Ok(result) => result.map_err(|error| PreStartFailure::Returned(error).into()),
+            Ok(Ok(state)) => {
+                self.turn.start();
+                Ok(state)
+            }
+            Ok(Err(error)) => Err(PreStartFailure::Returned(error).into()),
             Err(panic) => Err(PreStartFailure::panicked(panic_message(panic)).into()),
         }
     }
@@ -277,6 +303,17 @@ impl<A: Actor> Actor for SessionActor<A> {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         let result = self.guarded(self.inner.post_stop(myself, state)).await;
+        if let Some(codec) = self.durable {
+            // Drained to be parked: the session goes on without this actor.
+            match park::hand_over(&self.shared, &self.entry, codec, state) {
+                HandOver::Parked => {
+                    self.turn.hand_over();
+                    return result;
+                }
+                HandOver::Failed(error) => self.end(EndReason::Crashed(error)),
+                HandOver::Ends => {}
+            }
+        }
         self.end(EndReason::Terminated);
         result
     }

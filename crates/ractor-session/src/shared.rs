@@ -7,7 +7,7 @@
 mod kinds;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ractor::{Actor, ActorCell};
 use tokio::sync::Notify;
@@ -16,11 +16,15 @@ use crate::call_deadlines::CallDeadlines;
 use crate::config::SessionConfig;
 use crate::durability_config::DurabilityConfig;
 use crate::durable::{Codec, SessionStore};
+use crate::error::{PreStartFailure, SessionError};
+use crate::id::SessionId;
 use crate::limits::RateLimiter;
 use crate::overflow::ProvisionalQueue;
+use crate::passivation::Passivation;
 use crate::persistence::Persistence;
 use crate::registry::Registry;
 use crate::session_type::SessionTypes;
+use crate::telemetry;
 use crate::watch::EndReason;
 
 pub(crate) use kinds::{Kind, Kinds, Revival};
@@ -47,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) kinds: Kinds,
     /// Every session type it has started, with its metrics handles.
     pub(crate) types: SessionTypes,
+    /// With `passivate_after` or `max_active`: what parking sessions needs.
+    pub(crate) passivation: Option<Passivation>,
 }
 
 impl Shared {
@@ -86,14 +92,41 @@ impl Shared {
             persistence,
             kinds,
             types: SessionTypes::default(),
+            passivation: Passivation::new(&config),
             config,
         }
     }
 
-    /// The registration and codec of `A`, when sessions of `A` are written to a store.
+    /// The registration and codec of `A`, when sessions of `A` are written to a store or
+    /// parked.
     pub(crate) fn durable<A: Actor>(&self) -> Option<(&dyn Kind, Codec<A>)> {
-        self.persistence.as_ref()?;
+        if self.persistence.is_none() && self.passivation.is_none() {
+            return None;
+        }
         self.kinds.of::<A>()
+    }
+
+    /// The error for a start whose spawn failed: the actor's own error or panic as the
+    /// source of `StartFailed`. ractor's own refusal after a successful `pre_start` (the
+    /// supervisor had stopped) means the manager shut down meanwhile, and is reported so.
+    pub(crate) fn start_failed(
+        &self,
+        id: SessionId,
+        session_type: &'static str,
+        spawn: ractor::SpawnErr,
+    ) -> SessionError {
+        let source = PreStartFailure::cause(spawn);
+        if source.is::<ractor::SpawnErr>() && self.shutting_down.load(Ordering::SeqCst) {
+            // Not a start error, like every other start refused after `shutdown`.
+            return SessionError::ManagerShutdown;
+        }
+        telemetry::start_error(id.redacted(), session_type, "start_failed");
+        SessionError::StartFailed { id, source }
+    }
+
+    /// Whether sessions can be revived: from the store, or from being parked.
+    pub(crate) fn revives(&self) -> bool {
+        self.persistence.is_some() || self.passivation.is_some()
     }
 }
 

@@ -9,8 +9,8 @@
 //!
 //! Groups: `core` (creation, cleanup, lookups, call, cast, expiry), `memory` (memory per
 //! idle session; a million idle sessions started, held and expired), `churn`, `durable`
-//! (the SQLite store; restore on next use when built) and `passivation` (n/a until built,
-//! except the Zipf workload's baseline). `--quick` scales every count down for CI.
+//! (the SQLite store; restore on next use when built) and `passivation` (parked sessions'
+//! memory, revival latency, the Zipf workload). `--quick` scales every count down for CI.
 //!
 //! Timeouts are derived from start phases measured in the same run, and a run that breaks
 //! its own assumptions (a machine too slow for them) says so — "invalid run: …" — instead
@@ -153,7 +153,15 @@ enum Child {
     #[command(name = "__churn", hide = true)]
     Churn { n: usize, ttl_ms: u64 },
     #[command(name = "__zipf", hide = true)]
-    Zipf { sessions: usize, requests: usize },
+    Zipf {
+        sessions: usize,
+        requests: usize,
+        max_active: Option<usize>,
+    },
+    #[command(name = "__parked", hide = true)]
+    Parked { place: String, n: usize },
+    #[command(name = "__revive", hide = true)]
+    Revive { place: String, n: usize },
 }
 
 pub(crate) fn progress(message: &str) {
@@ -167,7 +175,13 @@ fn main() -> ExitCode {
             Child::Idle { contender, n } => memory::idle_child(&contender, n),
             Child::Hold { n, ttl_ms } => memory::hold_child(n, Duration::from_millis(ttl_ms)),
             Child::Churn { n, ttl_ms } => churn::churn_child(n, Duration::from_millis(ttl_ms)),
-            Child::Zipf { sessions, requests } => passivation::zipf_child(sessions, requests),
+            Child::Zipf {
+                sessions,
+                requests,
+                max_active,
+            } => passivation::zipf_child(sessions, requests, max_active),
+            Child::Parked { place, n } => passivation::parked_child(&place, n),
+            Child::Revive { place, n } => passivation::revive_child(&place, n),
         });
         return ExitCode::SUCCESS;
     }

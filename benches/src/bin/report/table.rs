@@ -1,6 +1,6 @@
 //! Figures measured in rounds, the rows they make and the markdown table they print in.
 
-use ractor_session_benches::{RunError, Spread, not_built};
+use ractor_session_benches::{RunError, Spread};
 
 /// What a figure measures: lower is better for a cost, higher for a rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,11 +146,6 @@ impl Row {
             note,
             ..Self::library_only(figure, format!("**{error}**"), target, met)
         }
-    }
-
-    /// A figure of a feature that is not built yet.
-    pub(crate) fn not_built(figure: impl Into<String>, needs: &str, target: &'static str) -> Self {
-        Self::library_only(figure, not_built(needs), target, None)
     }
 }
 

@@ -8,6 +8,7 @@
 mod support;
 
 mod live_push_reaches_only_its_session;
+mod live_socket_keeps_its_session_active;
 mod live_socket_origin_includes_the_scheme;
 mod live_socket_that_stops_reading_is_closed;
 mod live_socket_told_session_expired;

@@ -78,7 +78,12 @@ impl SessionManager {
         id: impl AsRef<str>,
     ) -> Result<ActorRef<M>, SessionError> {
         let id = id.as_ref();
-        if let Some(found) = self.shared.registry.peek(id, typed) {
+        // Found active at once; a parked session (no actor) is revived first.
+        let found = self.shared.registry.peek(id, |entry| {
+            let active = entry.parking().is_none_or(|parking| parking.is_active());
+            active.then(|| typed(entry))
+        });
+        if let Some(Some(found)) = found {
             return found;
         }
         typed(&*revive::find(&self.shared, id).await?)
@@ -286,7 +291,7 @@ impl SessionManager {
     /// ```
     pub async fn touch(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         let id = id.as_ref();
-        if self.shared.persistence.is_some() {
+        if self.shared.revives() {
             // A durable session may need reviving, or its stored deadline writing.
             return self.resume(id).await?.touch();
         }
@@ -352,7 +357,7 @@ impl SessionManager {
         Ok(revive::find(&self.shared, id).await?.watch(id))
     }
 
-    /// Every live session.
+    /// Every live session, active and parked ([`SessionInfo::parked`]).
     ///
     /// # Examples
     ///
@@ -398,9 +403,9 @@ impl SessionManager {
         })
     }
 
-    /// Live sessions: as many as [`list`](Self::list) returns. A session whose actor is
-    /// still starting (in its `pre_start`) is not counted; [`stats`](Self::stats) reports
-    /// those as `starting`. Cheap: an atomic read.
+    /// Live sessions, active and parked: as many as [`list`](Self::list) returns. A
+    /// session whose actor is still starting (in its `pre_start`) is not counted;
+    /// [`stats`](Self::stats) reports those as `starting`. Cheap: an atomic read.
     ///
     /// # Examples
     ///
@@ -434,7 +439,12 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn stats(&self) -> SessionStats {
-        info::stats(&self.shared.registry, self.shared.persistence.is_some())
+        let shared = &self.shared;
+        info::stats(
+            &shared.registry,
+            shared.revives(),
+            shared.passivation.is_some(),
+        )
     }
 
     /// Sessions started, ended by reason, IDs rotated and sessions revived since this
@@ -461,6 +471,6 @@ impl SessionManager {
         self.shared
             .registry
             .counters
-            .read(self.shared.persistence.is_some())
+            .read(self.shared.revives(), self.shared.passivation.is_some())
     }
 }

@@ -11,7 +11,10 @@ use crate::durable::{DurableSession, SessionStore};
 use crate::error::SessionError;
 use crate::expiry;
 use crate::kv::KvSession;
+use crate::park;
+use crate::passivation;
 use crate::persistence;
+use crate::registry::ParkedEnd;
 use crate::shared::{Kind, Kinds, Shared};
 use crate::supervisor::SessionSupervisor;
 use crate::telemetry;
@@ -126,6 +129,12 @@ impl SessionManagerBuilder {
     /// [`TYPE_TAG`](DurableSession::TYPE_TAG): its sessions are written to the store,
     /// and a record with that tag is restored into an actor `make` builds.
     ///
+    /// Without a store, a registration serves passivation: when the configuration sets
+    /// [`passivate_after`](SessionConfig::passivate_after) or
+    /// [`max_active`](SessionConfig::max_active), sessions of registered types are parked
+    /// in memory as compact bytes and revived from them (the default [`KvSession`] is
+    /// registered then, as it is with a store). Otherwise it has no effect.
+    ///
     /// # Examples
     ///
     /// See [`DurableSession`].
@@ -210,14 +219,20 @@ impl SessionManagerBuilder {
         for kind in self.kinds {
             kinds.insert(kind)?;
         }
+        // The default session type is durable wherever durability is used: written to a
+        // store, or parked (in memory, without one).
+        if (self.store.is_some() || self.config.passivates())
+            && kinds.of::<KvSession>().is_none()
+            && !kinds.has_tag(KvSession::TYPE_TAG)
+        {
+            kinds.insert(Arc::new(Registered::new(KvSession::TYPE_TAG, || KvSession)))?;
+        }
         if let Some(store) = &self.store {
             self.durability.validate()?;
-            if kinds.of::<KvSession>().is_none() && !kinds.has_tag(KvSession::TYPE_TAG) {
-                kinds.insert(Arc::new(Registered::new(KvSession::TYPE_TAG, || KvSession)))?;
-            }
             store.health().await.map_err(SessionError::store("check"))?;
         }
         telemetry::describe();
+        passivation::telemetry::describe();
         let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
             .await
             .map_err(|source| SessionError::SupervisorFailed { source })?;
@@ -228,6 +243,14 @@ impl SessionManagerBuilder {
             store,
             kinds,
         ));
+        let owner = Arc::downgrade(&shared);
+        shared
+            .registry
+            .set_parked_end(ParkedEnd(Box::new(move |entry, reason| {
+                if let Some(shared) = owner.upgrade() {
+                    park::finish_parked(&shared, entry, reason);
+                }
+            })));
         let expiry_task = tokio::spawn(expiry::run(
             Arc::downgrade(&shared),
             Arc::clone(&shared.expiry_wake),

@@ -25,6 +25,7 @@ use crate::registry::{Registration, Registry};
 /// assert_eq!(info.id.as_str(), "s1");
 /// assert_eq!(info.session_type, "KvSession");
 /// assert!(info.last_active >= info.started_at);
+/// assert!(info.actor_id.is_some() && !info.parked);
 /// assert!(!format!("{info:?}").contains("s1"));
 /// # manager.shutdown().await;
 /// # Ok(())
@@ -35,8 +36,12 @@ use crate::registry::{Registration, Registry};
 pub struct SessionInfo {
     /// The session's ID.
     pub id: SessionId,
-    /// Its actor's ID.
-    pub actor_id: ActorId,
+    /// Its actor's ID; `None` while the session is parked (see
+    /// [`SessionConfig::passivate_after`](crate::SessionConfig::passivate_after)).
+    pub actor_id: Option<ActorId>,
+    /// Whether the session is parked: no actor, its state kept as bytes until its next
+    /// use revives it.
+    pub parked: bool,
     /// The actor type's name, without its module path.
     pub session_type: &'static str,
     /// When it started.
@@ -66,7 +71,7 @@ pub struct SessionInfo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SessionStats {
-    /// Live sessions.
+    /// Live sessions with a running actor (active); parked ones are in `parked`.
     pub live: usize,
     /// Sessions whose actor is being started right now: not yet live, not counted by
     /// [`count`](crate::SessionManager::count) nor listed, but holding their place under
@@ -83,8 +88,9 @@ pub struct SessionStats {
     /// Starts, ends by reason and rotations since the manager started, as
     /// [`SessionManager::counters`](crate::SessionManager::counters) reads them.
     pub counters: SessionCounters,
-    /// Sessions parked out of memory, to be revived on their next use. `None`: this
-    /// manager parks no sessions (passivation is not part of this version).
+    /// Sessions parked out of memory (no actor; reviving ones included), to be revived on
+    /// their next use; not among `live` nor `by_type`. `None`: this manager parks no
+    /// sessions (neither `passivate_after` nor `max_active` is set).
     pub parked: Option<usize>,
 }
 
@@ -108,13 +114,19 @@ pub(super) fn list(registry: &Registry, keep: impl Fn(&Entry) -> bool) -> Vec<Se
     rows
 }
 
-/// The row of the session of `entry`, under `id`; `None` while it has no actor.
+/// The row of the session of `entry`, under `id`; `None` while its first actor is not
+/// there yet (a parked session has a row, without an actor).
 pub(super) fn row(id: &SessionId, entry: &Entry) -> Option<SessionInfo> {
-    let actor = entry.actor.get()?;
+    let parked = entry.parking().is_some_and(|p| !p.is_active());
+    let actor = entry.actor();
+    if actor.is_none() && !parked {
+        return None;
+    }
     let active_for = entry.last_active_ms().saturating_sub(entry.started_ms);
     Some(SessionInfo {
         id: id.clone(),
-        actor_id: actor.get_id(),
+        actor_id: actor.map(|actor| actor.get_id()),
+        parked,
         session_type: entry.session_type(),
         started_at: entry.started_at,
         last_active: entry.started_at + Duration::from_millis(active_for),
@@ -122,24 +134,29 @@ pub(super) fn row(id: &SessionId, entry: &Entry) -> Option<SessionInfo> {
 }
 
 /// Counts and capacity figures of `registry`.
-pub(super) fn stats(registry: &Registry, with_store: bool) -> SessionStats {
+pub(super) fn stats(registry: &Registry, revives: bool, parks: bool) -> SessionStats {
     let mut by_type = BTreeMap::new();
     let mut live = 0;
+    let mut parked = 0;
     let mut starting = 0;
     registry.for_each(|_, registration| match registration {
+        Registration::Live(entry) if entry.parking().is_some_and(|p| !p.is_active()) => {
+            parked += 1;
+        }
         Registration::Live(entry) => {
             live += 1;
             *by_type.entry(entry.session_type()).or_insert(0) += 1;
         }
         Registration::Starting => starting += 1,
     });
+    let parked = parks.then_some(parked);
     SessionStats {
         live,
         starting,
         max_sessions: registry.limit.max(),
         by_type,
         registry_capacity: registry.capacity(),
-        counters: registry.counters.read(with_store),
-        parked: None,
+        counters: registry.counters.read(revives, parked.is_some()),
+        parked,
     }
 }

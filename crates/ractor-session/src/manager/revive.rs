@@ -17,12 +17,12 @@ use crate::durable::SessionRecord;
 use crate::entry::Entry;
 use crate::error::SessionError;
 use crate::id::SessionId;
-use crate::persisted::Persisted;
 use crate::persistence::Deletion;
 use crate::shared::{Kind, Revival, Shared};
 use crate::telemetry;
 
-use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live, start_failed};
+use super::start::{Claim, Claiming, IfLive, StartGate, claim, go_live};
+use crate::park;
 
 /// What telemetry calls a revival refused before its record named a type.
 const STORED: &str = "stored";
@@ -36,7 +36,11 @@ const STORED: &str = "stored";
 /// [`claimed`] when the store has it but it cannot be revived.
 pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, SessionError> {
     let missing = match shared.registry.lookup(id) {
-        Ok(entry) => return Ok(entry),
+        Ok(entry) => {
+            // A parked session is revived first (at once for an active one).
+            park::activate(shared, &entry).await?;
+            return Ok(entry);
+        }
         Err(missing) => missing,
     };
     let SessionError::SessionNotFound { id } = missing else {
@@ -125,7 +129,7 @@ pub(super) async fn claimed(
         }
         Err(Revival::Unreadable(source)) => unreadable(shared, &record, source).await,
         Err(Revival::Start(spawn)) => {
-            Err(start_failed(shared, id.clone(), kind.session_type(), spawn))
+            Err(shared.start_failed(id.clone(), kind.session_type(), spawn))
         }
     }
 }
@@ -148,9 +152,7 @@ fn restored_entry(
     if let Some(deadline) = record.absolute_deadline() {
         entry = entry.with_hard_deadline_ms(registry.clock.ms_of(deadline));
     }
-    let active = entry.last_active_ms();
-    let persisted = Persisted::new(kind.tag(), kind.format(), record.epoch(), active);
-    entry.with_persisted(persisted)
+    park::durable_entry(shared, entry, kind, record.epoch())
 }
 
 /// A record that does not read back: a warning, then the configured fallback.

@@ -16,13 +16,14 @@ use tokio::time::Instant;
 
 use crate::durable::Codec;
 use crate::entry::Entry;
-use crate::error::{PreStartFailure, SessionError};
+use crate::error::SessionError;
 use crate::expiry;
 use crate::id::SessionId;
 use crate::overflow::Admission;
-use crate::persisted::Persisted;
+use crate::park;
+use crate::parking::Turn;
 use crate::registry::Registration;
-use crate::session::SessionActor;
+use crate::session::{self, SessionActor};
 use crate::shared::Shared;
 use crate::telemetry::{self, short_type_name};
 use crate::watch::EndReason;
@@ -47,17 +48,14 @@ impl IfLive {
     ) -> Result<Arc<Entry>, SessionError> {
         match self {
             Self::Return => Ok(entry),
-            Self::Refuse => {
-                let actor = entry
-                    .actor
-                    .get()
-                    .cloned()
-                    .expect("live entries have an actor");
-                Err(SessionError::AlreadyStarted {
+            Self::Refuse => match entry.actor() {
+                Some(actor) => Err(SessionError::AlreadyStarted {
                     id: id.clone(),
                     actor,
-                })
-            }
+                }),
+                // Ended between the claim and now.
+                None => Err(SessionError::not_found(id.as_str())),
+            },
         }
     }
 }
@@ -109,13 +107,10 @@ pub(super) async fn start<A: Actor>(
         &registry.clock,
         registry.lifetime_ms,
     );
-    // A session of a durable type is linked to its record-to-be (no record yet: epoch 0).
+    // A session of a durable type is linked to its record-to-be (no record yet: epoch 0),
+    // and can park when the manager passivates.
     let (entry, durable) = match shared.durable::<A>() {
-        Some((kind, codec)) => {
-            let active = entry.last_active_ms();
-            let persisted = Persisted::new(kind.tag(), kind.format(), 0, active);
-            (entry.with_persisted(persisted), Some(codec))
-        }
+        Some((kind, codec)) => (park::durable_entry(shared, entry, kind, 0), Some(codec)),
         None => (entry, None),
     };
     let entry = Arc::new(entry);
@@ -134,7 +129,7 @@ pub(super) async fn start<A: Actor>(
         }
         Err(spawn) => {
             drop(gate);
-            Err(start_failed(shared, id, session_type, spawn))
+            Err(shared.start_failed(id, session_type, spawn))
         }
     }
 }
@@ -147,15 +142,18 @@ pub(super) async fn spawn_actor<A: Actor>(
     args: A::Arguments,
     durable: Option<Codec<A>>,
 ) -> Result<(), ractor::SpawnErr> {
+    // Under `max_active`, a place for this actor first (parking others if need be).
+    let counted = park::reserve(shared, entry, session::is_current).await;
     let session = SessionActor {
         inner: actor,
         entry: Arc::clone(entry),
         shared: Arc::downgrade(shared),
         durable,
+        turn: Turn::new(counted),
     };
     let (actor, _task) =
         Actor::spawn_linked(None, session, args, shared.supervisor.clone()).await?;
-    let _ = entry.actor.set(actor.get_cell());
+    entry.set_actor(actor.get_cell());
     Ok(())
 }
 
@@ -180,26 +178,9 @@ pub(super) fn go_live(
     if provisional {
         shared.provisional.enlist(entry);
     }
+    park::track(shared, entry);
     expiry::arm_new(shared, entry);
     live_at
-}
-
-/// The error for a start whose spawn failed: the actor's own error or panic as the source
-/// of `StartFailed`. ractor's own refusal after a successful `pre_start` (the supervisor
-/// had stopped) means the manager shut down meanwhile, and is reported so.
-pub(super) fn start_failed(
-    shared: &Shared,
-    id: SessionId,
-    session_type: &'static str,
-    spawn: ractor::SpawnErr,
-) -> SessionError {
-    let source = PreStartFailure::cause(spawn);
-    if source.is::<ractor::SpawnErr>() && shared.shutting_down.load(Ordering::SeqCst) {
-        // Not a start error, like every other start refused after `shutdown`.
-        return SessionError::ManagerShutdown;
-    }
-    telemetry::start_error(id.redacted(), session_type, "start_failed");
-    SessionError::StartFailed { id, source }
 }
 
 /// What a claim of an ID takes under the limits.
@@ -226,7 +207,7 @@ pub(super) enum Claim<'a> {
 
 /// Claims `id` for a start (or a revival), waiting out any start of it already under way.
 pub(super) async fn claim<'a>(
-    shared: &'a Shared,
+    shared: &'a Arc<Shared>,
     id: &'a SessionId,
     session_type: &'static str,
     if_live: IfLive,
@@ -276,7 +257,11 @@ pub(super) async fn claim<'a>(
             Registration::Live(entry)
                 if matches!(if_live, IfLive::Return)
                     && shared.registry.check_deadline(&entry).is_none() => {}
-            Registration::Live(entry) => return if_live.found(id, entry).map(Claim::Live),
+            Registration::Live(entry) => {
+                // A parked session is revived: it is live, and its caller gets its actor.
+                park::activate(shared, &entry).await?;
+                return if_live.found(id, entry).map(Claim::Live);
+            }
             // Another task is starting this ID: wait until it is done, then look again.
             Registration::Starting => start_done.await,
         }

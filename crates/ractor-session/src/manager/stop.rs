@@ -13,12 +13,17 @@ use crate::telemetry;
 use crate::watch::EndReason;
 
 use super::{BackgroundTasks, revive};
+use crate::park;
 
 /// Stops the session `id` gracefully and waits until it has stopped (unless called from
 /// inside its own actor).
 pub(super) async fn terminate(shared: &Arc<Shared>, id: &str) -> Result<(), SessionError> {
-    // A stored session is revived to be ended: its `post_stop` runs as for any other.
-    let entry = revive::find(shared, id).await?;
+    // A stored session is revived to be ended: its `post_stop` runs as for any other. A
+    // parked one is not: its actor's `post_stop` ran as it parked.
+    let entry = match shared.registry.lookup(id) {
+        Ok(entry) => entry,
+        Err(_) => revive::find(shared, id).await?,
+    };
     if end_session(shared, &entry, EndReason::Terminated).await? {
         Ok(())
     } else {
@@ -47,7 +52,7 @@ pub(super) async fn end_session(
     if session::is_current(entry) {
         // Waiting here would wait for ourselves until `stop_timeout`, then kill the
         // actor mid-handler without `post_stop`. Its `post_stop` ends the session.
-        if let Some(actor) = entry.actor.get() {
+        if let Some(actor) = entry.actor() {
             actor.stop(None);
         }
         if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
@@ -55,8 +60,12 @@ pub(super) async fn end_session(
         }
         return Ok(true);
     }
-    stop_actor(shared, entry).await;
-    registry::end(Some(&shared.registry), entry, reason);
+    if entry.actor().is_none() && entry.parking().is_some() {
+        park::finish_parked(shared, entry, reason);
+    } else {
+        stop_actor(shared, entry).await;
+        registry::end(Some(&shared.registry), entry, reason);
+    }
     if let (Some(persistence), Some(deletion)) = (persistence, deletion) {
         persistence
             .delete_now(deletion)
@@ -133,7 +142,7 @@ fn let_caller_stop(shared: &Shared, entry: &Arc<Entry>) {
     if !shared.registry.deregister_for(entry, EndReason::Shutdown) {
         return;
     }
-    if let Some(actor) = entry.actor.get() {
+    if let Some(actor) = entry.actor() {
         actor.unlink(shared.supervisor.clone());
         actor.stop(None);
     }
@@ -166,7 +175,7 @@ fn starts_under_way(shared: &Shared, own: Option<&SessionId>) -> bool {
 
 /// Stops the entry's actor gracefully, killing it after `stop_timeout`.
 async fn stop_actor(shared: &Shared, entry: &Entry) {
-    let Some(actor) = entry.actor.get() else {
+    let Some(actor) = entry.actor() else {
         return;
     };
     let timeout = shared.config.stop_timeout;

@@ -167,6 +167,10 @@ impl Persistence {
                 SaveOutcome::Saved => {
                     persisted.saved(written.change, written.active_ms, written.hard_ms);
                     persisted.bindings_saved(written.bindings);
+                    // A parked session's state now waits in the store alone.
+                    if written.entry.parking().is_some_and(|p| p.is_parked()) {
+                        persisted.release_saved();
+                    }
                 }
                 SaveOutcome::Fenced { current_epoch } => {
                     fenced_off(self.backend, &written.entry, current_epoch);
@@ -294,7 +298,7 @@ fn fenced_off(backend: &'static str, entry: &Entry, current_epoch: u64) {
         current_epoch,
     );
     entry.request_stop(EndReason::Terminated);
-    if let Some(actor) = entry.actor.get() {
+    if let Some(actor) = entry.actor() {
         actor.stop(Some("fenced off by a newer activation".to_owned()));
     }
 }

@@ -45,13 +45,13 @@ async fn list_and_the_type_filter_tell_session_types_apart() {
         ]
     );
     let info = manager.list().into_iter().find(|i| i.id == "kv-1").unwrap();
-    assert_eq!(info.actor_id, kv.get_id());
+    assert_eq!(info.actor_id, Some(kv.get_id()));
     assert!(info.last_active >= info.started_at);
 
     let counters = manager.list_by_type::<Counter>();
     assert_eq!(counters.len(), 1);
     assert_eq!(counters[0].id.as_str(), "counter-1");
-    assert_eq!(counters[0].actor_id, counter.get_id());
+    assert_eq!(counters[0].actor_id, Some(counter.get_id()));
 
     let mut kvs: Vec<String> = manager
         .list_by_type::<KvSession>()
