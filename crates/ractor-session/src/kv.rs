@@ -469,6 +469,9 @@ fn set(map: &mut Map<String, Value>, key: String, value: Option<Value>) {
     };
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for KvMsg {}
+
 impl Actor for KvSession {
     type Msg = KvMsg;
     type State = Map<String, Value>;
