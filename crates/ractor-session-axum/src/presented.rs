@@ -30,6 +30,9 @@ pub(crate) enum Presented {
     Rotated,
     /// Cookies of two or more different live sessions: none is adopted.
     Conflict,
+    /// A verified ID of a session that another node of the cluster owns: its requests
+    /// go there (see `RoutedSession`); nothing is known here of whether it still lives.
+    Remote { id: SessionId, resign: bool },
 }
 
 /// What the verified session cookies of a request name.
@@ -41,6 +44,7 @@ pub(crate) struct Found {
     others: Vec<SessionId>,
     /// Verified IDs live nowhere yet looked in, and whether the current key signed them.
     unknown: Vec<(SessionId, bool)>,
+    remote: Vec<(SessionId, bool)>,
     /// Whether an ID rotated away within the grace period was named.
     rotated: bool,
     /// Values refused before any lookup, with a loggable fingerprint each.
@@ -64,12 +68,14 @@ impl Found {
                 }
                 _ => {}
             }
-            if found.others.contains(&id) || found.unknown.iter().any(|(seen, _)| seen == &id) {
+            let seen = |list: &[(SessionId, bool)]| list.iter().any(|(seen, _)| seen == &id);
+            if found.others.contains(&id) || seen(&found.unknown) || seen(&found.remote) {
                 continue;
             }
             match config.manager.session(&id) {
                 Ok(handle) => found.place(id, handle, current_key),
                 Err(_) if config.rotations.contains(&id) => found.rotated = true,
+                Err(_) if !config.manager.owns(&id) => found.remote.push((id, current_key)),
                 Err(_) => found.unknown.push((id, current_key)),
             }
         }
@@ -119,6 +125,7 @@ impl Found {
             live,
             mut others,
             unknown,
+            remote,
             rotated,
             rejected,
         } = self;
@@ -137,6 +144,15 @@ impl Found {
                 Presented::Refused
             }
             None if rotated => Presented::Rotated,
+            // Two verified IDs owned elsewhere: as with two live ones, neither is taken.
+            None if remote.len() > 1 => Presented::Conflict,
+            None if remote.len() == 1 => {
+                let (id, current_key) = &remote[0];
+                Presented::Remote {
+                    id: id.clone(),
+                    resign: !current_key,
+                }
+            }
             None if rejected.is_empty() && unknown.is_empty() => Presented::Nothing,
             None => Presented::Refused,
         };

@@ -112,7 +112,9 @@ fn session_status(error: &SessionError) -> StatusCode {
         | SessionError::RateLimitExceeded { .. }
         | SessionError::ManagerShutdown
         | SessionError::StoreFailed { .. }
-        | SessionError::NotPersisted { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        | SessionError::NotPersisted { .. }
+        | SessionError::OwnerUnreachable { .. }
+        | SessionError::OwnerFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
         SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
             StatusCode::UNAUTHORIZED
@@ -223,6 +225,12 @@ pub(crate) fn safe_message(error: &SessionError) -> String {
         SessionError::NotPersisted { .. } => {
             "the change is kept but could not be saved yet: the session store is unavailable"
                 .to_owned()
+        }
+        SessionError::OwnerUnreachable { .. } => {
+            "the node holding the session went away: retry, another node takes it over".to_owned()
+        }
+        SessionError::OwnerFailed { .. } => {
+            "the node holding the session could not serve it; retry shortly".to_owned()
         }
         other => other.to_string(),
     }

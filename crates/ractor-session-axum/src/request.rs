@@ -10,6 +10,7 @@
 //! `Set-Cookie` header.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::request::Parts;
@@ -40,6 +41,8 @@ pub(crate) struct RequestSession {
     current: Mutex<Option<BoundSession>>,
     /// Who the request comes from, for the per-client creation limit.
     client: Option<ClientKey>,
+    /// Set when the session a cookie named, owned by another node, was not found there.
+    remote_gone: AtomicBool,
 }
 
 impl RequestSession {
@@ -62,6 +65,7 @@ impl RequestSession {
             pending: Mutex::new(pending),
             current: Mutex::new(current),
             client: None,
+            remote_gone: AtomicBool::new(false),
         }
     }
 
@@ -175,8 +179,27 @@ impl RequestSession {
     /// The ID a new session of this request starts under: a fresh one, or the live
     /// session's (whose start then fails with `AlreadyStarted`).
     pub(crate) fn id_for_start(&self) -> SessionId {
+        // In a cluster, a fresh ID this node owns: the session starts where its requests
+        // will be sent.
         self.live_now()
-            .map_or_else(SessionId::generate, |live| live.id().clone())
+            .map_or_else(|| self.manager().fresh_id(), |live| live.id().clone())
+    }
+
+    /// The ID the cookie named when another node of the cluster owns it and it has not
+    /// been found gone there (see [`remote_gone`](Self::remote_gone)).
+    pub(crate) fn remote_id(&self) -> Option<SessionId> {
+        match self.presented.get()? {
+            Presented::Remote { id, .. } if !self.remote_gone.load(Ordering::Acquire) => {
+                Some(id.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The session the cookie named is gone on the node that owns it: the request may
+    /// start one here.
+    pub(crate) fn remote_gone(&self) {
+        self.remote_gone.store(true, Ordering::Release);
     }
 
     /// Records that `session` is now this request's session (started or rotated to).
@@ -275,6 +298,8 @@ impl RequestSession {
             // conflict: a removal could only delete this host's own cookie and hand the
             // planted one the next request.
             (Presented::Nothing | Presented::Rotated | Presented::Conflict, None) => None,
+            // Owned by another node: the cookie stays, re-signed if an old key signed it.
+            (Presented::Remote { id, resign }, None) => resign.then(|| codec.set_cookie(id)),
         }
     }
 }

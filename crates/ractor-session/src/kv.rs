@@ -384,7 +384,7 @@ pub enum KvRequest {
 /// let err = ractor_session::KvError::BadRequest("missing field `key`".into());
 /// assert_eq!(err.to_string(), "bad key-value request: missing field `key`");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum KvError {
     /// The command did not match [`KvRequest`].
@@ -540,6 +540,19 @@ impl Actor for KvSession {
             }
         }
         Ok(())
+    }
+}
+
+/// Requests are the JSON commands of [`KvRequest`]; the reply is the command's result.
+impl crate::remote::RemoteSession for KvSession {
+    type Request = KvRequest;
+    type Reply = Result<Value, KvError>;
+
+    fn request(request: KvRequest, reply: RpcReplyPort<Result<Value, KvError>>) -> KvMsg {
+        // A `KvRequest` always becomes JSON (its keys are strings); were it ever not to,
+        // the null command is refused with `BadRequest`, never applied.
+        let request = serde_json::to_value(request).unwrap_or(Value::Null);
+        KvMsg::Request { request, reply }
     }
 }
 

@@ -53,6 +53,10 @@ pub(crate) struct Shared {
     pub(crate) types: SessionTypes,
     /// With `passivate_after` or `max_active`: what parking sessions needs.
     pub(crate) passivation: Option<Passivation>,
+    /// Where requests for sessions owned by other nodes go, once the manager joined a
+    /// cluster.
+    #[cfg(feature = "cluster")]
+    pub(crate) route: std::sync::OnceLock<Arc<crate::cluster::Route>>,
 }
 
 impl Shared {
@@ -94,6 +98,8 @@ impl Shared {
             types: SessionTypes::default(),
             passivation: Passivation::new(&config),
             config,
+            #[cfg(feature = "cluster")]
+            route: std::sync::OnceLock::new(),
         }
     }
 

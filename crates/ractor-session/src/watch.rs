@@ -38,11 +38,18 @@ pub enum EndReason {
     /// Ended with every other session of its user by
     /// [`terminate_user`](crate::SessionManager::terminate_user) ("log out everywhere").
     LoggedOut,
+    /// In a cluster (feature `cluster`): handed over to the node that owns it now, after a
+    /// node joined. Its state was written to the store first; it lives on there.
+    HandedOver,
+    /// In a cluster (feature `cluster`): the node that held the session went away. Its state
+    /// is in the store as of its last write; it comes back on a surviving node at its next
+    /// use, so a live page should reconnect rather than start over.
+    NodeLost,
 }
 
 impl EndReason {
     /// A short lowercase label, as used in metrics (`terminated`, `expired`, `crashed`,
-    /// `shutdown`, `rotated`, `evicted`, `logged_out`).
+    /// `shutdown`, `rotated`, `evicted`, `logged_out`, `handed_over`, `node_lost`).
     ///
     /// # Examples
     ///
@@ -59,7 +66,17 @@ impl EndReason {
             Self::Rotated => "rotated",
             Self::Evicted => "evicted",
             Self::LoggedOut => "logged_out",
+            Self::HandedOver => "handed_over",
+            Self::NodeLost => "node_lost",
         }
+    }
+}
+
+impl EndReason {
+    /// Whether a session ending this way keeps its stored record: it ended here but lives
+    /// on (after a shutdown, or on another node).
+    pub(crate) fn keeps_record(&self) -> bool {
+        matches!(self, Self::Shutdown | Self::HandedOver | Self::NodeLost)
     }
 }
 

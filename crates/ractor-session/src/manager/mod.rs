@@ -523,6 +523,25 @@ impl SessionManager {
             .map_err(SessionError::store("flush"))
     }
 
+    /// The cluster route, once the manager joined a cluster.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn route(&self) -> Option<&Arc<crate::cluster::Route>> {
+        self.shared.route.get()
+    }
+
+    /// Installs the cluster route; `false` when the manager already has one.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn set_route(&self, route: Arc<crate::cluster::Route>) -> bool {
+        self.shared.route.set(route).is_ok()
+    }
+
+    /// Ends the session `id` here while keeping its record, for the node that owns it now
+    /// (see `stop::release`).
+    #[cfg(feature = "cluster")]
+    pub(crate) async fn release(&self, id: &str) -> Result<bool, SessionError> {
+        stop::release(&self.shared, id).await
+    }
+
     /// The supervisor all sessions are linked to, for linking further actors of your own.
     ///
     /// # Examples

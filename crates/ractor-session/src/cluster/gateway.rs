@@ -1,0 +1,164 @@
+//! The gateway: one actor per manager and node, in the manager's process group, that takes
+//! requests from the other nodes and hands sessions over when a node joins.
+
+use std::sync::Arc;
+
+use ractor::pg::GroupChangeMessage;
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use ractor_cluster::RactorClusterMessage;
+
+use super::route::{self, Handlers, Route};
+use crate::manager::SessionManager;
+
+/// The process-group scope of every manager's gateways.
+pub(crate) const SCOPE: &str = "ractor-session";
+
+/// What a gateway's actor name starts with; the node name follows.
+pub(crate) fn name_prefix(group: &str) -> String {
+    format!("{SCOPE}/{group}/")
+}
+
+/// What a gateway takes: from other nodes, serialized by ractor_cluster.
+#[derive(RactorClusterMessage)]
+pub(crate) enum GatewayMsg {
+    /// A request envelope (JSON); answers the encoded [`Answer`](super::wire::Answer).
+    #[rpc]
+    Forward(Vec<u8>, RpcReplyPort<Vec<u8>>),
+    /// Hand the session over: stop it here with its state written, keeping its record.
+    /// Answers whether it was here.
+    #[rpc]
+    Release(String, RpcReplyPort<bool>),
+}
+
+/// The gateway actor.
+#[derive(Debug)]
+pub(crate) struct Gateway;
+
+/// Its state.
+pub(crate) struct GatewayState {
+    pub(crate) manager: SessionManager,
+    pub(crate) route: Arc<Route>,
+    pub(crate) handlers: Arc<Handlers>,
+}
+
+impl std::fmt::Debug for GatewayState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayState")
+            .field("route", &self.route)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Actor for Gateway {
+    type Msg = GatewayMsg;
+    type State = GatewayState;
+    type Arguments = GatewayState;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<GatewayMsg>,
+        state: GatewayState,
+    ) -> Result<GatewayState, ActorProcessingErr> {
+        let group = state.route.group.clone();
+        ractor::pg::join_scoped(SCOPE.to_owned(), group.clone(), vec![myself.get_cell()]);
+        ractor::pg::monitor_scope(SCOPE.to_owned(), myself.get_cell());
+        Ok(state)
+    }
+
+    async fn post_stop(
+        &self,
+        myself: ActorRef<GatewayMsg>,
+        state: &mut GatewayState,
+    ) -> Result<(), ActorProcessingErr> {
+        ractor::pg::demonitor_scope(SCOPE.to_owned(), myself.get_id());
+        ractor::pg::leave_scoped(
+            SCOPE.to_owned(),
+            state.route.group.clone(),
+            vec![myself.get_cell()],
+        );
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _myself: ActorRef<GatewayMsg>,
+        message: GatewayMsg,
+        state: &mut GatewayState,
+    ) -> Result<(), ActorProcessingErr> {
+        // Each request runs on its own task: a slow session must not hold up the others.
+        match message {
+            GatewayMsg::Forward(bytes, reply) => {
+                let (manager, route, handlers) = (
+                    state.manager.clone(),
+                    Arc::clone(&state.route),
+                    Arc::clone(&state.handlers),
+                );
+                tokio::spawn(async move {
+                    let answer = route::serve(manager, route, handlers, bytes).await;
+                    let _ = reply.send(route::encode(&answer));
+                });
+            }
+            GatewayMsg::Release(id, reply) => {
+                let manager = state.manager.clone();
+                tokio::spawn(async move {
+                    let released = manager.release(&id).await.unwrap_or_else(|error| {
+                        tracing::warn!(%error, "session not handed over cleanly");
+                        false
+                    });
+                    let _ = reply.send(released);
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        _myself: ActorRef<GatewayMsg>,
+        event: SupervisionEvent,
+        state: &mut GatewayState,
+    ) -> Result<(), ActorProcessingErr> {
+        if let SupervisionEvent::ProcessGroupChanged(change) = event {
+            on_group_change(state, &change);
+        }
+        Ok(())
+    }
+}
+
+/// A node joined or left this manager's group. When one joined, the sessions it owns now
+/// are handed over: stopped here with their state written, so that it revives them from
+/// the store with nothing lost.
+fn on_group_change(state: &GatewayState, change: &GroupChangeMessage) {
+    let GroupChangeMessage::Join(scope, group, joined) = change else {
+        if let GroupChangeMessage::Leave(_, group, left) = change
+            && *group == state.route.group
+        {
+            tracing::info!(nodes = left.len(), group = %group, "cluster node left");
+        }
+        return;
+    };
+    if scope != SCOPE
+        || *group != state.route.group
+        || joined.iter().all(|cell| cell.get_id().is_local())
+    {
+        return;
+    }
+    tracing::info!(group = %group, members = state.route.members().len(), "cluster node joined");
+    let (manager, route) = (state.manager.clone(), Arc::clone(&state.route));
+    tokio::spawn(async move {
+        let mut handed = 0usize;
+        for info in manager.list() {
+            if route.owns(&info.id) {
+                continue;
+            }
+            match manager.release(info.id.as_str()).await {
+                Ok(true) => handed += 1,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "session not handed over cleanly"),
+            }
+        }
+        if handed > 0 {
+            tracing::info!(sessions = handed, "sessions handed over to a joining node");
+        }
+    });
+}

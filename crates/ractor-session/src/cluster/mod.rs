@@ -1,0 +1,295 @@
+//! Several nodes: any node serves any session, through `ractor_cluster` and a shared store.
+//!
+//! Each node runs a `ractor_cluster` node server (authenticated by a shared secret) and
+//! connects to its peers; each manager puts a *gateway* actor in a process group, so every
+//! node sees the live gateways. The owner of a session ID is chosen by rendezvous hashing
+//! over them: every node computes the same owner, and a node joining or leaving moves only
+//! the IDs it takes or gives up. [`SessionManager::request`] sends a request to the owner —
+//! handled here when that is this node, serialized to the owner's gateway otherwise — for
+//! session types that implement [`RemoteSession`](crate::RemoteSession) and that every
+//! node [`serve`](ClusterBuilder::serve)s.
+//!
+//! State moves between nodes through the shared store only: when a node joins, the
+//! sessions it now owns are stopped on their old node with their state written (handed
+//! over) and revived on the new one; a new owner that finds a session not active asks the
+//! node that held it before to release it first. When a node dies, its sessions come back
+//! on the survivors from their last write. Every activation claims the record with a new
+//! epoch and a write with an older epoch is refused, so two activations can never both
+//! commit. See the guide, `docs/cluster.md`.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use ractor_session::cluster::{Cluster, ClusterConfig};
+//! use ractor_session::durable::MemoryStore;
+//! use ractor_session::{KvRequest, KvSession, SessionManager};
+//!
+//! // Every node: the same shared store (PostgreSQL or Redis in production).
+//! let manager = SessionManager::builder(Default::default())
+//!     .with_store(Arc::new(MemoryStore::new()))
+//!     .with_durable::<KvSession, _>(|| KvSession)
+//!     .spawn()
+//!     .await?;
+//! let config = ClusterConfig::new("node-1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes")
+//!     .with_peer("127.0.0.1:7402");
+//! let cluster = Cluster::builder(config).serve::<KvSession>().join(&manager).await?;
+//!
+//! let id = manager.fresh_id();
+//! manager.start_with(id.as_str(), KvSession, Default::default()).await?;
+//! // From any node:
+//! manager.request::<KvSession>(&id, KvRequest::Put { key: "a".into(), value: 1.into() }).await??;
+//! cluster.leave().await;
+//! manager.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod gateway;
+mod membership;
+mod route;
+mod wire;
+
+use std::sync::Arc;
+
+use ractor::{Actor, ActorRef};
+use ractor_cluster::{NodeServer, NodeServerMessage};
+use tokio::task::JoinHandle;
+
+pub use config::{ClusterConfig, ClusterError, MAX_NODE_NAME_LEN, MIN_SECRET_LEN};
+pub(crate) use route::Route;
+
+use crate::manager::SessionManager;
+use crate::remote::RemoteSession;
+use gateway::{Gateway, GatewayMsg, GatewayState};
+use route::Handlers;
+
+/// How a node joins: its configuration and the session types it serves to other nodes.
+///
+/// # Examples
+///
+/// ```
+/// use ractor_session::KvSession;
+/// use ractor_session::cluster::{Cluster, ClusterConfig};
+///
+/// let config = ClusterConfig::new("node-1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes");
+/// let builder = Cluster::builder(config).serve::<KvSession>();
+/// # let _ = builder;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ClusterBuilder {
+    config: ClusterConfig,
+    handlers: Handlers,
+}
+
+impl std::fmt::Debug for ClusterBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut served: Vec<_> = self.handlers.keys().collect();
+        served.sort();
+        f.debug_struct("ClusterBuilder")
+            .field("config", &self.config)
+            .field("serves", &served)
+            .finish()
+    }
+}
+
+impl ClusterBuilder {
+    /// Serves requests for sessions of `A` to other nodes. Every node must serve the same
+    /// types (and register them `with_durable`, so that they revive from the store).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ractor_session::cluster::{Cluster, ClusterConfig};
+    /// # let config = ClusterConfig::new("n1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes");
+    /// let builder = Cluster::builder(config).serve::<ractor_session::KvSession>();
+    /// assert!(format!("{builder:?}").contains("\"kv\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn serve<A: RemoteSession>(mut self) -> Self {
+        self.handlers.insert(A::TYPE_TAG, route::handler::<A>());
+        self
+    }
+
+    /// Starts this node's cluster server, joins `manager`'s gateway to the cluster and
+    /// connects to the configured peers (now and whenever they are down). From here on the
+    /// manager's [`request`](SessionManager::request)s go to each session's owner.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::InvalidConfig`]; [`ClusterError::NoStore`] when the manager has no
+    /// store; [`ClusterError::AlreadyJoined`]; [`ClusterError::Listen`] when the server
+    /// cannot listen; [`ClusterError::Gateway`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::SessionManager;
+    /// use ractor_session::cluster::{Cluster, ClusterConfig, ClusterError};
+    ///
+    /// let manager = SessionManager::spawn(Default::default()).await?;
+    /// let config = ClusterConfig::new("n1", "127.0.0.1:0".parse()?, "a secret of 16+ bytes");
+    /// let refused = Cluster::builder(config).join(&manager).await;
+    /// assert!(matches!(refused, Err(ClusterError::NoStore)));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn join(self, manager: &SessionManager) -> Result<Cluster, ClusterError> {
+        let config = self.config;
+        config.validate()?;
+        if !manager.has_store() {
+            return Err(ClusterError::NoStore);
+        }
+        let route = Arc::new(Route {
+            node: config.node_name.clone(),
+            group: manager.config().name.clone(),
+            hop_margin: config.hop_margin,
+            release_timeout: config.release_timeout,
+        });
+        if manager.route().is_some() {
+            return Err(ClusterError::AlreadyJoined);
+        }
+        let server = NodeServer::new(
+            config.listen.port(),
+            config.secret.clone(),
+            config.node_name.clone(),
+            config.host(),
+            None,
+            Some(ractor_cluster::node::NodeConnectionMode::Transitive),
+        )
+        .with_listen_addr(config.listen.ip());
+        let (server, _) =
+            Actor::spawn(None, server, ())
+                .await
+                .map_err(|source| ClusterError::Listen {
+                    listen: config.listen,
+                    source,
+                })?;
+        membership::subscribe(&server, membership::Events::default());
+        let name = format!("{}{}", gateway::name_prefix(&route.group), route.node);
+        let state = GatewayState {
+            manager: manager.clone(),
+            route: Arc::clone(&route),
+            handlers: Arc::new(self.handlers),
+        };
+        let gateway = match Actor::spawn(Some(name), Gateway, state).await {
+            Ok((gateway, _)) => gateway,
+            Err(source) => {
+                server.stop(None);
+                return Err(ClusterError::Gateway { source });
+            }
+        };
+        if !manager.set_route(Arc::clone(&route)) {
+            gateway.stop(None);
+            server.stop(None);
+            return Err(ClusterError::AlreadyJoined);
+        }
+        let reconnect = membership::keep_connected(
+            server.clone(),
+            config.peers.clone(),
+            config.reconnect_every,
+        );
+        tracing::info!(node = %route.node, listen = %config.listen, peers = config.peers.len(), "joined the cluster");
+        Ok(Cluster {
+            route,
+            server,
+            gateway,
+            reconnect,
+        })
+    }
+}
+
+/// This node's membership in a cluster: see the [module docs](self).
+///
+/// # Examples
+///
+/// ```no_run
+/// # async fn example(cluster: ractor_session::cluster::Cluster) {
+/// println!("{} of {:?}", cluster.node_name(), cluster.members());
+/// cluster.leave().await;
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Cluster {
+    route: Arc<Route>,
+    server: ActorRef<NodeServerMessage>,
+    gateway: ActorRef<GatewayMsg>,
+    reconnect: JoinHandle<()>,
+}
+
+impl Cluster {
+    /// How a node joins, with `config`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::cluster::{Cluster, ClusterConfig};
+    /// let config = ClusterConfig::new("n1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes");
+    /// let builder = Cluster::builder(config);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn builder(config: ClusterConfig) -> ClusterBuilder {
+        ClusterBuilder {
+            config,
+            handlers: Handlers::new(),
+        }
+    }
+
+    /// This node's name.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn example(cluster: &ractor_session::cluster::Cluster) {
+    /// assert!(!cluster.node_name().is_empty());
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn node_name(&self) -> &str {
+        &self.route.node
+    }
+
+    /// The names of the nodes whose gateways are live now, this one included, sorted.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn example(cluster: &ractor_session::cluster::Cluster) {
+    /// assert!(cluster.members().iter().any(|node| node == cluster.node_name()));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn members(&self) -> Vec<String> {
+        self.route
+            .members()
+            .into_iter()
+            .map(|member| member.node)
+            .collect()
+    }
+
+    /// Leaves the cluster: the gateway leaves its group (the other nodes take over this
+    /// node's sessions at their next use) and the cluster server stops. Shut the manager
+    /// down after, so that its sessions' last states are written.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn example(cluster: ractor_session::cluster::Cluster) {
+    /// cluster.leave().await;
+    /// # }
+    /// ```
+    pub async fn leave(self) {
+        self.reconnect.abort();
+        let _ = self.gateway.stop_and_wait(None, None).await;
+        let _ = self.server.stop_and_wait(None, None).await;
+    }
+}

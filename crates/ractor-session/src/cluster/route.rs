@@ -1,0 +1,262 @@
+//! [`Route`]: where a request for a session goes — this node, or the owner's gateway — and
+//! the handlers that decode requests arriving from other nodes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use ractor::rpc::CallResult;
+use ractor::{ActorCell, ActorRef};
+
+use super::gateway::{self, GatewayMsg};
+use super::wire::{self, Answer, Envelope, Failure};
+use crate::error::SessionError;
+use crate::id::SessionId;
+use crate::manager::SessionManager;
+use crate::remote::RemoteSession;
+use crate::rendezvous;
+
+/// Decodes a request for one session type, runs it here and encodes the reply.
+pub(crate) type Handler = Arc<
+    dyn Fn(
+            SessionManager,
+            Arc<Route>,
+            SessionId,
+            serde_json::Value,
+            Duration,
+        ) -> BoxFuture<'static, Answer>
+        + Send
+        + Sync,
+>;
+
+/// The handler for requests of `A`.
+pub(crate) fn handler<A: RemoteSession>() -> Handler {
+    Arc::new(|manager, route, id, request, timeout| {
+        Box::pin(async move {
+            let request: A::Request =
+                serde_json::from_value(request).map_err(|error| Failure::Other {
+                    reason: format!("request not decodable as `{}`: {error}", A::TYPE_TAG),
+                })?;
+            let reply = route
+                .serve_here::<A>(&manager, &id, request, timeout)
+                .await
+                .map_err(|error| Failure::from_error(&error))?;
+            serde_json::to_value(reply).map_err(|error| Failure::Other {
+                reason: format!("reply not encodable: {error}"),
+            })
+        })
+    })
+}
+
+/// A live member of the cluster: a node's gateway for this manager.
+#[derive(Clone, Debug)]
+pub(crate) struct Member {
+    pub(crate) node: String,
+    pub(crate) gateway: ActorCell,
+}
+
+/// A manager's way to the other nodes: its own node, its process group, its settings.
+#[derive(Debug)]
+pub(crate) struct Route {
+    pub(crate) node: String,
+    pub(crate) group: String,
+    pub(crate) hop_margin: Duration,
+    pub(crate) release_timeout: Duration,
+}
+
+impl Route {
+    /// The live gateways of this manager's group, by node name (this node's included once
+    /// its gateway has joined).
+    pub(crate) fn members(&self) -> Vec<Member> {
+        let prefix = gateway::name_prefix(&self.group);
+        let mut members: Vec<Member> =
+            ractor::pg::get_scoped_members(&gateway::SCOPE.to_owned(), &self.group)
+                .into_iter()
+                .filter_map(|gateway| {
+                    let node = gateway.get_name()?.strip_prefix(&prefix)?.to_owned();
+                    Some(Member { node, gateway })
+                })
+                .collect();
+        // Two stand-ins for one node (a reconnection under way) count once.
+        members.sort_by(|a, b| a.node.cmp(&b.node));
+        members.dedup_by(|a, b| a.node == b.node);
+        members
+    }
+
+    /// The owner of `id` and the node second in line (which held it before the owner
+    /// joined, if it did), among `members`.
+    fn rank<'m>(
+        &self,
+        id: &str,
+        members: &'m [Member],
+    ) -> (Option<&'m Member>, Option<&'m Member>) {
+        match rendezvous::rank(id, members.iter().map(|m| m.node.as_str())) {
+            Some((first, second)) => (Some(&members[first]), second.map(|i| &members[i])),
+            None => (None, None),
+        }
+    }
+
+    /// Whether this node owns `id` now (it does while it is alone, its gateway not yet
+    /// seen).
+    pub(crate) fn owns(&self, id: &SessionId) -> bool {
+        let members = self.members();
+        match self.rank(id.as_str(), &members).0 {
+            Some(owner) => owner.node == self.node,
+            None => true,
+        }
+    }
+
+    /// A fresh ID this node owns.
+    pub(crate) fn fresh_id(&self) -> SessionId {
+        let members = self.members();
+        // With n members one in n fresh IDs is ours: 64 tries fail with odds of
+        // ((n-1)/n)^64, below 1e-8 up to n = 4 and 4 % at n = 20; the last try is kept
+        // (its owner then forwards to us, which costs a hop, not correctness).
+        let mut id = SessionId::generate();
+        for _ in 0..64 {
+            match self.rank(id.as_str(), &members).0 {
+                Some(owner) if owner.node != self.node => id = SessionId::generate(),
+                _ => break,
+            }
+        }
+        id
+    }
+
+    /// Sends `request` to the owner of `id`: handled here when that is this node,
+    /// forwarded to its gateway otherwise.
+    pub(crate) async fn request<A: RemoteSession>(
+        self: &Arc<Self>,
+        manager: &SessionManager,
+        id: &SessionId,
+        request: A::Request,
+        timeout: Duration,
+    ) -> Result<A::Reply, SessionError> {
+        let members = self.members();
+        let owner = match self.rank(id.as_str(), &members).0 {
+            Some(owner) if owner.node != self.node => owner.clone(),
+            _ => return self.serve_here::<A>(manager, id, request, timeout).await,
+        };
+        let envelope = Envelope {
+            id: id.as_str().to_owned(),
+            tag: A::TYPE_TAG.to_owned(),
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            request: serde_json::to_value(request).map_err(|error| SessionError::OwnerFailed {
+                node: self.node.clone(),
+                reason: format!("request not encodable: {error}"),
+            })?,
+        };
+        let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
+        let answer = self.forward(&owner, bytes, timeout).await?;
+        let value = answer.map_err(|failure| failure.into_error(id, &owner.node))?;
+        serde_json::from_value(value).map_err(|error| SessionError::OwnerFailed {
+            node: owner.node.clone(),
+            reason: format!("reply not decodable: {error}"),
+        })
+    }
+
+    /// The envelope, to `owner`'s gateway; its answer, or the hop's failure.
+    async fn forward(
+        &self,
+        owner: &Member,
+        bytes: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Answer, SessionError> {
+        let unreachable = || SessionError::OwnerUnreachable {
+            node: owner.node.clone(),
+        };
+        let gateway: ActorRef<GatewayMsg> = owner.gateway.clone().into();
+        let called = gateway
+            .call(
+                |reply| GatewayMsg::Forward(bytes, reply),
+                Some(timeout + self.hop_margin),
+            )
+            .await;
+        match called {
+            Ok(CallResult::Success(answer)) => {
+                serde_json::from_slice(&answer).map_err(|error| SessionError::OwnerFailed {
+                    node: owner.node.clone(),
+                    reason: format!("answer not decodable: {error}"),
+                })
+            }
+            Ok(CallResult::Timeout) => Err(SessionError::Timeout(timeout)),
+            Ok(CallResult::SenderError) | Err(_) => Err(unreachable()),
+        }
+    }
+
+    /// Runs `request` on this node's copy of the session (reviving it from the store when
+    /// it is not active here: see [`ask_to_release`](Self::ask_to_release)).
+    pub(crate) async fn serve_here<A: RemoteSession>(
+        &self,
+        manager: &SessionManager,
+        id: &SessionId,
+        request: A::Request,
+        timeout: Duration,
+    ) -> Result<A::Reply, SessionError> {
+        manager.request_here::<A>(id, request, timeout).await
+    }
+
+    /// Before `id` is revived here: asks the node most likely to hold it — its owner when
+    /// that is another node, else the node second in line (its owner before this one
+    /// joined) — to hand it over: stop it and write its last state. Waits at most
+    /// `release_timeout`, then revives anyway (fencing keeps the other from writing).
+    pub(crate) async fn ask_to_release(&self, id: &SessionId) {
+        let members = self.members();
+        let holder = match self.rank(id.as_str(), &members) {
+            (Some(owner), _) if owner.node != self.node => owner,
+            (Some(_), Some(second)) => second,
+            _ => return,
+        };
+        let gateway: ActorRef<GatewayMsg> = holder.gateway.clone().into();
+        let asked = gateway
+            .call(
+                |reply| GatewayMsg::Release(id.as_str().to_owned(), reply),
+                Some(self.release_timeout),
+            )
+            .await;
+        match asked {
+            Ok(CallResult::Success(true)) => tracing::debug!(
+                session = %id.redacted(),
+                node = %holder.node,
+                "session handed over by its previous holder"
+            ),
+            Ok(CallResult::Success(false)) => {}
+            _ => tracing::debug!(
+                session = %id.redacted(),
+                node = %holder.node,
+                "previous holder did not answer the release; reviving from the store"
+            ),
+        }
+    }
+}
+
+/// Handlers by session type tag.
+pub(crate) type Handlers = HashMap<&'static str, Handler>;
+
+/// The answer to an envelope that arrived from another node: decoded, run here by the
+/// handler of its session type.
+pub(crate) async fn serve(
+    manager: SessionManager,
+    route: Arc<Route>,
+    handlers: Arc<Handlers>,
+    bytes: Vec<u8>,
+) -> Answer {
+    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|error| Failure::Other {
+        reason: format!("envelope not decodable: {error}"),
+    })?;
+    let id = SessionId::parse(&envelope.id).map_err(|error| Failure::Other {
+        reason: error.to_string(),
+    })?;
+    let Some(handler) = handlers.get(envelope.tag.as_str()) else {
+        return Err(Failure::Other {
+            reason: format!(
+                "session type `{}` is not served on this node (`ClusterBuilder::serve`)",
+                envelope.tag
+            ),
+        });
+    };
+    let timeout = Duration::from_millis(envelope.timeout_ms);
+    handler(manager, route, id, envelope.request, timeout).await
+}
+
+pub(crate) use wire::encode;
