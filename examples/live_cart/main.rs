@@ -18,6 +18,8 @@
 
 mod app;
 mod cart;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod dev_key;
 mod login;
 mod server;
@@ -93,6 +95,10 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let key = signing_key(&settings)?;
     let live = LiveSockets::new();
     let manager = spawn_manager(&settings, &live).await?;
+    #[cfg(feature = "cluster")]
+    let cluster = cluster::join(&settings, &manager)
+        .await?
+        .map(std::sync::Arc::new);
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
         let live = live.clone();
@@ -137,6 +143,8 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("live_cart dashboard on http://{admin_addr}/dashboard{login}");
             let dashboard = dashboard::router(manager.clone(), live, token);
             let admin = app::admin_routes(handle, dashboard);
+            #[cfg(feature = "cluster")]
+            let admin = admin.merge(cluster::admin_routes(cluster.clone()));
             Some(tokio::spawn(server::serve(
                 listener,
                 admin,
@@ -163,8 +171,16 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 
     let shutdown = {
         let manager = manager.clone();
+        #[cfg(feature = "cluster")]
+        let cluster = cluster.clone();
         async move {
             stop_signal().await;
+            // Out of the cluster first: the other instances take over this one's carts
+            // from the store, which the shutdown below brings up to date.
+            #[cfg(feature = "cluster")]
+            if let Some(cluster) = &cluster {
+                cluster.leave().await;
+            }
             tracing::info!(
                 "shutting down: ending sessions (live tabs are told), writing every change to the store"
             );

@@ -287,7 +287,7 @@ impl Cluster {
     /// cluster.leave().await;
     /// # }
     /// ```
-    pub async fn leave(self) {
+    pub async fn leave(&self) {
         self.reconnect.abort();
         let _ = self.gateway.stop_and_wait(None, None).await;
         let _ = self.server.stop_and_wait(None, None).await;
