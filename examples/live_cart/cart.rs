@@ -56,6 +56,9 @@ pub(crate) enum CartMsg {
     View(RpcReplyPort<CartView>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for CartMsg {}
+
 /// The session actor of the demo; it tells `live` about changes.
 #[derive(Clone, Debug)]
 pub(crate) struct CartSession {
