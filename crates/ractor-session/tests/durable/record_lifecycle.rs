@@ -81,8 +81,14 @@ struct Lingering {
     release: Arc<Semaphore>,
 }
 
+/// Asks a [`Lingering`] session for its number.
+struct Ask(RpcReplyPort<u32>);
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for Ask {}
+
 impl Actor for Lingering {
-    type Msg = RpcReplyPort<u32>;
+    type Msg = Ask;
     type State = u32;
     type Arguments = u32;
 
@@ -93,7 +99,7 @@ impl Actor for Lingering {
     async fn handle(
         &self,
         _: ActorRef<Self::Msg>,
-        reply: Self::Msg,
+        Ask(reply): Ask,
         n: &mut u32,
     ) -> Result<(), ActorProcessingErr> {
         let _ = reply.send(*n);
@@ -142,13 +148,7 @@ async fn a_session_being_terminated_is_not_revived_from_its_record() {
         .start_with("s1", lingering.clone(), 7)
         .await
         .unwrap();
-    assert_eq!(
-        manager
-            .call("s1", |reply: RpcReplyPort<u32>| reply)
-            .await
-            .unwrap(),
-        7
-    );
+    assert_eq!(manager.call("s1", Ask).await.unwrap(), 7);
     manager.flush().await.unwrap();
 
     let terminating = tokio::spawn({
@@ -163,7 +163,7 @@ async fn a_session_being_terminated_is_not_revived_from_its_record() {
     // all the same.
     assert_eq!(stored_state(&*store, "s1").await, Some(json!(7)));
     assert!(matches!(
-        manager.call("s1", |reply: RpcReplyPort<u32>| reply).await,
+        manager.call("s1", Ask).await,
         Err(SessionError::SessionNotFound { .. })
     ));
     lingering.release.add_permits(1);
