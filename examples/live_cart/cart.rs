@@ -69,9 +69,6 @@ pub(crate) enum CartRequest {
     Remove { item: String },
 }
 
-#[cfg(feature = "cluster")]
-impl ractor::Message for CartMsg {}
-
 /// The session actor of the demo; it tells `live` about changes.
 #[derive(Clone, Debug)]
 pub(crate) struct CartSession {
