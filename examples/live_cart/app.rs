@@ -138,11 +138,18 @@ struct NewItem {
 }
 
 async fn add(session: RoutedSession, Json(new): Json<NewItem>) -> Result<Json<CartView>, ApiError> {
-    Ok(Json(ask(&session, CartRequest::Add { item: new.item }).await?))
+    Ok(Json(
+        ask(&session, CartRequest::Add { item: new.item }).await?,
+    ))
 }
 
-async fn remove(session: RoutedSession, Path(name): Path<String>) -> Result<Json<CartView>, ApiError> {
-    Ok(Json(ask(&session, CartRequest::Remove { item: name }).await?))
+async fn remove(
+    session: RoutedSession,
+    Path(name): Path<String>,
+) -> Result<Json<CartView>, ApiError> {
+    Ok(Json(
+        ask(&session, CartRequest::Remove { item: name }).await?,
+    ))
 }
 
 async fn rotate(mut session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {

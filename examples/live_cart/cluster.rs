@@ -22,7 +22,10 @@ pub(crate) async fn join(
     let Some(port) = settings.cluster_port else {
         return Ok(None);
     };
-    if !matches!(settings.store, StoreChoice::Postgres(_) | StoreChoice::Redis(_)) {
+    if !matches!(
+        settings.store,
+        StoreChoice::Postgres(_) | StoreChoice::Redis(_)
+    ) {
         return Err(
             "a cluster needs a store every instance shares: --store postgres://… or redis://…"
                 .into(),
@@ -35,7 +38,10 @@ pub(crate) async fn join(
         );
     }
     let Some(secret) = settings.cluster_secret.clone() else {
-        return Err("a cluster needs LIVE_CART_CLUSTER_SECRET (16+ bytes), the same on every instance".into());
+        return Err(
+            "a cluster needs LIVE_CART_CLUSTER_SECRET (16+ bytes), the same on every instance"
+                .into(),
+        );
     };
     let name = settings
         .node_name
@@ -63,7 +69,9 @@ pub(crate) fn admin_routes(cluster: Option<std::sync::Arc<Cluster>>) -> Router {
         .with_state(cluster)
 }
 
-async fn members(State(cluster): State<Option<std::sync::Arc<Cluster>>>) -> Json<serde_json::Value> {
+async fn members(
+    State(cluster): State<Option<std::sync::Arc<Cluster>>>,
+) -> Json<serde_json::Value> {
     Json(match cluster {
         Some(cluster) => json!({ "node": cluster.node_name(), "members": cluster.members() }),
         None => json!({ "node": null, "members": [] }),

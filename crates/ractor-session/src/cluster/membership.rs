@@ -10,20 +10,38 @@ use ractor_cluster::node::NodeServerSessionInformation;
 use ractor_cluster::{NodeEventSubscription, NodeServerMessage};
 use tokio::task::JoinHandle;
 
+/// How long after a connection closed before passing the handshake it is judged: when
+/// two nodes connect to each other at once, ractor_cluster closes one of the two
+/// connections (also before it authenticates) and the other authenticates within this.
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
+
 /// What is known of the node connections, from ractor_cluster's node events.
 #[derive(Debug, Default)]
 struct Connections {
-    /// Connections that passed the shared-secret handshake.
-    authenticated: HashSet<ActorId>,
+    /// Connections that passed the shared-secret handshake, with their peer's name.
+    authenticated: HashMap<ActorId, String>,
+    /// Peers whose refusal was logged: once until they next connect (they are retried
+    /// every `reconnect_every`, which must not fill the log).
+    refusal_logged: HashSet<String>,
 }
 
 /// Receives ractor_cluster's node events.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Events {
     connections: Arc<Mutex<Connections>>,
+    /// This node's name as ractor_cluster gives it to peers (`name@host`).
+    this_node: String,
 }
 
 impl Events {
+    /// The events of the node that ractor_cluster calls `this_node`.
+    pub(crate) fn new(this_node: String) -> Self {
+        Self {
+            connections: Arc::default(),
+            this_node,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Connections> {
         self.connections
             .lock()
@@ -43,25 +61,50 @@ impl NodeEventSubscription for Events {
     }
 
     fn node_session_authenticated(&self, ses: NodeServerSessionInformation) {
-        self.lock().authenticated.insert(ses.actor.get_id());
-        tracing::info!(peer = %ses.peer_addr, node = %peer_name(&ses), "cluster peer connected");
+        let peer = peer_name(&ses);
+        tracing::info!(peer = %ses.peer_addr, node = %peer, "cluster peer connected");
+        let mut connections = self.lock();
+        connections.refusal_logged.remove(&peer);
+        connections.authenticated.insert(ses.actor.get_id(), peer);
     }
 
     fn node_session_disconnected(&self, ses: NodeServerSessionInformation) {
-        let was_authenticated = self.lock().authenticated.remove(&ses.actor.get_id());
-        if was_authenticated {
-            tracing::warn!(peer = %ses.peer_addr, node = %peer_name(&ses), "cluster peer disconnected");
-        } else {
-            // ractor_cluster closes a connection that fails the challenge–response on
-            // the node cookie without saying why; a duplicate connection closed in favour
-            // of another is the only other way to end here, and it is logged at debug.
-            tracing::warn!(
-                peer = %ses.peer_addr,
-                node = %peer_name(&ses),
-                "cluster connection refused: the peer did not pass the shared-secret \
-                 handshake (is its secret the same as this node's?)"
-            );
+        let peer = peer_name(&ses);
+        if self
+            .lock()
+            .authenticated
+            .remove(&ses.actor.get_id())
+            .is_some()
+        {
+            tracing::warn!(peer = %ses.peer_addr, node = %peer, "cluster peer disconnected");
+            return;
         }
+        if peer == self.this_node {
+            tracing::debug!("cluster connection to this node itself closed");
+            return;
+        }
+        // ractor_cluster closes a connection that fails the challenge-response on the
+        // node cookie without saying why. The only other way to end here is a duplicate
+        // connection closed in favour of another one, which then authenticates: judge
+        // once that had time to happen.
+        let events = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(REFUSAL_GRACE).await;
+            let first = {
+                let mut connections = events.lock();
+                let connected = connections.authenticated.values().any(|name| *name == peer);
+                !connected && connections.refusal_logged.insert(peer.clone())
+            };
+            if first {
+                tracing::warn!(
+                    peer = %ses.peer_addr,
+                    node = %peer,
+                    "cluster connection refused: the peer did not pass the shared-secret \
+                     handshake (is its secret the same as this node's?); logged once until \
+                     it connects"
+                );
+            }
+        });
     }
 }
 
@@ -73,12 +116,15 @@ pub(crate) fn subscribe(server: &ActorRef<NodeServerMessage>, events: Events) {
     });
 }
 
-/// Connects to each configured peer that has no live connection, now and every `every`.
+/// Connects to each configured peer that has no live connection, now and every `every`;
+/// `this_node` (`host:port`, as peers reach this node) is skipped if listed.
 pub(crate) fn keep_connected(
     server: ActorRef<NodeServerMessage>,
-    peers: Vec<String>,
+    mut peers: Vec<String>,
+    this_node: &str,
     every: Duration,
 ) -> JoinHandle<()> {
+    peers.retain(|peer| peer != this_node);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -172,7 +172,8 @@ impl ClusterBuilder {
                     listen: config.listen,
                     source,
                 })?;
-        membership::subscribe(&server, membership::Events::default());
+        let this_node = format!("{}@{}", config.node_name, config.host());
+        membership::subscribe(&server, membership::Events::new(this_node));
         let name = format!("{}{}", gateway::name_prefix(&route.group), route.node);
         let state = GatewayState {
             manager: manager.clone(),
@@ -191,9 +192,11 @@ impl ClusterBuilder {
             server.stop(None);
             return Err(ClusterError::AlreadyJoined);
         }
+        let address = format!("{}:{}", config.host(), config.listen.port());
         let reconnect = membership::keep_connected(
             server.clone(),
             config.peers.clone(),
+            &address,
             config.reconnect_every,
         );
         tracing::info!(node = %route.node, listen = %config.listen, peers = config.peers.len(), "joined the cluster");
