@@ -78,6 +78,26 @@ impl EndReason {
     pub(crate) fn keeps_record(&self) -> bool {
         matches!(self, Self::Shutdown | Self::HandedOver | Self::NodeLost)
     }
+
+    /// The reason its `Display` text names (`None` for a text no reason has).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn from_display(text: &str) -> Option<Self> {
+        if let Some(crash) = text.strip_prefix("crashed: ") {
+            return Some(Self::Crashed(crash.to_owned()));
+        }
+        [
+            Self::Terminated,
+            Self::Expired,
+            Self::Shutdown,
+            Self::Rotated,
+            Self::Evicted,
+            Self::LoggedOut,
+            Self::HandedOver,
+            Self::NodeLost,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == text)
+    }
 }
 
 impl std::fmt::Display for EndReason {

@@ -28,6 +28,14 @@ pub(crate) enum GatewayMsg {
     /// Answers whether it was here.
     #[rpc]
     Release(String, RpcReplyPort<bool>),
+    /// Node `.1` watches session `.0` (reviving it if stored): answers the encoded
+    /// `Result<(), Failure>`; its end goes back to that node as `Ended`.
+    #[rpc]
+    Watch(String, String, RpcReplyPort<Vec<u8>>),
+    /// Session `.0`, watched from this node, ended for the reason whose text is `.1`.
+    Ended(String, String),
+    /// An event published for session `.0` (watched from this node): the text `.1`.
+    Published(String, String),
 }
 
 /// The gateway actor.
@@ -98,6 +106,15 @@ impl Actor for Gateway {
                     let _ = reply.send(route::encode(&answer));
                 });
             }
+            GatewayMsg::Watch(id, node, reply) => {
+                let (manager, route) = (state.manager.clone(), Arc::clone(&state.route));
+                tokio::spawn(async move {
+                    let answer = route.watch_for(&manager, &id, node).await;
+                    let _ = reply.send(serde_json::to_vec(&answer).unwrap_or_default());
+                });
+            }
+            GatewayMsg::Ended(id, reason) => state.route.remote_ended(&id, &reason),
+            GatewayMsg::Published(id, text) => state.route.heard(&id, &text),
             GatewayMsg::Release(id, reply) => {
                 let manager = state.manager.clone();
                 tokio::spawn(async move {
@@ -130,10 +147,11 @@ impl Actor for Gateway {
 /// the store with nothing lost.
 fn on_group_change(state: &GatewayState, change: &GroupChangeMessage) {
     let GroupChangeMessage::Join(scope, group, joined) = change else {
-        if let GroupChangeMessage::Leave(_, group, left) = change
+        if let GroupChangeMessage::Leave(scope, group, left) = change
+            && scope == SCOPE
             && *group == state.route.group
         {
-            tracing::info!(nodes = left.len(), group = %group, "cluster node left");
+            state.route.left(left);
         }
         return;
     };

@@ -51,6 +51,7 @@ mod config;
 mod gateway;
 mod membership;
 mod route;
+mod watchers;
 mod wire;
 
 use std::sync::Arc;
@@ -62,8 +63,11 @@ use tokio::task::JoinHandle;
 pub use config::{ClusterConfig, ClusterError, MAX_NODE_NAME_LEN, MIN_SECRET_LEN};
 pub(crate) use route::Route;
 
+use crate::error::SessionError;
+use crate::id::SessionId;
 use crate::manager::SessionManager;
 use crate::remote::RemoteSession;
+use crate::watch::SessionWatch;
 use gateway::{Gateway, GatewayMsg, GatewayState};
 use route::Handlers;
 
@@ -152,6 +156,7 @@ impl ClusterBuilder {
             group: manager.config().name.clone(),
             hop_margin: config.hop_margin,
             release_timeout: config.release_timeout,
+            watchers: watchers::Watchers::default(),
         });
         if manager.route().is_some() {
             return Err(ClusterError::AlreadyJoined);
@@ -201,10 +206,13 @@ impl ClusterBuilder {
         );
         tracing::info!(node = %route.node, listen = %config.listen, peers = config.peers.len(), "joined the cluster");
         Ok(Cluster {
-            route,
-            server,
-            gateway,
-            reconnect,
+            inner: Arc::new(Inner {
+                manager: manager.clone(),
+                route,
+                server,
+                gateway,
+                reconnect,
+            }),
         })
     }
 }
@@ -219,8 +227,14 @@ impl ClusterBuilder {
 /// cluster.leave().await;
 /// # }
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Cluster {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    manager: SessionManager,
     route: Arc<Route>,
     server: ActorRef<NodeServerMessage>,
     gateway: ActorRef<GatewayMsg>,
@@ -258,7 +272,7 @@ impl Cluster {
     /// ```
     #[must_use]
     pub fn node_name(&self) -> &str {
-        &self.route.node
+        &self.inner.route.node
     }
 
     /// The names of the nodes whose gateways are live now, this one included, sorted.
@@ -272,11 +286,71 @@ impl Cluster {
     /// ```
     #[must_use]
     pub fn members(&self) -> Vec<String> {
-        self.route
+        self.inner
+            .route
             .members()
             .into_iter()
             .map(|member| member.node)
             .collect()
+    }
+
+    /// Watches the session `id` wherever it lives: on this node as
+    /// [`SessionManager::watch`]; on its owner otherwise, which sends its end back. The
+    /// watch resolves with [`EndReason::NodeLost`](crate::EndReason::NodeLost) when the
+    /// owner goes away first, and with
+    /// [`EndReason::HandedOver`](crate::EndReason::HandedOver) when the session moves to
+    /// another node (a watcher then watches it again there).
+    ///
+    /// # Errors
+    ///
+    /// Those of [`SessionManager::watch`] (the session is not found, the store fails), on
+    /// the owner; [`SessionError::OwnerUnreachable`](crate::SessionError::OwnerUnreachable)
+    /// when the owner could not be asked.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # async fn example(cluster: ractor_session::cluster::Cluster, id: ractor_session::SessionId) -> Result<(), ractor_session::SessionError> {
+    /// let ended = cluster.watch(&id).await?;
+    /// println!("the session ended: {}", ended.await);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn watch(&self, id: &SessionId) -> Result<SessionWatch, SessionError> {
+        self.inner.route.watch(&self.inner.manager, id).await
+    }
+
+    /// Sends `text` (an event for the session `id`, e.g. a live update) to the other nodes
+    /// that [`watch`](Self::watch) it, where the [`on_published`](Self::on_published)
+    /// listener hears it. Call it where the session lives (in its actor).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn example(cluster: &ractor_session::cluster::Cluster, id: &ractor_session::SessionId) {
+    /// cluster.publish(id, r#"{"event":"cart","items":[]}"#);
+    /// # }
+    /// ```
+    pub fn publish(&self, id: &SessionId, text: &str) {
+        self.inner.route.publish(id, text);
+    }
+
+    /// Sets what hears, on this node, the events other nodes [`publish`](Self::publish)
+    /// for the sessions watched from here. One listener per cluster membership: `false`
+    /// when one was set before (it stays).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn example(cluster: &ractor_session::cluster::Cluster) {
+    /// cluster.on_published(|id, text| println!("{}: {text}", id.redacted()));
+    /// # }
+    /// ```
+    pub fn on_published(
+        &self,
+        listener: impl Fn(&SessionId, &str) + Send + Sync + 'static,
+    ) -> bool {
+        self.inner.route.set_listener(Arc::new(listener))
     }
 
     /// Leaves the cluster: the gateway leaves its group (the other nodes take over this
@@ -291,8 +365,8 @@ impl Cluster {
     /// # }
     /// ```
     pub async fn leave(&self) {
-        self.reconnect.abort();
-        let _ = self.gateway.stop_and_wait(None, None).await;
-        let _ = self.server.stop_and_wait(None, None).await;
+        self.inner.reconnect.abort();
+        let _ = self.inner.gateway.stop_and_wait(None, None).await;
+        let _ = self.inner.server.stop_and_wait(None, None).await;
     }
 }

@@ -10,12 +10,14 @@ use ractor::rpc::CallResult;
 use ractor::{ActorCell, ActorRef};
 
 use super::gateway::{self, GatewayMsg};
+use super::watchers::{Listener, Watchers};
 use super::wire::{self, Answer, Envelope, Failure};
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::manager::SessionManager;
 use crate::remote::RemoteSession;
 use crate::rendezvous;
+use crate::watch::{EndReason, SessionWatch};
 
 /// Decodes a request for one session type, runs it here and encodes the reply.
 pub(crate) type Handler = Arc<
@@ -63,6 +65,8 @@ pub(crate) struct Route {
     pub(crate) group: String,
     pub(crate) hop_margin: Duration,
     pub(crate) release_timeout: Duration,
+    /// Sessions watched across nodes, both ways.
+    pub(crate) watchers: Watchers,
 }
 
 impl Route {
@@ -95,6 +99,133 @@ impl Route {
             Some((first, second)) => (Some(&members[first]), second.map(|i| &members[i])),
             None => (None, None),
         }
+    }
+
+    /// The gateway of `node`, if it is a live member.
+    fn gateway_of(&self, node: &str) -> Option<ActorRef<GatewayMsg>> {
+        self.members()
+            .into_iter()
+            .find(|member| member.node == node)
+            .map(|member| member.gateway.into())
+    }
+
+    /// The node names of gateways that left the group (a node left or died): sessions
+    /// watched here on them are lost with them, and they watch nothing here any more.
+    pub(crate) fn left(&self, gateways: &[ActorCell]) {
+        let prefix = gateway::name_prefix(&self.group);
+        for cell in gateways.iter().filter(|cell| !cell.get_id().is_local()) {
+            let Some(node) = cell
+                .get_name()
+                .and_then(|n| n.strip_prefix(&prefix).map(str::to_owned))
+            else {
+                continue;
+            };
+            self.watchers.forget_node(&node);
+            let lost = self.watchers.owner_lost(&node);
+            tracing::warn!(node = %node, watched_sessions_lost = lost, "cluster node left");
+        }
+    }
+
+    /// Watches `id` wherever it lives: here through the manager, on its owner otherwise
+    /// (whose gateway sends its end back; if the owner goes away first, the watch ends
+    /// with `NodeLost`).
+    pub(crate) async fn watch(
+        &self,
+        manager: &SessionManager,
+        id: &SessionId,
+    ) -> Result<SessionWatch, SessionError> {
+        let members = self.members();
+        let owner = match self.rank(id.as_str(), &members).0 {
+            Some(owner) if owner.node != self.node => owner.clone(),
+            _ => return manager.watch(id).await,
+        };
+        // Waiting before asking: an end that comes back at once is not missed.
+        let ended = self.watchers.wait(id, &owner.node);
+        let gateway: ActorRef<GatewayMsg> = owner.gateway.clone().into();
+        let timeout = manager.config().call_timeout + self.hop_margin;
+        let asked = gateway
+            .call(
+                |reply| GatewayMsg::Watch(id.as_str().to_owned(), self.node.clone(), reply),
+                Some(timeout),
+            )
+            .await;
+        let answer: Result<(), Failure> = match asked {
+            Ok(CallResult::Success(bytes)) => {
+                serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+                    Err(Failure::Other {
+                        reason: format!("answer not decodable: {error}"),
+                    })
+                })
+            }
+            Ok(CallResult::Timeout) => return Err(SessionError::Timeout(timeout)),
+            Ok(CallResult::SenderError) | Err(_) => {
+                return Err(SessionError::OwnerUnreachable { node: owner.node });
+            }
+        };
+        answer.map_err(|failure| failure.into_error(id, &owner.node))?;
+        Ok(SessionWatch::waiting(ended))
+    }
+
+    /// Owner side: node `node` watches `id`; its end is sent back there.
+    pub(crate) async fn watch_for(
+        self: Arc<Self>,
+        manager: &SessionManager,
+        id: &str,
+        node: String,
+    ) -> Result<(), Failure> {
+        let id = SessionId::parse(id).map_err(|error| Failure::Other {
+            reason: error.to_string(),
+        })?;
+        let watch = manager
+            .watch(&id)
+            .await
+            .map_err(|error| Failure::from_error(&error))?;
+        if self.watchers.add_remote(&id, &node) {
+            tokio::spawn(async move {
+                let reason = watch.await;
+                for node in self.watchers.take_remote(&id) {
+                    if let Some(gateway) = self.gateway_of(&node) {
+                        let _ = gateway.cast(GatewayMsg::Ended(
+                            id.as_str().to_owned(),
+                            reason.to_string(),
+                        ));
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Watcher side: `id`, watched on its owner, ended for the reason named `reason`.
+    pub(crate) fn remote_ended(&self, id: &str, reason: &str) {
+        if let Ok(id) = SessionId::parse(id) {
+            let reason = EndReason::from_display(reason).unwrap_or(EndReason::NodeLost);
+            self.watchers.ended(&id, &reason);
+        }
+    }
+
+    /// Sends `text` to the nodes that watch `id` from elsewhere.
+    pub(crate) fn publish(&self, id: &SessionId, text: &str) {
+        for node in self.watchers.remote_of(id) {
+            if let Some(gateway) = self.gateway_of(&node) {
+                let _ = gateway.cast(GatewayMsg::Published(
+                    id.as_str().to_owned(),
+                    text.to_owned(),
+                ));
+            }
+        }
+    }
+
+    /// Watcher side: an event published on the owner of `id` arrived.
+    pub(crate) fn heard(&self, id: &str, text: &str) {
+        if let Ok(id) = SessionId::parse(id) {
+            self.watchers.heard(&id, text);
+        }
+    }
+
+    /// Sets what hears the events published elsewhere; `false` when one is set.
+    pub(crate) fn set_listener(&self, listener: Listener) -> bool {
+        self.watchers.set_listener(listener)
     }
 
     /// Whether this node owns `id` now (it does while it is alone, its gateway not yet
