@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use ractor_session::SessionManager;
 use ractor_session::cluster::{Cluster, ClusterConfig};
+use ractor_session_axum::LiveSockets;
 use serde_json::json;
 
 use crate::cart::CartSession;
@@ -18,6 +19,7 @@ use crate::store::StoreChoice;
 pub(crate) async fn join(
     settings: &Settings,
     manager: &SessionManager,
+    live: &LiveSockets,
 ) -> Result<Option<Cluster>, String> {
     let Some(port) = settings.cluster_port else {
         return Ok(None);
@@ -57,6 +59,9 @@ pub(crate) async fn join(
         .join(manager)
         .await
         .map_err(|error| format!("cannot join the cluster: {error}"))?;
+    // Pushes reach the tabs of a cart on every node; tabs of a cart whose node goes away
+    // are told to reconnect.
+    live.join_cluster(&cluster);
     // Tests read this line; keep its shape.
     println!("live_cart cluster node {} on {listen}", cluster.node_name());
     Ok(Some(cluster))

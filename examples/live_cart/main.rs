@@ -96,7 +96,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     let live = LiveSockets::new();
     let manager = spawn_manager(&settings, &live).await?;
     #[cfg(feature = "cluster")]
-    let cluster = cluster::join(&settings, &manager)
+    let cluster = cluster::join(&settings, &manager, &live)
         .await?
         .map(std::sync::Arc::new);
 

@@ -90,6 +90,7 @@ pub mod guide;
 mod layer;
 mod live;
 mod live_builder;
+mod live_target;
 mod login;
 mod new_session;
 mod origin;
