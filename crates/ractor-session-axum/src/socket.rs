@@ -10,8 +10,8 @@ use ractor_session::{EndReason, SessionId};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::live_target::LiveTarget;
 use crate::live::{LiveError, LiveSockets, Outbound, Registration, SocketId};
+use crate::live_target::LiveTarget;
 use crate::telemetry::{self, TARGET};
 use crate::throttle::{DirectLimiter, TokioClock};
 

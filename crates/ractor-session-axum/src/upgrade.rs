@@ -14,8 +14,8 @@ use ractor_session::SessionId;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::live_target::LiveTarget;
 use crate::live::{Full, LiveSockets, Outbound, Registration};
+use crate::live_target::LiveTarget;
 use crate::rejection::{MISSING_LAYER, SessionRejection, safe_message};
 use crate::request::RequestSession;
 use crate::socket::{LiveMessage, run_socket};
