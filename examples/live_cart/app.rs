@@ -10,13 +10,11 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use ractor_session::{SessionError, SessionManager};
-use ractor_session_axum::{
-    LiveMessage, LiveSockets, LiveUpgrade, RoutedSession, Session, SessionRejection,
-};
+use ractor_session_axum::{LiveMessage, LiveSockets, LiveUpgrade, RoutedSession, SessionRejection};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::cart::{CartError, CartMsg, CartRequest, CartSession, CartView};
+use crate::cart::{CartError, CartRequest, CartSession, CartView};
 
 const INDEX_HTML: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
@@ -152,12 +150,12 @@ async fn remove(
     ))
 }
 
-async fn rotate(mut session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn rotate(session: RoutedSession) -> Result<Json<serde_json::Value>, ApiError> {
     session.rotate().await?;
     Ok(Json(json!({ "rotated": true })))
 }
 
-async fn logout(session: Session<CartMsg>) -> Result<StatusCode, ApiError> {
+async fn logout(session: RoutedSession) -> Result<StatusCode, ApiError> {
     session.terminate().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,6 +43,17 @@ pub(crate) struct RequestSession {
     client: Option<ClientKey>,
     /// Set when the session a cookie named, owned by another node, was not found there.
     remote_gone: AtomicBool,
+    /// What this request did to the session another node owns (for its cookie).
+    remote_change: Mutex<Option<RemoteChange>>,
+}
+
+/// What a request did to a session another node of the cluster owns.
+#[derive(Clone, Debug)]
+pub(crate) enum RemoteChange {
+    /// Moved to this new ID.
+    Rotated(SessionId),
+    /// Ended.
+    Ended,
 }
 
 impl RequestSession {
@@ -66,6 +77,7 @@ impl RequestSession {
             current: Mutex::new(current),
             client: None,
             remote_gone: AtomicBool::new(false),
+            remote_change: Mutex::new(None),
         }
     }
 
@@ -167,6 +179,12 @@ impl RequestSession {
             Presented::Live { session, .. } if session.is_rotated_away() => {
                 Some(SessionRejection::Rotated)
             }
+            // Owned by another node: a session started here would replace its cookie.
+            // (`RoutedSession` reaches it there, and starts one here only once it is
+            // found gone.)
+            Presented::Remote { .. } if !self.remote_gone.load(Ordering::Acquire) => {
+                Some(SessionRejection::ElsewhereInCluster)
+            }
             _ => None,
         }
     }
@@ -190,10 +208,19 @@ impl RequestSession {
     pub(crate) fn remote_id(&self) -> Option<SessionId> {
         match self.presented.get()? {
             Presented::Remote { id, .. } if !self.remote_gone.load(Ordering::Acquire) => {
-                Some(id.clone())
+                match lock(&self.remote_change).clone() {
+                    None => Some(id.clone()),
+                    Some(RemoteChange::Rotated(new)) => Some(new),
+                    Some(RemoteChange::Ended) => None,
+                }
             }
             _ => None,
         }
+    }
+
+    /// Records what this request did to the session another node owns.
+    pub(crate) fn remote_changed(&self, change: RemoteChange) {
+        *lock(&self.remote_change) = Some(change);
     }
 
     /// The session the cookie named is gone on the node that owns it: the request may
@@ -299,7 +326,11 @@ impl RequestSession {
             // planted one the next request.
             (Presented::Nothing | Presented::Rotated | Presented::Conflict, None) => None,
             // Owned by another node: the cookie stays, re-signed if an old key signed it.
-            (Presented::Remote { id, resign }, None) => resign.then(|| codec.set_cookie(id)),
+            (Presented::Remote { id, resign }, None) => match lock(&self.remote_change).clone() {
+                Some(RemoteChange::Rotated(new)) => Some(codec.set_cookie(&new)),
+                Some(RemoteChange::Ended) => Some(codec.removal()),
+                None => resign.then(|| codec.set_cookie(id)),
+            },
         }
     }
 }

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use ractor_session::{RemoteSession, SessionError, SessionId};
+use ractor_session::{RemoteSession, SessionError, SessionId, UserKey};
 
+use crate::bound::BoundSession;
 use crate::rejection::SessionRejection;
-use crate::request::RequestSession;
+use crate::request::{RemoteChange, RequestSession};
+use crate::telemetry;
 
 /// This request's session, wherever it lives: on this node, or — with the core crate's
 /// `cluster` feature — on the node of the cluster that owns it. Its
@@ -89,6 +91,186 @@ impl RoutedSession {
         }
         let live = self.request.ensure_live().await?;
         Ok(manager.request::<A>(live.id(), request).await?)
+    }
+
+    /// Moves the request's session to a fresh ID (wherever it lives) and returns it; the
+    /// response sets the new cookie. As [`Session::rotate`](crate::Session::rotate): use
+    /// it after any change of privilege.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionRejection::NoSession`] when the request has no session; the session's
+    /// errors (it ended meanwhile, the store or the owner could not be reached).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{RoutedSession, SessionRejection};
+    ///
+    /// async fn elevate(session: RoutedSession) -> Result<(), SessionRejection> {
+    ///     session.rotate().await?;
+    ///     Ok(())
+    /// }
+    /// # let _ = elevate;
+    /// ```
+    pub async fn rotate(&self) -> Result<SessionId, SessionRejection> {
+        let manager = self.request.manager();
+        if let Some(old) = self.request.remote_id() {
+            // Remembered first, as for a local rotation: requests still carrying the old
+            // cookie are spared a cookie change for the grace period.
+            let pending = self.request.rotations().begin(&old);
+            let new = manager.rotate(&old).await?;
+            pending.done();
+            self.request
+                .remote_changed(RemoteChange::Rotated(new.clone()));
+            telemetry::rotated();
+            return Ok(new);
+        }
+        let live = self.live().await?;
+        let handle = live.handle()?.clone();
+        let old = live.id().clone();
+        let pending = self.request.rotations().begin(&old);
+        let new = manager.rotate(&old).await?;
+        pending.done();
+        self.request
+            .set_current(BoundSession::new(new.clone(), handle));
+        telemetry::rotated();
+        Ok(new)
+    }
+
+    /// Ends the request's session, wherever it lives; the response clears the cookie.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionRejection::NoSession`] when the request has no session; the session's
+    /// errors (it had already ended, the owner could not be reached).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{RoutedSession, SessionRejection};
+    ///
+    /// async fn log_out(session: RoutedSession) -> Result<(), SessionRejection> {
+    ///     session.terminate().await
+    /// }
+    /// # let _ = log_out;
+    /// ```
+    pub async fn terminate(&self) -> Result<(), SessionRejection> {
+        let manager = self.request.manager();
+        if let Some(id) = self.request.remote_id() {
+            manager.terminate(&id).await?;
+            self.request.remote_changed(RemoteChange::Ended);
+            return Ok(());
+        }
+        let live = self.live().await?;
+        manager.terminate(live.id()).await?;
+        Ok(())
+    }
+
+    /// The user the request's session is bound to, if any (wherever it lives).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionRejection::NoSession`] when the request has no session; the session's
+    /// errors.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{RoutedSession, SessionRejection};
+    ///
+    /// async fn me(session: RoutedSession) -> Result<String, SessionRejection> {
+    ///     Ok(session.user().await?.map(|user| user.to_string()).unwrap_or_default())
+    /// }
+    /// # let _ = me;
+    /// ```
+    pub async fn user(&self) -> Result<Option<UserKey>, SessionRejection> {
+        let id = match self.request.remote_id() {
+            Some(id) => id,
+            None => self.live().await?.id().clone(),
+        };
+        Ok(self.request.manager().user_of(&id).await?)
+    }
+
+    /// Logs the request's session in as `user`, wherever it lives: moved to a fresh ID
+    /// first, then bound to the user (as [`Session::login`](crate::Session::login)).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::BoundToAnotherUser`] (as [`SessionRejection::Session`]) when the
+    /// session belongs to someone else; those of [`rotate`](Self::rotate).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session::UserKey;
+    /// use ractor_session_axum::{RoutedSession, SessionRejection};
+    ///
+    /// async fn log_in(session: RoutedSession) -> Result<(), SessionRejection> {
+    ///     // ... check the credentials, then:
+    ///     let user = UserKey::parse("alice").map_err(ractor_session::SessionError::from)?;
+    ///     session.login(&user).await?;
+    ///     Ok(())
+    /// }
+    /// # let _ = log_in;
+    /// ```
+    pub async fn login(&self, user: &UserKey) -> Result<SessionId, SessionRejection> {
+        let before = match self.request.remote_id() {
+            Some(id) => id,
+            None => self.request.ensure_live().await?.id().clone(),
+        };
+        let manager = self.request.manager();
+        if manager
+            .user_of(&before)
+            .await?
+            .is_some_and(|bound| &bound != user)
+        {
+            return Err(SessionError::BoundToAnotherUser { id: before }.into());
+        }
+        // Rotated first: were the binding made first and the rotation then failed, a
+        // planted ID would stay valid and logged in.
+        let new = self.rotate().await?;
+        manager.bind_user(&new, user).await?;
+        Ok(new)
+    }
+
+    /// Ends every session of the request's user, on every node (only this session when
+    /// nobody is logged in); how many ended.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionRejection::NoSession`] when the request has no session; the session's
+    /// errors; in a cluster, [`SessionError::OwnerUnreachable`] when a node could not be
+    /// asked (the others have ended theirs).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_axum::{RoutedSession, SessionRejection};
+    ///
+    /// async fn everywhere(session: RoutedSession) -> Result<String, SessionRejection> {
+    ///     Ok(session.log_out_everywhere().await?.to_string())
+    /// }
+    /// # let _ = everywhere;
+    /// ```
+    pub async fn log_out_everywhere(&self) -> Result<usize, SessionRejection> {
+        match self.user().await? {
+            Some(user) => {
+                let ended = self.request.manager().terminate_user(&user).await?;
+                if self.request.remote_id().is_some() {
+                    self.request.remote_changed(RemoteChange::Ended);
+                }
+                Ok(ended)
+            }
+            None => self.terminate().await.map(|()| 1),
+        }
+    }
+
+    /// The request's session on this node (adopted from the store if only stored), or,
+    /// with auto-start, one started for it — as the [`Session`](crate::Session)
+    /// extractor has it.
+    async fn live(&self) -> Result<BoundSession, SessionRejection> {
+        self.request.ensure_live().await
     }
 
     /// The ID of the request's session: the one its cookie names (wherever it lives), or

@@ -121,11 +121,7 @@ impl SessionManager {
     /// ```
     #[must_use]
     pub fn fresh_id(&self) -> SessionId {
-        #[cfg(feature = "cluster")]
-        if let Some(route) = self.route() {
-            return route.fresh_id();
-        }
-        SessionId::generate()
+        self.fresh_owned_id()
     }
 
     /// Whether this node owns the session `id`: always on one node; in a

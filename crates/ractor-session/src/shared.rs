@@ -103,6 +103,15 @@ impl Shared {
         }
     }
 
+    /// A fresh session ID this node owns (any fresh ID outside a cluster).
+    pub(crate) fn fresh_id(&self) -> SessionId {
+        #[cfg(feature = "cluster")]
+        if let Some(route) = self.route.get() {
+            return route.fresh_id();
+        }
+        SessionId::generate()
+    }
+
     /// The registration and codec of `A`, when sessions of `A` are written to a store or
     /// parked.
     pub(crate) fn durable<A: Actor>(&self) -> Option<(&dyn Kind, Codec<A>)> {

@@ -61,7 +61,11 @@ use ractor_cluster::{NodeServer, NodeServerMessage};
 use tokio::task::JoinHandle;
 
 pub use config::{ClusterConfig, ClusterError, MAX_NODE_NAME_LEN, MIN_SECRET_LEN};
-pub(crate) use route::Route;
+pub(crate) use route::{Member, Route, decode};
+pub(crate) use wire::Op;
+
+/// A session owned by another node: the route there, its owner, its ID.
+pub(crate) type Remote<'a> = (&'a Arc<Route>, Member, SessionId);
 
 use crate::error::SessionError;
 use crate::id::SessionId;

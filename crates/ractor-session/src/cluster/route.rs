@@ -11,7 +11,7 @@ use ractor::{ActorCell, ActorRef};
 
 use super::gateway::{self, GatewayMsg};
 use super::watchers::{Listener, Watchers};
-use super::wire::{self, Answer, Envelope, Failure};
+use super::wire::{self, Answer, Envelope, Failure, Op};
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::manager::SessionManager;
@@ -268,22 +268,85 @@ impl Route {
             Some(owner) if owner.node != self.node => owner.clone(),
             _ => return self.serve_here::<A>(manager, id, request, timeout).await,
         };
-        let envelope = Envelope {
-            id: id.as_str().to_owned(),
+        let op = Op::Request {
             tag: A::TYPE_TAG.to_owned(),
-            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
             request: serde_json::to_value(request).map_err(|error| SessionError::OwnerFailed {
                 node: self.node.clone(),
                 reason: format!("request not encodable: {error}"),
             })?,
         };
+        let value = self.send_op(&owner, id, op, timeout).await?;
+        decode(&owner, value)
+    }
+
+    /// The owner of `id` when it is another node.
+    pub(crate) fn remote_owner(&self, id: &str) -> Option<Member> {
+        let members = self.members();
+        match self.rank(id, &members).0 {
+            Some(owner) if owner.node != self.node => Some(owner.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sends `op` for `id` to `owner` and waits for its answer (within `timeout` and the
+    /// hop's margin).
+    pub(crate) async fn send_op(
+        &self,
+        owner: &Member,
+        id: &SessionId,
+        op: Op,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, SessionError> {
+        let envelope = Envelope {
+            id: id.as_str().to_owned(),
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            op,
+        };
         let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
-        let answer = self.forward(&owner, bytes, timeout).await?;
-        let value = answer.map_err(|failure| failure.into_error(id, &owner.node))?;
-        serde_json::from_value(value).map_err(|error| SessionError::OwnerFailed {
-            node: owner.node.clone(),
-            reason: format!("reply not decodable: {error}"),
-        })
+        let answer = self.forward(owner, bytes, timeout).await?;
+        answer.map_err(|failure| failure.into_error(id, &owner.node))
+    }
+
+    /// The other nodes' part of `terminate_user`: each ends the user's sessions it holds;
+    /// how many ended, or the first node that could not be asked.
+    pub(crate) async fn terminate_user_elsewhere(
+        &self,
+        user: &str,
+        timeout: Duration,
+    ) -> Result<usize, SessionError> {
+        let others: Vec<Member> = self
+            .members()
+            .into_iter()
+            .filter(|member| member.node != self.node)
+            .collect();
+        let asks = others.iter().map(|member| {
+            let envelope = Envelope {
+                id: String::new(),
+                timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                op: Op::TerminateUser {
+                    user: user.to_owned(),
+                },
+            };
+            let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
+            async move {
+                let answer = self.forward(member, bytes, timeout).await?;
+                let ended = answer.map_err(|failure| match failure {
+                    Failure::Other { reason } => SessionError::OwnerFailed {
+                        node: member.node.clone(),
+                        reason,
+                    },
+                    _ => SessionError::OwnerUnreachable {
+                        node: member.node.clone(),
+                    },
+                })?;
+                decode::<usize>(member, ended)
+            }
+        });
+        let mut total = 0;
+        for ended in futures_util::future::join_all(asks).await {
+            total += ended?;
+        }
+        Ok(total)
     }
 
     /// The envelope, to `owner`'s gateway; its answer, or the hop's failure.
@@ -361,6 +424,17 @@ impl Route {
     }
 }
 
+/// `value`, the answer of `owner`, as a `T`.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    owner: &Member,
+    value: serde_json::Value,
+) -> Result<T, SessionError> {
+    serde_json::from_value(value).map_err(|error| SessionError::OwnerFailed {
+        node: owner.node.clone(),
+        reason: format!("answer not decodable: {error}"),
+    })
+}
+
 /// Handlers by session type tag.
 pub(crate) type Handlers = HashMap<&'static str, Handler>;
 
@@ -375,19 +449,53 @@ pub(crate) async fn serve(
     let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|error| Failure::Other {
         reason: format!("envelope not decodable: {error}"),
     })?;
+    let failed = |error: SessionError| Failure::from_error(&error);
+    let timeout = Duration::from_millis(envelope.timeout_ms);
+    if let Op::TerminateUser { user } = &envelope.op {
+        let user = crate::user::UserKey::parse(user).map_err(|error| Failure::Other {
+            reason: error.to_string(),
+        })?;
+        let ended = manager.terminate_user_here(&user).await.map_err(failed)?;
+        return Ok(serde_json::Value::from(ended));
+    }
     let id = SessionId::parse(&envelope.id).map_err(|error| Failure::Other {
         reason: error.to_string(),
     })?;
-    let Some(handler) = handlers.get(envelope.tag.as_str()) else {
-        return Err(Failure::Other {
-            reason: format!(
-                "session type `{}` is not served on this node (`ClusterBuilder::serve`)",
-                envelope.tag
-            ),
-        });
-    };
-    let timeout = Duration::from_millis(envelope.timeout_ms);
-    handler(manager, route, id, envelope.request, timeout).await
+    match envelope.op {
+        Op::Request { tag, request } => {
+            let Some(handler) = handlers.get(tag.as_str()) else {
+                return Err(Failure::Other {
+                    reason: format!(
+                        "session type `{tag}` is not served on this node (`ClusterBuilder::serve`)"
+                    ),
+                });
+            };
+            handler(manager, route, id, request, timeout).await
+        }
+        Op::Terminate => {
+            manager.terminate_here(id.as_str()).await.map_err(failed)?;
+            Ok(serde_json::Value::Null)
+        }
+        Op::Rotate => {
+            let new = manager.rotate_here(id.as_str()).await.map_err(failed)?;
+            Ok(serde_json::Value::from(new.as_str()))
+        }
+        Op::User => {
+            let user = manager.user_of_here(id.as_str()).await.map_err(failed)?;
+            Ok(user.map_or(serde_json::Value::Null, |user| user.as_str().into()))
+        }
+        Op::BindUser { user } => {
+            let user = crate::user::UserKey::parse(&user).map_err(|error| Failure::Other {
+                reason: error.to_string(),
+            })?;
+            manager
+                .bind_user_here(id.as_str(), &user)
+                .await
+                .map_err(failed)?;
+            Ok(serde_json::Value::Null)
+        }
+        Op::TerminateUser { .. } => Ok(serde_json::Value::Null),
+    }
 }
 
 pub(crate) use wire::encode;

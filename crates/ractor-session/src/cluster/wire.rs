@@ -8,17 +8,36 @@ use serde_json::Value;
 use crate::error::SessionError;
 use crate::id::SessionId;
 
-/// A request for a session owned by another node.
+/// An operation for a session owned by another node (or, for `TerminateUser`, for
+/// every node).
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct Envelope {
-    /// The session's ID.
+    /// The session's ID (empty for `TerminateUser`).
     pub(crate) id: String,
-    /// The session type's tag (`DurableSession::TYPE_TAG`): which handler decodes it.
-    pub(crate) tag: String,
     /// How long the owner may take, in milliseconds.
     pub(crate) timeout_ms: u64,
-    /// The request, as the session type serializes it.
-    pub(crate) request: Value,
+    /// What to do.
+    pub(crate) op: Op,
+}
+
+/// What an envelope asks.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub(crate) enum Op {
+    /// A request of a `RemoteSession` type: `tag` (`DurableSession::TYPE_TAG`) names the
+    /// handler that decodes it. Answers the reply.
+    Request { tag: String, request: Value },
+    /// `SessionManager::terminate`. Answers null.
+    Terminate,
+    /// `SessionManager::rotate`. Answers the new ID.
+    Rotate,
+    /// `SessionManager::user_of`. Answers the user, or null.
+    User,
+    /// `SessionManager::bind_user`. Answers null.
+    BindUser { user: String },
+    /// The node's part of `SessionManager::terminate_user`: the user's sessions here.
+    /// Answers how many ended.
+    TerminateUser { user: String },
 }
 
 /// The owner's answer: the reply, or why there is none.
@@ -33,6 +52,7 @@ pub(crate) enum Failure {
         ms: u64,
     },
     NotPersisted,
+    BoundToAnotherUser,
     /// The owner is shutting down: its sessions come back on another node.
     ShuttingDown,
     Other {
@@ -51,6 +71,7 @@ impl Failure {
                 ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
             },
             SessionError::NotPersisted { .. } => Self::NotPersisted,
+            SessionError::BoundToAnotherUser { .. } => Self::BoundToAnotherUser,
             SessionError::ManagerShutdown => Self::ShuttingDown,
             other => Self::Other {
                 reason: other.to_string(),
@@ -64,6 +85,7 @@ impl Failure {
             Self::NotFound => SessionError::SessionNotFound { id: id.clone() },
             Self::Timeout { ms } => SessionError::Timeout(Duration::from_millis(ms)),
             Self::NotPersisted => SessionError::NotPersisted { id: id.clone() },
+            Self::BoundToAnotherUser => SessionError::BoundToAnotherUser { id: id.clone() },
             Self::ShuttingDown => SessionError::OwnerUnreachable {
                 node: node.to_owned(),
             },
@@ -97,6 +119,7 @@ mod tests {
             SessionError::Timeout(Duration::from_millis(1500)),
             SessionError::NotPersisted { id: id.clone() },
             SessionError::ManagerShutdown,
+            SessionError::BoundToAnotherUser { id: id.clone() },
         ];
         let back: Vec<_> = cases
             .iter()
@@ -110,6 +133,7 @@ mod tests {
         assert!(matches!(back[1], SessionError::Timeout(d) if d == Duration::from_millis(1500)));
         assert!(matches!(&back[2], SessionError::NotPersisted { .. }));
         assert!(matches!(&back[3], SessionError::OwnerUnreachable { node } if node == "n2"));
+        assert!(matches!(&back[4], SessionError::BoundToAnotherUser { .. }));
     }
 
     #[test]

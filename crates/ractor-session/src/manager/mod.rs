@@ -445,7 +445,35 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+        #[cfg(feature = "cluster")]
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::cluster::Op::Terminate;
+            route
+                .send_op(&owner, &id, op, self.config().call_timeout)
+                .await?;
+            return Ok(());
+        }
+        self.terminate_here(id).await
+    }
+
+    /// `terminate`, on this node.
+    pub(crate) async fn terminate_here(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         stop::terminate(&self.shared, id.as_ref()).await
+    }
+
+    /// In a cluster: the route, owner and parsed ID of `id` when another node owns it.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn remote(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::cluster::Remote<'_>>, SessionError> {
+        let Some(route) = self.route() else {
+            return Ok(None);
+        };
+        let Some(owner) = route.remote_owner(id) else {
+            return Ok(None);
+        };
+        Ok(Some((route, owner, crate::id::SessionId::parse(id)?)))
     }
 
     /// Stops every session gracefully and then the manager itself.
@@ -521,6 +549,11 @@ impl SessionManager {
             .flush()
             .await
             .map_err(SessionError::store("flush"))
+    }
+
+    /// A fresh session ID this node owns (see `SessionManager::fresh_id`).
+    pub(crate) fn fresh_owned_id(&self) -> crate::id::SessionId {
+        self.shared.fresh_id()
     }
 
     /// The cluster route, once the manager joined a cluster.
