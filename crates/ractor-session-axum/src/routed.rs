@@ -89,8 +89,14 @@ impl RoutedSession {
                 other => return other.map_err(SessionRejection::from),
             }
         }
+        // Through the handle the request's lookup (or start) found: no second lookup, and
+        // a session just started for this request stays provisional (see `Admission`).
         let live = self.request.ensure_live().await?;
-        Ok(manager.request::<A>(live.id(), request).await?)
+        let timeout = manager.config().call_timeout;
+        let handle = live.handle()?;
+        Ok(handle
+            .call_timeout(|reply| A::request(request, reply), timeout)
+            .await?)
     }
 
     /// Moves the request's session to a fresh ID (wherever it lives) and returns it; the
