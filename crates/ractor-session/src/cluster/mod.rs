@@ -1,51 +1,7 @@
-//! Several nodes: any node serves any session, through `ractor_cluster` and a shared store.
+//! Several nodes: any node serves any session, through `ractor_cluster` and a shared store
+//! (feature `cluster`). The guide below is `docs/cluster.md`.
 //!
-//! Each node runs a `ractor_cluster` node server (authenticated by a shared secret) and
-//! connects to its peers; each manager puts a *gateway* actor in a process group, so every
-//! node sees the live gateways. The owner of a session ID is chosen by rendezvous hashing
-//! over them: every node computes the same owner, and a node joining or leaving moves only
-//! the IDs it takes or gives up. [`SessionManager::request`] sends a request to the owner —
-//! handled here when that is this node, serialized to the owner's gateway otherwise — for
-//! session types that implement [`RemoteSession`](crate::RemoteSession) and that every
-//! node [`serve`](ClusterBuilder::serve)s.
-//!
-//! State moves between nodes through the shared store only: when a node joins, the
-//! sessions it now owns are stopped on their old node with their state written (handed
-//! over) and revived on the new one; a new owner that finds a session not active asks the
-//! node that held it before to release it first. When a node dies, its sessions come back
-//! on the survivors from their last write. Every activation claims the record with a new
-//! epoch and a write with an older epoch is refused, so two activations can never both
-//! commit. See the guide, `docs/cluster.md`.
-//!
-//! # Examples
-//!
-//! ```no_run
-//! # #[tokio::main]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
-//! use ractor_session::cluster::{Cluster, ClusterConfig};
-//! use ractor_session::durable::MemoryStore;
-//! use ractor_session::{KvRequest, KvSession, SessionManager};
-//!
-//! // Every node: the same shared store (PostgreSQL or Redis in production).
-//! let manager = SessionManager::builder(Default::default())
-//!     .with_store(Arc::new(MemoryStore::new()))
-//!     .with_durable::<KvSession, _>(|| KvSession)
-//!     .spawn()
-//!     .await?;
-//! let config = ClusterConfig::new("node-1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes")
-//!     .with_peer("127.0.0.1:7402");
-//! let cluster = Cluster::builder(config).serve::<KvSession>().join(&manager).await?;
-//!
-//! let id = manager.fresh_id();
-//! manager.start_with(id.as_str(), KvSession, Default::default()).await?;
-//! // From any node:
-//! manager.request::<KvSession>(&id, KvRequest::Put { key: "a".into(), value: 1.into() }).await??;
-//! cluster.leave().await;
-//! manager.shutdown().await;
-//! # Ok(())
-//! # }
-//! ```
+#![doc = include_str!("../../docs/cluster.md")]
 
 mod config;
 mod gateway;
