@@ -6,6 +6,8 @@
 //! - [Durability](crate::durable) — session stores: SQLite, PostgreSQL, Redis
 //! - [Passivation](passivation) — idle sessions leave memory and come back on their next
 //!   message
+//! - Several nodes — the documentation of the `cluster` module (feature `cluster`): any
+//!   node serves any session
 //! - [Telemetry](telemetry) — every event and metric, mapped to the original's
 //! - [Session state](state) — plain actor, agent state or a Redux-style store: which to
 //!   pick, and how
