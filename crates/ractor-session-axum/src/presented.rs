@@ -73,6 +73,10 @@ impl Found {
                 continue;
             }
             match config.manager.session(&id) {
+                // In a cluster, a copy here of a session another node owns (it is being
+                // handed over, or was revived here while this node's view lagged): the
+                // owner serves it, and asks this node to hand it over.
+                Ok(_) if !config.manager.owns(&id) => found.remote.push((id, current_key)),
                 Ok(handle) => found.place(id, handle, current_key),
                 Err(_) if config.rotations.contains(&id) => found.rotated = true,
                 Err(_) if !config.manager.owns(&id) => found.remote.push((id, current_key)),
@@ -139,6 +143,13 @@ impl Found {
                 session,
                 resign: !current_key,
             },
+            // Handed over to a node that owns it now, between the lookup and here.
+            Some((session, current_key)) if !config.manager.owns(session.id()) => {
+                Presented::Remote {
+                    id: session.id().clone(),
+                    resign: !current_key,
+                }
+            }
             Some((session, _)) => {
                 unknown.push(session.id().clone());
                 Presented::Refused

@@ -218,6 +218,21 @@ impl RequestSession {
         }
     }
 
+    /// The session the cookie came with when it is not live here any more and another
+    /// node of the cluster owns it now (handed over during this request).
+    pub(crate) fn presented_elsewhere(&self) -> Option<SessionId> {
+        match self.presented.get()? {
+            Presented::Live { session, .. }
+                if !session.is_live()
+                    && !session.is_rotated_away()
+                    && !self.manager().owns(session.id()) =>
+            {
+                Some(session.id().clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Records what this request did to the session another node owns.
     pub(crate) fn remote_changed(&self, change: RemoteChange) {
         *lock(&self.remote_change) = Some(change);

@@ -91,12 +91,28 @@ impl RoutedSession {
         }
         // Through the handle the request's lookup (or start) found: no second lookup, and
         // a session just started for this request stays provisional (see `Admission`).
+        self.request.settle().await?;
+        let moved = self.request.presented_elsewhere();
+        if let Some(id) = &moved {
+            // Handed over to the node that owns it now: it is served there.
+            return Ok(manager.request::<A>(id, request).await?);
+        }
         let live = self.request.ensure_live().await?;
         let timeout = manager.config().call_timeout;
-        let handle = live.handle()?;
-        Ok(handle
-            .call_timeout(|reply| A::request(request, reply), timeout)
-            .await?)
+        let called = live
+            .handle()?
+            .call_timeout(|reply| A::request(request.clone(), reply), timeout)
+            .await;
+        match called {
+            // Handed over while the message waited (a stopping actor drops its mailbox,
+            // so the request was not handled): the node that owns it now serves it.
+            Err(
+                SessionError::SessionNotFound { .. }
+                | SessionError::ProcessNotFound { .. }
+                | SessionError::CallFailed { .. },
+            ) if !manager.owns(live.id()) => Ok(manager.request::<A>(live.id(), request).await?),
+            other => Ok(other?),
+        }
     }
 
     /// Moves the request's session to a fresh ID (wherever it lives) and returns it; the

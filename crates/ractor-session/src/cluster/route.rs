@@ -19,6 +19,10 @@ use crate::remote::RemoteSession;
 use crate::rendezvous;
 use crate::watch::{EndReason, SessionWatch};
 
+/// How long a node that left the group may take to come back (over its other connection)
+/// before it counts as gone.
+const LEAVE_GRACE: Duration = Duration::from_millis(500);
+
 /// Decodes a request for one session type, runs it here and encodes the reply.
 pub(crate) type Handler = Arc<
     dyn Fn(
@@ -109,21 +113,34 @@ impl Route {
             .map(|member| member.gateway.into())
     }
 
-    /// The node names of gateways that left the group (a node left or died): sessions
-    /// watched here on them are lost with them, and they watch nothing here any more.
-    pub(crate) fn left(&self, gateways: &[ActorCell]) {
+    /// Gateways left the group: a node left or died — or one of two connections to it
+    /// closed (ractor_cluster keeps one when two nodes connect to each other at once),
+    /// which looks the same for a moment. A node still absent after `LEAVE_GRACE` is gone:
+    /// sessions watched here on it are lost with it, and it watches nothing here any more.
+    pub(crate) fn left(self: &Arc<Self>, gateways: &[ActorCell]) {
         let prefix = gateway::name_prefix(&self.group);
-        for cell in gateways.iter().filter(|cell| !cell.get_id().is_local()) {
-            let Some(node) = cell
-                .get_name()
-                .and_then(|n| n.strip_prefix(&prefix).map(str::to_owned))
-            else {
-                continue;
-            };
-            self.watchers.forget_node(&node);
-            let lost = self.watchers.owner_lost(&node);
-            tracing::warn!(node = %node, watched_sessions_lost = lost, "cluster node left");
+        let nodes: Vec<String> = gateways
+            .iter()
+            .filter(|cell| !cell.get_id().is_local())
+            .filter_map(|cell| cell.get_name()?.strip_prefix(&prefix).map(str::to_owned))
+            .collect();
+        if nodes.is_empty() {
+            return;
         }
+        let route = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(LEAVE_GRACE).await;
+            let members = route.members();
+            for node in nodes {
+                if members.iter().any(|member| member.node == node) {
+                    tracing::debug!(node = %node, "cluster node reconnected");
+                    continue;
+                }
+                route.watchers.forget_node(&node);
+                let lost = route.watchers.owner_lost(&node);
+                tracing::warn!(node = %node, watched_sessions_lost = lost, "cluster node left");
+            }
+        });
     }
 
     /// Watches `id` wherever it lives: here through the manager, on its owner otherwise
@@ -390,37 +407,41 @@ impl Route {
         manager.request_here::<A>(id, request, timeout).await
     }
 
-    /// Before `id` is revived here: asks the node most likely to hold it — its owner when
-    /// that is another node, else the node second in line (its owner before this one
-    /// joined) — to hand it over: stop it and write its last state. Waits at most
-    /// `release_timeout`, then revives anyway (fencing keeps the other from writing).
+    /// Before `id` is revived here: asks every other node to hand it over if it holds it
+    /// — stop it and write its last state — and waits for their answers, at most
+    /// `release_timeout`; then revives anyway (fencing keeps a node that did not answer
+    /// from writing). Any node may hold it: its owner before this node joined, or a node
+    /// that revived it while its view of the membership lagged. A revival is rare (a
+    /// session's first use here), so a message to each node is cheap insurance.
     pub(crate) async fn ask_to_release(&self, id: &SessionId) {
-        let members = self.members();
-        let holder = match self.rank(id.as_str(), &members) {
-            (Some(owner), _) if owner.node != self.node => owner,
-            (Some(_), Some(second)) => second,
-            _ => return,
-        };
-        let gateway: ActorRef<GatewayMsg> = holder.gateway.clone().into();
-        let asked = gateway
-            .call(
-                |reply| GatewayMsg::Release(id.as_str().to_owned(), reply),
-                Some(self.release_timeout),
-            )
-            .await;
-        match asked {
-            Ok(CallResult::Success(true)) => tracing::debug!(
-                session = %id.redacted(),
-                node = %holder.node,
-                "session handed over by its previous holder"
-            ),
-            Ok(CallResult::Success(false)) => {}
-            _ => tracing::debug!(
-                session = %id.redacted(),
-                node = %holder.node,
-                "previous holder did not answer the release; reviving from the store"
-            ),
-        }
+        let others: Vec<Member> = self
+            .members()
+            .into_iter()
+            .filter(|member| member.node != self.node)
+            .collect();
+        let asks = others.iter().map(|holder| async move {
+            let gateway: ActorRef<GatewayMsg> = holder.gateway.clone().into();
+            let asked = gateway
+                .call(
+                    |reply| GatewayMsg::Release(id.as_str().to_owned(), reply),
+                    Some(self.release_timeout),
+                )
+                .await;
+            match asked {
+                Ok(CallResult::Success(true)) => tracing::debug!(
+                    session = %id.redacted(),
+                    node = %holder.node,
+                    "session handed over by the node that held it"
+                ),
+                Ok(CallResult::Success(false)) => {}
+                _ => tracing::debug!(
+                    session = %id.redacted(),
+                    node = %holder.node,
+                    "a node did not answer the release; reviving from the store"
+                ),
+            }
+        });
+        futures_util::future::join_all(asks).await;
     }
 }
 
