@@ -38,8 +38,10 @@ pub enum EndReason {
     /// Ended with every other session of its user by
     /// [`terminate_user`](crate::SessionManager::terminate_user) ("log out everywhere").
     LoggedOut,
-    /// In a cluster (feature `cluster`): handed over to the node that owns it now, after a
-    /// node joined. Its state was written to the store first; it lives on there.
+    /// Moved to another activation, which has its record now: in a cluster (feature
+    /// `cluster`), handed over to the node that owns it after a node joined (its state
+    /// written to the store first); or fenced off, when another manager on the same store
+    /// revived it and this copy's next write was refused. It lives on there.
     HandedOver,
     /// In a cluster (feature `cluster`): the node that held the session went away. Its state
     /// is in the store as of its last write; it comes back on a surviving node at its next
