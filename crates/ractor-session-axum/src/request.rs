@@ -218,14 +218,15 @@ impl RequestSession {
         }
     }
 
-    /// The session the cookie came with when it is not live here any more and another
-    /// node of the cluster owns it now (handed over during this request).
-    pub(crate) fn presented_elsewhere(&self) -> Option<SessionId> {
+    /// In a cluster: the session the cookie came with when it is not live here any more
+    /// (handed over to another node, or fenced off by a newer activation, during this
+    /// request): it lives on, and is reached by its ID.
+    pub(crate) fn presented_moved(&self) -> Option<SessionId> {
         match self.presented.get()? {
             Presented::Live { session, .. }
                 if !session.is_live()
                     && !session.is_rotated_away()
-                    && !self.manager().owns(session.id()) =>
+                    && self.manager().is_clustered() =>
             {
                 Some(session.id().clone())
             }

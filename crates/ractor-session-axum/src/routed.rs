@@ -92,10 +92,9 @@ impl RoutedSession {
         // Through the handle the request's lookup (or start) found: no second lookup, and
         // a session just started for this request stays provisional (see `Admission`).
         self.request.settle().await?;
-        let moved = self.request.presented_elsewhere();
-        if let Some(id) = &moved {
-            // Handed over to the node that owns it now: it is served there.
-            return Ok(manager.request::<A>(id, request).await?);
+        if let Some(id) = self.request.presented_moved() {
+            // It moved on (to another node, or to a newer activation): reached by its ID.
+            return self.request_moved::<A>(&id, request).await;
         }
         let live = self.request.ensure_live().await?;
         let timeout = manager.config().call_timeout;
@@ -104,15 +103,42 @@ impl RoutedSession {
             .call_timeout(|reply| A::request(request.clone(), reply), timeout)
             .await;
         match called {
-            // Handed over while the message waited (a stopping actor drops its mailbox,
-            // so the request was not handled): the node that owns it now serves it.
+            // In a cluster, handed over or fenced off while the message waited (a stopping
+            // actor drops its mailbox, so the request was not handled): reached by its ID.
             Err(
                 SessionError::SessionNotFound { .. }
                 | SessionError::ProcessNotFound { .. }
                 | SessionError::CallFailed { .. },
-            ) if !manager.owns(live.id()) => Ok(manager.request::<A>(live.id(), request).await?),
+            ) if manager.is_clustered() && !live.is_live() => {
+                self.request_moved::<A>(live.id(), request).await
+            }
             other => Ok(other?),
         }
+    }
+
+    /// A request for the session `id`, which moved on during this request: sent by ID (to
+    /// its owner, which revives it if need be); if it turns out to have ended, the request
+    /// gets a fresh session, as for a cookie whose session is gone.
+    async fn request_moved<A>(
+        &self,
+        id: &SessionId,
+        request: A::Request,
+    ) -> Result<A::Reply, SessionRejection>
+    where
+        A: RemoteSession,
+        A::Request: Clone,
+    {
+        let manager = self.request.manager();
+        match manager.request::<A>(id, request.clone()).await {
+            Err(SessionError::SessionNotFound { .. }) => {}
+            other => return other.map_err(SessionRejection::from),
+        }
+        let live = self.request.ensure_live().await?;
+        let timeout = manager.config().call_timeout;
+        Ok(live
+            .handle()?
+            .call_timeout(|reply| A::request(request, reply), timeout)
+            .await?)
     }
 
     /// Moves the request's session to a fresh ID (wherever it lives) and returns it; the

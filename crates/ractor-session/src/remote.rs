@@ -124,6 +124,29 @@ impl SessionManager {
         self.fresh_owned_id()
     }
 
+    /// Whether this manager has joined a cluster (feature `cluster`): its sessions may
+    /// then live on other nodes, and move between nodes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// assert!(!manager.is_clustered());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn is_clustered(&self) -> bool {
+        #[cfg(feature = "cluster")]
+        if self.route().is_some() {
+            return true;
+        }
+        false
+    }
+
     /// Whether this node owns the session `id`: always on one node; in a
     /// cluster (feature `cluster`), whether this node is the one its requests go to now.
     ///

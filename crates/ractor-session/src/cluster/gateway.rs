@@ -25,9 +25,10 @@ pub(crate) enum GatewayMsg {
     #[rpc]
     Forward(Vec<u8>, RpcReplyPort<Vec<u8>>),
     /// Hand the session over: stop it here with its state written, keeping its record.
-    /// Answers whether it was here.
+    /// Answers a [`ReleaseAnswer`] label: `released`, `absent`, or `reviving` when this node is
+    /// reviving it at this very moment.
     #[rpc]
-    Release(String, RpcReplyPort<bool>),
+    Release(String, RpcReplyPort<String>),
     /// Node `.1` watches session `.0` (reviving it if stored): answers the encoded
     /// `Result<(), Failure>`; its end goes back to that node as `Ended`.
     #[rpc]
@@ -36,6 +37,33 @@ pub(crate) enum GatewayMsg {
     Ended(String, String),
     /// An event published for session `.0` (watched from this node): the text `.1`.
     Published(String, String),
+}
+
+/// A node's answer to a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReleaseAnswer {
+    /// It held the session and handed it over.
+    HandedOver,
+    /// It did not hold it.
+    Absent,
+    /// It is reviving the session itself at this moment.
+    Reviving,
+}
+
+impl ReleaseAnswer {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::HandedOver => "released",
+            Self::Absent => "absent",
+            Self::Reviving => "reviving",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        [Self::HandedOver, Self::Absent, Self::Reviving]
+            .into_iter()
+            .find(|answer| answer.as_str() == text)
+    }
 }
 
 /// The gateway actor.
@@ -118,11 +146,19 @@ impl Actor for Gateway {
             GatewayMsg::Release(id, reply) => {
                 let manager = state.manager.clone();
                 tokio::spawn(async move {
-                    let released = manager.release(&id).await.unwrap_or_else(|error| {
-                        tracing::warn!(%error, "session not handed over cleanly");
-                        false
-                    });
-                    let _ = reply.send(released);
+                    let answer = if manager.is_starting(&id) {
+                        ReleaseAnswer::Reviving
+                    } else {
+                        match manager.release(&id).await {
+                            Ok(true) => ReleaseAnswer::HandedOver,
+                            Ok(false) => ReleaseAnswer::Absent,
+                            Err(error) => {
+                                tracing::warn!(%error, "session not handed over cleanly");
+                                ReleaseAnswer::Absent
+                            }
+                        }
+                    };
+                    let _ = reply.send(answer.as_str().to_owned());
                 });
             }
         }

@@ -407,43 +407,75 @@ impl Route {
         manager.request_here::<A>(id, request, timeout).await
     }
 
-    /// Before `id` is revived here: asks every other node to hand it over if it holds it
-    /// — stop it and write its last state — and waits for their answers, at most
-    /// `release_timeout`; then revives anyway (fencing keeps a node that did not answer
-    /// from writing). Any node may hold it: its owner before this node joined, or a node
-    /// that revived it while its view of the membership lagged. A revival is rare (a
-    /// session's first use here), so a message to each node is cheap insurance.
+    /// Before `id` is revived here (with this node's claim on it held): asks every other
+    /// node to hand it over if it holds it — stop it and write its last state — and waits
+    /// for their answers, at most `release_timeout`; then revives anyway (fencing keeps a
+    /// node that did not answer from writing). Any node may hold it: its owner before this
+    /// node joined, or a node that revived it while its view of the membership lagged.
+    ///
+    /// Two nodes reviving the same session at once (their views of the membership differ
+    /// for a moment) each find the other `reviving`: the node whose name sorts first goes
+    /// on, the other waits until that one holds the session and then asks it to hand it
+    /// over. So two activations never overlap. A revival is rare (a session's first use on
+    /// a node), so a message to each node is cheap insurance.
     pub(crate) async fn ask_to_release(&self, id: &SessionId) {
+        let deadline = tokio::time::Instant::now() + self.release_timeout;
         let others: Vec<Member> = self
             .members()
             .into_iter()
             .filter(|member| member.node != self.node)
             .collect();
-        let asks = others.iter().map(|holder| async move {
-            let gateway: ActorRef<GatewayMsg> = holder.gateway.clone().into();
+        let asks = others
+            .iter()
+            .map(|holder| self.release_from(holder, id, deadline));
+        futures_util::future::join_all(asks).await;
+    }
+
+    /// Asks `holder` to hand `id` over, until it has (or does not hold it), or `deadline`.
+    async fn release_from(&self, holder: &Member, id: &SessionId, deadline: tokio::time::Instant) {
+        let gateway: ActorRef<GatewayMsg> = holder.gateway.clone().into();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let asked = gateway
                 .call(
                     |reply| GatewayMsg::Release(id.as_str().to_owned(), reply),
-                    Some(self.release_timeout),
+                    Some(left),
                 )
                 .await;
-            match asked {
-                Ok(CallResult::Success(true)) => tracing::debug!(
-                    session = %id.redacted(),
-                    node = %holder.node,
-                    "session handed over by the node that held it"
-                ),
-                Ok(CallResult::Success(false)) => {}
-                _ => tracing::debug!(
-                    session = %id.redacted(),
-                    node = %holder.node,
-                    "a node did not answer the release; reviving from the store"
-                ),
+            let answer = match asked {
+                Ok(CallResult::Success(answer)) => gateway::ReleaseAnswer::parse(&answer),
+                _ => None,
+            };
+            match answer {
+                Some(gateway::ReleaseAnswer::HandedOver) => {
+                    tracing::debug!(
+                        session = %id.redacted(),
+                        node = %holder.node,
+                        "session handed over by the node that held it"
+                    );
+                    return;
+                }
+                Some(gateway::ReleaseAnswer::Absent) => return,
+                // Both reviving: the first name goes on; the other waits for it.
+                Some(gateway::ReleaseAnswer::Reviving) if self.node < holder.node => return,
+                Some(gateway::ReleaseAnswer::Reviving) if left > RELEASE_RETRY => {
+                    tokio::time::sleep(RELEASE_RETRY).await;
+                }
+                _ => {
+                    tracing::debug!(
+                        session = %id.redacted(),
+                        node = %holder.node,
+                        "a node did not hand the session over in time; reviving from the store"
+                    );
+                    return;
+                }
             }
-        });
-        futures_util::future::join_all(asks).await;
+        }
     }
 }
+
+/// How long a node that lost a tie waits before asking again.
+const RELEASE_RETRY: Duration = Duration::from_millis(10);
 
 /// `value`, the answer of `owner`, as a `T`.
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(

@@ -575,6 +575,12 @@ impl SessionManager {
         stop::release(&self.shared, id).await
     }
 
+    /// Whether this node is starting or reviving the session `id` now.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn is_starting(&self, id: &str) -> bool {
+        self.shared.registry.is_starting(id)
+    }
+
     /// The supervisor all sessions are linked to, for linking further actors of your own.
     ///
     /// # Examples
