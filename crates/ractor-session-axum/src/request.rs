@@ -218,15 +218,12 @@ impl RequestSession {
         }
     }
 
-    /// In a cluster: the session the cookie came with when it is not live here any more
-    /// (handed over to another node, or fenced off by a newer activation, during this
-    /// request): it lives on, and is reached by its ID.
+    /// The session the cookie came with when it stopped here during this request but lives
+    /// on in another activation (handed over to another node, or fenced off by a newer
+    /// activation): it is reached by its ID.
     pub(crate) fn presented_moved(&self) -> Option<SessionId> {
         match self.presented.get()? {
-            Presented::Live { session, .. }
-                if !session.is_live()
-                    && !session.is_rotated_away()
-                    && self.manager().is_clustered() =>
+            Presented::Live { session, .. } if session.moved_on() =>
             {
                 Some(session.id().clone())
             }
@@ -334,6 +331,9 @@ impl RequestSession {
             // Rotated away by another request meanwhile: its response carries the new
             // cookie, which this one must not undo.
             (Presented::Live { session, .. }, None) if session.is_rotated_away() => None,
+            // Moved on to another node of the cluster (handed over, or fenced off by a
+            // newer activation): it lives on under this ID, and the cookie stays.
+            (Presented::Live { session, .. }, None) if session.moved_on() => None,
             // Its session ended during this request (logout, terminate), or a refused
             // cookie and nothing started: stop the browser sending it.
             (Presented::Live { .. } | Presented::Refused, None) => Some(codec.removal()),

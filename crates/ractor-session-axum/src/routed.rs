@@ -109,7 +109,7 @@ impl RoutedSession {
                 SessionError::SessionNotFound { .. }
                 | SessionError::ProcessNotFound { .. }
                 | SessionError::CallFailed { .. },
-            ) if manager.is_clustered() && !live.is_live() => {
+            ) if live.moved_on() => {
                 self.request_moved::<A>(live.id(), request).await
             }
             other => Ok(other?),
