@@ -223,10 +223,7 @@ impl RequestSession {
     /// activation): it is reached by its ID.
     pub(crate) fn presented_moved(&self) -> Option<SessionId> {
         match self.presented.get()? {
-            Presented::Live { session, .. } if session.moved_on() =>
-            {
-                Some(session.id().clone())
-            }
+            Presented::Live { session, .. } if session.moved_on() => Some(session.id().clone()),
             _ => None,
         }
     }

@@ -109,9 +109,7 @@ impl RoutedSession {
                 SessionError::SessionNotFound { .. }
                 | SessionError::ProcessNotFound { .. }
                 | SessionError::CallFailed { .. },
-            ) if live.moved_on() => {
-                self.request_moved::<A>(live.id(), request).await
-            }
+            ) if live.moved_on() => self.request_moved::<A>(live.id(), request).await,
             other => Ok(other?),
         }
     }

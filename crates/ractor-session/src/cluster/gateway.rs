@@ -27,8 +27,9 @@ pub(crate) enum GatewayMsg {
     /// Hand the session over: stop it here with its state written, keeping its record.
     /// Answers a [`ReleaseAnswer`] label: `released`, `absent`, or `reviving` when this node is
     /// reviving it at this very moment.
+    /// `.1` is the asking node.
     #[rpc]
-    Release(String, RpcReplyPort<String>),
+    Release(String, String, RpcReplyPort<String>),
     /// Node `.1` watches session `.0` (reviving it if stored): answers the encoded
     /// `Result<(), Failure>`; its end goes back to that node as `Ended`.
     #[rpc]
@@ -143,14 +144,17 @@ impl Actor for Gateway {
             }
             GatewayMsg::Ended(id, reason) => state.route.remote_ended(&id, &reason),
             GatewayMsg::Published(id, text) => state.route.heard(&id, &text),
-            GatewayMsg::Release(id, reply) => {
-                let manager = state.manager.clone();
+            GatewayMsg::Release(id, asking, reply) => {
+                let (manager, route) = (state.manager.clone(), Arc::clone(&state.route));
                 tokio::spawn(async move {
                     let answer = if manager.is_starting(&id) {
                         ReleaseAnswer::Reviving
                     } else {
                         match manager.release(&id).await {
-                            Ok(true) => ReleaseAnswer::HandedOver,
+                            Ok(true) => {
+                                route.handed_to(&id, asking);
+                                ReleaseAnswer::HandedOver
+                            }
                             Ok(false) => ReleaseAnswer::Absent,
                             Err(error) => {
                                 tracing::warn!(%error, "session not handed over cleanly");

@@ -156,3 +156,42 @@ fn connected_to(
         .map(|name| name.connection_string.clone())
         .collect()
 }
+
+/// How long the node's connections must stay the same before it counts them as settled.
+const SETTLE_QUIET: Duration = Duration::from_millis(300);
+
+/// The longest `settle` waits for configured peers that do not answer.
+const SETTLE_LIMIT: Duration = Duration::from_secs(2);
+
+/// Waits until this node is connected to every configured peer (other than itself) and
+/// its connections — with the nodes those peers introduced — have not changed for
+/// `SETTLE_QUIET`; at most `SETTLE_LIMIT` (peers that are down are connected later).
+pub(crate) async fn settle(
+    server: &ActorRef<NodeServerMessage>,
+    peers: &[String],
+    this_node: &str,
+) {
+    let wanted: HashSet<&str> = peers
+        .iter()
+        .map(String::as_str)
+        .filter(|peer| *peer != this_node)
+        .collect();
+    let limit = tokio::time::Instant::now() + SETTLE_LIMIT;
+    let mut seen = HashSet::new();
+    let mut quiet_since = tokio::time::Instant::now();
+    while tokio::time::Instant::now() < limit {
+        let Ok(sessions) = ractor::call!(server, NodeServerMessage::GetSessions) else {
+            return;
+        };
+        let connected = connected_to(&sessions);
+        if connected != seen {
+            seen = connected;
+            quiet_since = tokio::time::Instant::now();
+        }
+        let all_there = wanted.iter().all(|peer| seen.contains(*peer));
+        if all_there && quiet_since.elapsed() >= SETTLE_QUIET {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}

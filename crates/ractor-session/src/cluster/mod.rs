@@ -117,6 +117,7 @@ impl ClusterBuilder {
             hop_margin: config.hop_margin,
             release_timeout: config.release_timeout,
             watchers: watchers::Watchers::default(),
+            handed: std::sync::Mutex::default(),
         });
         if manager.route().is_some() {
             return Err(ClusterError::AlreadyJoined);
@@ -139,6 +140,16 @@ impl ClusterBuilder {
                 })?;
         let this_node = format!("{}@{}", config.node_name, config.host());
         membership::subscribe(&server, membership::Events::new(this_node));
+        let address = format!("{}:{}", config.host(), config.listen.port());
+        let reconnect = membership::keep_connected(
+            server.clone(),
+            config.peers.clone(),
+            &address,
+            config.reconnect_every,
+        );
+        // Seen by the others only once this node sees them: a node that served sessions
+        // with half the members in view would revive some that another node still holds.
+        membership::settle(&server, &config.peers, &address).await;
         let name = format!("{}{}", gateway::name_prefix(&route.group), route.node);
         let state = GatewayState {
             manager: manager.clone(),
@@ -148,22 +159,17 @@ impl ClusterBuilder {
         let gateway = match Actor::spawn(Some(name), Gateway, state).await {
             Ok((gateway, _)) => gateway,
             Err(source) => {
+                reconnect.abort();
                 server.stop(None);
                 return Err(ClusterError::Gateway { source });
             }
         };
         if !manager.set_route(Arc::clone(&route)) {
+            reconnect.abort();
             gateway.stop(None);
             server.stop(None);
             return Err(ClusterError::AlreadyJoined);
         }
-        let address = format!("{}:{}", config.host(), config.listen.port());
-        let reconnect = membership::keep_connected(
-            server.clone(),
-            config.peers.clone(),
-            &address,
-            config.reconnect_every,
-        );
         tracing::info!(node = %route.node, listen = %config.listen, peers = config.peers.len(), "joined the cluster");
         Ok(Cluster {
             inner: Arc::new(Inner {

@@ -71,6 +71,9 @@ pub(crate) struct Route {
     pub(crate) release_timeout: Duration,
     /// Sessions watched across nodes, both ways.
     pub(crate) watchers: Watchers,
+    /// Sessions this node handed over lately, to which node and when (see
+    /// `ask_to_release`).
+    pub(crate) handed: std::sync::Mutex<HashMap<SessionId, (String, tokio::time::Instant)>>,
 }
 
 impl Route {
@@ -418,17 +421,58 @@ impl Route {
     /// on, the other waits until that one holds the session and then asks it to hand it
     /// over. So two activations never overlap. A revival is rare (a session's first use on
     /// a node), so a message to each node is cheap insurance.
+    ///
+    /// A node whose view lags may be asked to revive a session it just handed to a node
+    /// it does not see yet: it then waits (at most `release_timeout`) until it sees that
+    /// node, and asks it too.
     pub(crate) async fn ask_to_release(&self, id: &SessionId) {
         let deadline = tokio::time::Instant::now() + self.release_timeout;
-        let others: Vec<Member> = self
+        let mut others: Vec<Member> = self
             .members()
             .into_iter()
             .filter(|member| member.node != self.node)
             .collect();
+        if let Some(to) = self.handed_recently(id)
+            && !others.iter().any(|member| member.node == to)
+        {
+            while tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(RELEASE_RETRY).await;
+                if let Some(member) = self.members().into_iter().find(|m| m.node == to) {
+                    others.push(member);
+                    break;
+                }
+            }
+        }
         let asks = others
             .iter()
             .map(|holder| self.release_from(holder, id, deadline));
         futures_util::future::join_all(asks).await;
+    }
+
+    /// This node handed `id` over to node `to` at its request.
+    pub(crate) fn handed_to(&self, id: &str, to: String) {
+        let Ok(id) = SessionId::parse(id) else {
+            return;
+        };
+        let mut handed = self
+            .handed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = tokio::time::Instant::now();
+        handed.retain(|_, (_, at)| now.duration_since(*at) < HANDED_MEMORY);
+        handed.insert(id, (to, now));
+    }
+
+    /// The node this node handed `id` over to, within `HANDED_MEMORY`.
+    fn handed_recently(&self, id: &SessionId) -> Option<String> {
+        let handed = self
+            .handed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        handed
+            .get(id)
+            .filter(|(_, at)| at.elapsed() < HANDED_MEMORY)
+            .map(|(to, _)| to.clone())
     }
 
     /// Asks `holder` to hand `id` over, until it has (or does not hold it), or `deadline`.
@@ -438,7 +482,7 @@ impl Route {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let asked = gateway
                 .call(
-                    |reply| GatewayMsg::Release(id.as_str().to_owned(), reply),
+                    |reply| GatewayMsg::Release(id.as_str().to_owned(), self.node.clone(), reply),
                     Some(left),
                 )
                 .await;
@@ -473,6 +517,10 @@ impl Route {
         }
     }
 }
+
+/// How long a node remembers where it handed a session over: longer than the process
+/// groups of the nodes take to agree on a node that joined.
+const HANDED_MEMORY: Duration = Duration::from_secs(5);
 
 /// How long a node that lost a tie waits before asking again.
 const RELEASE_RETRY: Duration = Duration::from_millis(10);
