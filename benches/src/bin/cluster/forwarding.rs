@@ -33,10 +33,15 @@ impl Run {
             Some(n) => self.per_node[n],
             None => self.per_node.iter().sum(),
         };
-        match self.requests {
-            0 => f64::NAN,
-            n => cpu.as_secs_f64() / n as f64,
-        }
+        per_request(cpu, self.requests)
+    }
+}
+
+/// `cpu` per request in seconds; not a number when no request succeeded.
+pub(crate) fn per_request(cpu: Duration, requests: usize) -> f64 {
+    match requests {
+        0 => f64::NAN,
+        n => cpu.as_secs_f64() / n as f64,
     }
 }
 

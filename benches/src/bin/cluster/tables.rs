@@ -60,29 +60,29 @@ fn forwarding(f: &Forwarding) {
             show(fwd(&|r| r.cpu_per_request()), 1e6, 1, "µs"),
         ),
         (
-            "… of which the owner a / the forwarder b".to_owned(),
-            format!(
-                "{} / {}",
-                show(fwd(&|r| r.node_cpu_per_request(Some(0))), 1e6, 1, "µs"),
-                show(fwd(&|r| r.node_cpu_per_request(Some(1))), 1e6, 1, "µs")
+            "… of which the owner a, forwarded".to_owned(),
+            show(fwd(&|r| r.node_cpu_per_request(Some(0))), 1e6, 1, "µs"),
+        ),
+        (
+            "… of which the forwarder b, forwarded".to_owned(),
+            show(fwd(&|r| r.node_cpu_per_request(Some(1))), 1e6, 1, "µs"),
+        ),
+        (
+            "requests/s, local".to_owned(),
+            show(
+                local(&|r| r.requests as f64 / r.took.as_secs_f64()),
+                1e-3,
+                1,
+                "k",
             ),
         ),
         (
-            "requests/s, local / forwarded".to_owned(),
-            format!(
-                "{} / {}",
-                show(
-                    local(&|r| r.requests as f64 / r.took.as_secs_f64()),
-                    1e-3,
-                    1,
-                    "k"
-                ),
-                show(
-                    fwd(&|r| r.requests as f64 / r.took.as_secs_f64()),
-                    1e-3,
-                    1,
-                    "k"
-                )
+            "requests/s, forwarded".to_owned(),
+            show(
+                fwd(&|r| r.requests as f64 / r.took.as_secs_f64()),
+                1e-3,
+                1,
+                "k",
             ),
         ),
         (
@@ -151,7 +151,10 @@ fn recovery(r: &Recovery) {
     };
     let rate = r.all().map_or_else(
         || "—".to_owned(),
-        |all| format!("{:.0} sessions/s", r.sessions as f64 / all.as_secs_f64()),
+        |all| {
+            let rate = r.sessions as f64 / all.as_secs_f64();
+            format!("{} sessions/s", thousands(rate as usize))
+        },
     );
     println!("### Recovering the sessions of a killed node");
     println!();

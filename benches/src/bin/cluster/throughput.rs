@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use ractor_session_benches::{RunError, Spread};
 
-use crate::forwarding::cpu;
+use crate::forwarding::{cpu, per_request};
 use crate::nodes::Node;
 use crate::visitors::{self, Jobs, Visitors};
 
@@ -27,10 +27,7 @@ impl Run {
     }
 
     pub(crate) fn cpu_per_request(&self) -> f64 {
-        match self.requests {
-            0 => f64::NAN,
-            n => self.cpu.as_secs_f64() / n as f64,
-        }
+        per_request(self.cpu, self.requests)
     }
 }
 
