@@ -97,8 +97,9 @@ impl Actor for Gateway {
         state: GatewayState,
     ) -> Result<GatewayState, ActorProcessingErr> {
         let group = state.route.group.clone();
-        ractor::pg::join_scoped(SCOPE.to_owned(), group.clone(), vec![myself.get_cell()]);
         ractor::pg::monitor_scope(SCOPE.to_owned(), myself.get_cell());
+        ractor::pg::join_scoped(SCOPE.to_owned(), group.clone(), vec![myself.get_cell()]);
+        state.route.refresh_members();
         Ok(state)
     }
 
@@ -176,6 +177,7 @@ impl Actor for Gateway {
         state: &mut GatewayState,
     ) -> Result<(), ActorProcessingErr> {
         if let SupervisionEvent::ProcessGroupChanged(change) = event {
+            state.route.refresh_members();
             on_group_change(state, &change);
         }
         Ok(())

@@ -118,6 +118,7 @@ impl ClusterBuilder {
             release_timeout: config.release_timeout,
             watchers: watchers::Watchers::default(),
             handed: std::sync::Mutex::default(),
+            members: std::sync::RwLock::default(),
         });
         if manager.route().is_some() {
             return Err(ClusterError::AlreadyJoined);
@@ -255,8 +256,8 @@ impl Cluster {
         self.inner
             .route
             .members()
-            .into_iter()
-            .map(|member| member.node)
+            .iter()
+            .map(|member| member.node.clone())
             .collect()
     }
 

@@ -71,6 +71,8 @@ pub(crate) struct Route {
     pub(crate) release_timeout: Duration,
     /// Sessions watched across nodes, both ways.
     pub(crate) watchers: Watchers,
+    /// The group's members as last read (see `members`).
+    pub(crate) members: std::sync::RwLock<Arc<Vec<Member>>>,
     /// Sessions this node handed over lately, to which node and when (see
     /// `ask_to_release`).
     pub(crate) handed: std::sync::Mutex<HashMap<SessionId, (String, tokio::time::Instant)>>,
@@ -78,8 +80,28 @@ pub(crate) struct Route {
 
 impl Route {
     /// The live gateways of this manager's group, by node name (this node's included once
-    /// its gateway has joined).
-    pub(crate) fn members(&self) -> Vec<Member> {
+    /// its gateway has joined), as last read from the process group: read again on every
+    /// change of the group (`refresh_members`), so that a request pays no group lookup.
+    pub(crate) fn members(&self) -> Arc<Vec<Member>> {
+        Arc::clone(
+            &self
+                .members
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Reads the group's members again: called whenever the group changes.
+    pub(crate) fn refresh_members(&self) {
+        let members = Arc::new(self.read_members());
+        *self
+            .members
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = members;
+    }
+
+    /// The live gateways of the group, read from it.
+    fn read_members(&self) -> Vec<Member> {
         let prefix = gateway::name_prefix(&self.group);
         let mut members: Vec<Member> =
             ractor::pg::get_scoped_members(&gateway::SCOPE.to_owned(), &self.group)
@@ -111,9 +133,9 @@ impl Route {
     /// The gateway of `node`, if it is a live member.
     fn gateway_of(&self, node: &str) -> Option<ActorRef<GatewayMsg>> {
         self.members()
-            .into_iter()
+            .iter()
             .find(|member| member.node == node)
-            .map(|member| member.gateway.into())
+            .map(|member| member.gateway.clone().into())
     }
 
     /// Gateways left the group: a node left or died — or one of two connections to it
@@ -336,8 +358,9 @@ impl Route {
     ) -> Result<usize, SessionError> {
         let others: Vec<Member> = self
             .members()
-            .into_iter()
+            .iter()
             .filter(|member| member.node != self.node)
+            .cloned()
             .collect();
         let asks = others.iter().map(|member| {
             let envelope = Envelope {
@@ -429,16 +452,17 @@ impl Route {
         let deadline = tokio::time::Instant::now() + self.release_timeout;
         let mut others: Vec<Member> = self
             .members()
-            .into_iter()
+            .iter()
             .filter(|member| member.node != self.node)
+            .cloned()
             .collect();
         if let Some(to) = self.handed_recently(id)
             && !others.iter().any(|member| member.node == to)
         {
             while tokio::time::Instant::now() < deadline {
                 tokio::time::sleep(RELEASE_RETRY).await;
-                if let Some(member) = self.members().into_iter().find(|m| m.node == to) {
-                    others.push(member);
+                if let Some(member) = self.members().iter().find(|m| m.node == to) {
+                    others.push(member.clone());
                     break;
                 }
             }
