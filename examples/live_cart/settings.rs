@@ -89,8 +89,6 @@ pub(crate) struct Settings {
     )]
     pub(crate) write_through: bool,
 
-    /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
-    /// show it in the process list.
     /// Joins a cluster: this node's cluster server port (on 127.0.0.1 unless
     /// --cluster-host says otherwise). Needs LIVE_CART_CLUSTER_SECRET, LIVE_CART_KEY and a
     /// shared store (postgres://… or redis://…).
@@ -113,10 +111,14 @@ pub(crate) struct Settings {
     #[arg(long, env = "LIVE_CART_NODE_NAME")]
     pub(crate) node_name: Option<String>,
 
+    /// The secret of the cluster's nodes, from LIVE_CART_CLUSTER_SECRET only: a flag would
+    /// show it in the process list.
     #[cfg(feature = "cluster")]
     #[arg(skip)]
     pub(crate) cluster_secret: Option<String>,
 
+    /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
+    /// show it in the process list.
     #[arg(skip)]
     pub(crate) key: Option<String>,
 
