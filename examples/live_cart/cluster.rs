@@ -15,12 +15,10 @@ use crate::cart::CartSession;
 use crate::settings::Settings;
 use crate::store::StoreChoice;
 
-/// Joins the cluster when `--cluster-port` is given; `None` otherwise.
-pub(crate) async fn join(
-    settings: &Settings,
-    manager: &SessionManager,
-    live: &LiveSockets,
-) -> Result<Option<Cluster>, String> {
+/// This node's cluster configuration when `--cluster-port` is given (`None` otherwise),
+/// checked before anything is opened: a store every node shares, the same cookie key on
+/// every node, the cluster's secret, and a valid configuration.
+pub(crate) fn config(settings: &Settings) -> Result<Option<ClusterConfig>, String> {
     let Some(port) = settings.cluster_port else {
         return Ok(None);
     };
@@ -54,6 +52,22 @@ pub(crate) async fn join(
     for peer in &settings.peers {
         config = config.with_peer(peer.clone());
     }
+    config
+        .validate()
+        .map_err(|error| format!("{error} (LIVE_CART_CLUSTER_SECRET, --node-name, --peer)"))?;
+    Ok(Some(config))
+}
+
+/// Joins the cluster with `config`; `None` without one.
+pub(crate) async fn join(
+    config: Option<ClusterConfig>,
+    manager: &SessionManager,
+    live: &LiveSockets,
+) -> Result<Option<Cluster>, String> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    let listen = config.listen;
     let cluster = Cluster::builder(config)
         .serve::<CartSession>()
         .join(manager)

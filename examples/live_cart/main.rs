@@ -93,10 +93,12 @@ fn init_logging() {
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     // Before the store is opened: a demo that cannot sign cookies leaves no file behind.
     let key = signing_key(&settings)?;
+    #[cfg(feature = "cluster")]
+    let cluster_config = cluster::config(&settings)?;
     let live = LiveSockets::new();
     let manager = spawn_manager(&settings, &live).await?;
     #[cfg(feature = "cluster")]
-    let cluster = cluster::join(&settings, &manager, &live)
+    let cluster = cluster::join(cluster_config, &manager, &live)
         .await?
         .map(std::sync::Arc::new);
 

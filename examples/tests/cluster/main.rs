@@ -16,5 +16,6 @@ mod shopper;
 
 mod a_joining_node_takes_over_carts;
 mod a_killed_owner_fails_over;
+mod a_misconfigured_node_refuses_to_start;
 mod a_wrong_secret_is_refused;
 mod carts_are_shared_by_every_node;
