@@ -20,7 +20,8 @@ const KEY: &str = "one cookie signing key for every node of the cluster";
 /// reconnection period (a second) once a peer listens; the rest is a slow machine's margin.
 const FORMING: Duration = Duration::from_secs(30);
 
-/// The idle timeout of the carts: far longer than a test, which never waits for expiry.
+/// The idle timeout of the carts unless a test's flags give one: far longer than a test
+/// that does not wait for expiry.
 const IDLE_TTL: &str = "10m";
 
 /// Where a node serves the app, by name: what a request needs of a node.
@@ -43,8 +44,8 @@ pub(crate) struct Node {
 
 impl Node {
     /// Starts the node `name` on `cluster_port`, with the peers on `peer_ports`, the store
-    /// `store`, the cluster secret `secret` and the extra flags `args`; waits for its
-    /// address (not for the cluster).
+    /// `store`, the cluster secret `secret` and the extra flags `args` (an `--idle-ttl`
+    /// among them replaces [`IDLE_TTL`]); waits for its address (not for the cluster).
     pub(crate) fn start(
         name: &str,
         cluster_port: u16,
@@ -62,8 +63,6 @@ impl Node {
             store,
             "--metrics-port",
             "0",
-            "--idle-ttl",
-            IDLE_TTL,
             "--cluster-port",
             &cluster_port_text,
             "--node-name",
@@ -71,6 +70,10 @@ impl Node {
         ];
         for peer in &peers {
             all.extend(["--peer", peer.as_str()]);
+        }
+        // clap refuses a flag given twice.
+        if !args.iter().any(|arg| arg == "--idle-ttl") {
+            all.extend(["--idle-ttl", IDLE_TTL]);
         }
         all.extend(args.iter().map(String::as_str));
         let env = [("LIVE_CART_KEY", KEY), ("LIVE_CART_CLUSTER_SECRET", secret)];

@@ -80,15 +80,7 @@ impl Shopper {
         let text = response.text().await.expect("the cart's body");
         assert_eq!(status, 200, "the cart through {}: {text}", node.name);
         let body: Value = serde_json::from_str(&text).expect("JSON");
-        body["cart"]["items"]
-            .as_array()
-            .expect("the cart's items")
-            .iter()
-            .map(|line| {
-                let name = line["name"].as_str().expect("a name").to_owned();
-                (name, line["quantity"].as_u64().expect("a quantity"))
-            })
-            .collect()
+        items(&body["cart"])
     }
 
     /// Sends `request` to `node`. A live node always answers, if only with an error
@@ -104,6 +96,20 @@ impl Shopper {
             Err(error) => panic!("{} did not answer: {error}", node.name),
         }
     }
+}
+
+/// The items of `cart`, a cart as the app shows it (`{"items": [{"name", "quantity"}], …}`),
+/// in an answer or a live socket's `cart` event.
+pub(crate) fn items(cart: &Value) -> Cart {
+    cart["items"]
+        .as_array()
+        .expect("the cart's items")
+        .iter()
+        .map(|line| {
+            let name = line["name"].as_str().expect("a name").to_owned();
+            (name, line["quantity"].as_u64().expect("a quantity"))
+        })
+        .collect()
 }
 
 /// `names` with a quantity of one each.
