@@ -31,6 +31,7 @@
 macro_rules! guide_links {
     () => {
         "[architecture]: crate::guide::architecture\n\
+         [cluster]: https://docs.rs/ractor-session/latest/ractor_session/cluster/index.html\n\
          [configuration]: crate::guide::configuration\n\
          [durability]: crate::durable\n\
          [migration]: crate::guide::migration\n\
