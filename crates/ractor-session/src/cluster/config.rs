@@ -280,6 +280,13 @@ pub enum ClusterError {
     /// The manager already joined a cluster.
     #[error("This session manager already joined a cluster")]
     AlreadyJoined,
+    /// The TLS configuration could not be built (a file, a certificate, a key, the
+    /// server name).
+    #[error("Cluster TLS: {reason}")]
+    Tls {
+        /// What went wrong.
+        reason: String,
+    },
     /// Sessions that move between nodes live in a shared store: the manager has none.
     #[error("A cluster needs a session store shared by every node: build the manager `with_store`")]
     NoStore,

@@ -100,8 +100,8 @@ impl NodeEventSubscription for Events {
                     peer = %ses.peer_addr,
                     node = %peer,
                     "cluster connection refused: the peer did not pass the shared-secret \
-                     handshake (is its secret the same as this node's?); logged once until \
-                     it connects"
+                     handshake (is its secret the same as this node's? is TLS on at one end \
+                     only?); logged once until it connects"
                 );
             }
         });
@@ -123,6 +123,7 @@ pub(crate) fn keep_connected(
     mut peers: Vec<String>,
     this_node: &str,
     every: Duration,
+    tls: Option<super::ClusterTls>,
 ) -> JoinHandle<()> {
     peers.retain(|peer| peer != this_node);
     tokio::spawn(async move {
@@ -138,7 +139,19 @@ pub(crate) fn keep_connected(
                 .iter()
                 .filter(|peer| !connected.contains(peer.as_str()))
             {
-                if let Err(error) = ractor_cluster::client_connect(&server, peer.as_str()).await {
+                let connected = match &tls {
+                    Some(tls) => {
+                        ractor_cluster::client_connect_enc(
+                            &server,
+                            peer.as_str(),
+                            tls.connector.clone(),
+                            tls.server_name.clone(),
+                        )
+                        .await
+                    }
+                    None => ractor_cluster::client_connect(&server, peer.as_str()).await,
+                };
+                if let Err(error) = connected {
                     tracing::debug!(%peer, %error, "cluster peer not reachable; trying again");
                 }
             }

@@ -7,6 +7,7 @@ mod config;
 mod gateway;
 mod membership;
 mod route;
+mod tls;
 mod watchers;
 mod wire;
 
@@ -18,6 +19,7 @@ use tokio::task::JoinHandle;
 
 pub use config::{ClusterConfig, ClusterError, MAX_NODE_NAME_LEN, MIN_SECRET_LEN};
 pub(crate) use route::{Member, Route, decode};
+pub use tls::ClusterTls;
 pub(crate) use wire::Op;
 
 /// A session owned by another node: the route there, its owner, its ID.
@@ -47,6 +49,7 @@ use route::Handlers;
 pub struct ClusterBuilder {
     config: ClusterConfig,
     handlers: Handlers,
+    tls: Option<ClusterTls>,
 }
 
 impl std::fmt::Debug for ClusterBuilder {
@@ -56,6 +59,7 @@ impl std::fmt::Debug for ClusterBuilder {
         f.debug_struct("ClusterBuilder")
             .field("config", &self.config)
             .field("serves", &served)
+            .field("tls", &self.tls.is_some())
             .finish()
     }
 }
@@ -76,6 +80,28 @@ impl ClusterBuilder {
     #[must_use]
     pub fn serve<A: RemoteSession>(mut self) -> Self {
         self.handlers.insert(A::TYPE_TAG, route::handler::<A>());
+        self
+    }
+
+    /// Encrypts the connections between nodes with TLS (ractor_cluster's, through
+    /// tokio-rustls). With TLS, this node connects only to its configured peers:
+    /// ractor_cluster opens the connections it learns from peers without TLS, so they are
+    /// not made — list every node in `peers`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::path::Path;
+    /// # use ractor_session::cluster::{Cluster, ClusterConfig, ClusterTls};
+    /// # let config = ClusterConfig::new("n1", "127.0.0.1:7401".parse()?, "a secret of 16+ bytes");
+    /// let tls = ClusterTls::from_pem_files(Path::new("node.pem"), Path::new("node.key"), Path::new("ca.pem"), "node.internal")?;
+    /// let builder = Cluster::builder(config).with_tls(tls);
+    /// # let _ = builder;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_tls(mut self, tls: ClusterTls) -> Self {
+        self.tls = Some(tls);
         self
     }
 
@@ -123,13 +149,24 @@ impl ClusterBuilder {
         if manager.route().is_some() {
             return Err(ClusterError::AlreadyJoined);
         }
+        // ractor_cluster opens the connections it learns from peers (transitive mode)
+        // without TLS: with TLS, only the configured peers are connected.
+        let (encryption, mode) = match &self.tls {
+            Some(tls) => (
+                Some(ractor_cluster::IncomingEncryptionMode::Tls(
+                    tls.acceptor.clone(),
+                )),
+                ractor_cluster::node::NodeConnectionMode::Isolated,
+            ),
+            None => (None, ractor_cluster::node::NodeConnectionMode::Transitive),
+        };
         let server = NodeServer::new(
             config.listen.port(),
             config.secret.clone(),
             config.node_name.clone(),
             config.host(),
-            None,
-            Some(ractor_cluster::node::NodeConnectionMode::Transitive),
+            encryption,
+            Some(mode),
         )
         .with_listen_addr(config.listen.ip());
         let (server, _) =
@@ -147,6 +184,7 @@ impl ClusterBuilder {
             config.peers.clone(),
             &address,
             config.reconnect_every,
+            self.tls.clone(),
         );
         // Seen by the others only once this node sees them: a node that served sessions
         // with half the members in view would revive some that another node still holds.
@@ -225,6 +263,7 @@ impl Cluster {
         ClusterBuilder {
             config,
             handlers: Handlers::new(),
+            tls: None,
         }
     }
 

@@ -13,4 +13,5 @@ mod support;
 
 mod joining;
 mod lone_node;
+mod tls;
 mod wrong_secret;
