@@ -543,19 +543,6 @@ impl Actor for KvSession {
     }
 }
 
-/// Requests are the JSON commands of [`KvRequest`]; the reply is the command's result.
-impl crate::remote::RemoteSession for KvSession {
-    type Request = KvRequest;
-    type Reply = Result<Value, KvError>;
-
-    fn request(request: KvRequest, reply: RpcReplyPort<Result<Value, KvError>>) -> KvMsg {
-        // A `KvRequest` always becomes JSON (its keys are strings); were it ever not to,
-        // the null command is refused with `BadRequest`, never applied.
-        let request = serde_json::to_value(request).unwrap_or(Value::Null);
-        KvMsg::Request { request, reply }
-    }
-}
-
 impl DurableSession for KvSession {
     const TYPE_TAG: &'static str = "kv";
     type Snapshot = Map<String, Value>;

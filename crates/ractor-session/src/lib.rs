@@ -31,6 +31,8 @@ mod persistence;
 mod registry;
 mod remote;
 mod rendezvous;
+#[cfg(feature = "cluster")]
+mod routing;
 mod session;
 mod session_type;
 mod shared;

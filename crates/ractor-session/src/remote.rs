@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::durable::DurableSession;
 use crate::error::SessionError;
 use crate::id::SessionId;
+use crate::kv::{KvError, KvMsg, KvRequest, KvSession};
 use crate::manager::SessionManager;
 
 /// A session type reachable by serialized requests: from any node of a cluster, or through
@@ -85,9 +86,18 @@ impl SessionManager {
     ) -> Result<A::Reply, SessionError> {
         let timeout = self.config().call_timeout;
         #[cfg(feature = "cluster")]
-        if let Some(route) = self.route() {
-            let id = SessionId::parse(id.as_ref())?;
-            return route.request::<A>(self, &id, request, timeout).await;
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::routing::Op::Request {
+                tag: A::TYPE_TAG.to_owned(),
+                request: serde_json::to_value(request).map_err(|error| {
+                    SessionError::OwnerFailed {
+                        node: owner.node.clone(),
+                        reason: format!("request not encodable: {error}"),
+                    }
+                })?,
+            };
+            let reply = route.send_op(&owner, &id, op, timeout).await?;
+            return crate::routing::decode(&owner, reply);
         }
         self.request_here::<A>(id, request, timeout).await
     }
@@ -169,5 +179,21 @@ impl SessionManager {
         }
         let _ = id;
         true
+    }
+}
+
+/// Requests are the JSON commands of [`KvRequest`]; the reply is the command's result.
+impl RemoteSession for KvSession {
+    type Request = KvRequest;
+    type Reply = Result<serde_json::Value, KvError>;
+
+    fn request(
+        request: KvRequest,
+        reply: RpcReplyPort<Result<serde_json::Value, KvError>>,
+    ) -> KvMsg {
+        // A `KvRequest` always becomes JSON (its keys are strings); were it ever not to,
+        // the null command is refused with `BadRequest`, never applied.
+        let request = serde_json::to_value(request).unwrap_or(serde_json::Value::Null);
+        KvMsg::Request { request, reply }
     }
 }

@@ -56,7 +56,7 @@ pub(crate) struct Shared {
     /// Where requests for sessions owned by other nodes go, once the manager joined a
     /// cluster.
     #[cfg(feature = "cluster")]
-    pub(crate) route: std::sync::OnceLock<Arc<crate::cluster::Route>>,
+    pub(crate) route: std::sync::OnceLock<Arc<crate::routing::Route>>,
 }
 
 impl Shared {

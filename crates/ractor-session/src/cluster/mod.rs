@@ -6,10 +6,8 @@
 mod config;
 mod gateway;
 mod membership;
-mod route;
+mod serve;
 mod tls;
-mod watchers;
-mod wire;
 
 use std::sync::Arc;
 
@@ -18,20 +16,16 @@ use ractor_cluster::{NodeServer, NodeServerMessage};
 use tokio::task::JoinHandle;
 
 pub use config::{ClusterConfig, ClusterError, MAX_NODE_NAME_LEN, MIN_SECRET_LEN};
-pub(crate) use route::{Member, Route, decode};
 pub use tls::ClusterTls;
-pub(crate) use wire::Op;
-
-/// A session owned by another node: the route there, its owner, its ID.
-pub(crate) type Remote<'a> = (&'a Arc<Route>, Member, SessionId);
 
 use crate::error::SessionError;
 use crate::id::SessionId;
 use crate::manager::SessionManager;
 use crate::remote::RemoteSession;
+use crate::routing::{GatewayMsg, Route};
 use crate::watch::SessionWatch;
-use gateway::{Gateway, GatewayMsg, GatewayState};
-use route::Handlers;
+use gateway::{Gateway, GatewayState};
+use serve::Handlers;
 
 /// How a node joins: its configuration and the session types it serves to other nodes.
 ///
@@ -79,7 +73,7 @@ impl ClusterBuilder {
     /// ```
     #[must_use]
     pub fn serve<A: RemoteSession>(mut self) -> Self {
-        self.handlers.insert(A::TYPE_TAG, route::handler::<A>());
+        self.handlers.insert(A::TYPE_TAG, serve::handler::<A>());
         self
     }
 
@@ -142,7 +136,7 @@ impl ClusterBuilder {
             group: manager.config().name.clone(),
             hop_margin: config.hop_margin,
             release_timeout: config.release_timeout,
-            watchers: watchers::Watchers::default(),
+            watchers: crate::routing::Watchers::default(),
             handed: std::sync::Mutex::default(),
             members: std::sync::RwLock::default(),
         });
@@ -189,7 +183,11 @@ impl ClusterBuilder {
         // Seen by the others only once this node sees them: a node that served sessions
         // with half the members in view would revive some that another node still holds.
         membership::settle(&server, &config.peers, &address).await;
-        let name = format!("{}{}", gateway::name_prefix(&route.group), route.node);
+        let name = format!(
+            "{}{}",
+            crate::routing::name_prefix(&route.group),
+            route.node
+        );
         let state = GatewayState {
             manager: manager.clone(),
             route: Arc::clone(&route),
@@ -310,7 +308,7 @@ impl Cluster {
     /// # Errors
     ///
     /// Those of [`SessionManager::watch`] (the session is not found, the store fails), on
-    /// the owner; [`SessionError::OwnerUnreachable`](crate::SessionError::OwnerUnreachable)
+    /// the owner; [`SessionError::OwnerUnreachable`]
     /// when the owner could not be asked.
     ///
     /// # Examples
@@ -323,7 +321,14 @@ impl Cluster {
     /// # }
     /// ```
     pub async fn watch(&self, id: &SessionId) -> Result<SessionWatch, SessionError> {
-        self.inner.route.watch(&self.inner.manager, id).await
+        let manager = &self.inner.manager;
+        match self.inner.route.remote_owner(id.as_str()) {
+            Some(owner) => {
+                let timeout = manager.config().call_timeout;
+                self.inner.route.watch_remote(owner, id, timeout).await
+            }
+            None => manager.watch(id).await,
+        }
     }
 
     /// Sends `text` (an event for the session `id`, e.g. a live update) to the other nodes

@@ -447,7 +447,7 @@ impl SessionManager {
     pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         #[cfg(feature = "cluster")]
         if let Some((route, owner, id)) = self.remote(id.as_ref())? {
-            let op = crate::cluster::Op::Terminate;
+            let op = crate::routing::Op::Terminate;
             route
                 .send_op(&owner, &id, op, self.config().call_timeout)
                 .await?;
@@ -466,7 +466,7 @@ impl SessionManager {
     pub(crate) fn remote(
         &self,
         id: &str,
-    ) -> Result<Option<crate::cluster::Remote<'_>>, SessionError> {
+    ) -> Result<Option<crate::routing::Remote<'_>>, SessionError> {
         let Some(route) = self.route() else {
             return Ok(None);
         };
@@ -558,13 +558,13 @@ impl SessionManager {
 
     /// The cluster route, once the manager joined a cluster.
     #[cfg(feature = "cluster")]
-    pub(crate) fn route(&self) -> Option<&Arc<crate::cluster::Route>> {
+    pub(crate) fn route(&self) -> Option<&Arc<crate::routing::Route>> {
         self.shared.route.get()
     }
 
     /// Installs the cluster route; `false` when the manager already has one.
     #[cfg(feature = "cluster")]
-    pub(crate) fn set_route(&self, route: Arc<crate::cluster::Route>) -> bool {
+    pub(crate) fn set_route(&self, route: Arc<crate::routing::Route>) -> bool {
         self.shared.route.set(route).is_ok()
     }
 

@@ -63,7 +63,7 @@ impl SessionManager {
     pub async fn bind_user(&self, id: impl AsRef<str>, user: &UserKey) -> Result<(), SessionError> {
         #[cfg(feature = "cluster")]
         if let Some((route, owner, id)) = self.remote(id.as_ref())? {
-            let op = crate::cluster::Op::BindUser {
+            let op = crate::routing::Op::BindUser {
                 user: user.as_str().to_owned(),
             };
             route
@@ -100,11 +100,11 @@ impl SessionManager {
     pub async fn user_of(&self, id: impl AsRef<str>) -> Result<Option<UserKey>, SessionError> {
         #[cfg(feature = "cluster")]
         if let Some((route, owner, id)) = self.remote(id.as_ref())? {
-            let op = crate::cluster::Op::User;
+            let op = crate::routing::Op::User;
             let user = route
                 .send_op(&owner, &id, op, self.config().call_timeout)
                 .await?;
-            let user: Option<String> = crate::cluster::decode(&owner, user)?;
+            let user: Option<String> = crate::routing::decode(&owner, user)?;
             return user
                 .map(|user| UserKey::parse(&user))
                 .transpose()

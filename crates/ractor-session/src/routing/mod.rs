@@ -1,21 +1,25 @@
-//! [`Route`]: where a request for a session goes — this node, or the owner's gateway — and
-//! the handlers that decode requests arriving from other nodes.
+//! Routing in a cluster (feature `cluster`): [`Route`] — the group's members, the owner of
+//! each ID, sending operations to the owner's gateway, the release protocol before a
+//! revival, sessions watched across nodes — and what travels between gateways. It knows
+//! nothing of the manager: the manager and the `cluster` module call it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
 use ractor::rpc::CallResult;
 use ractor::{ActorCell, ActorRef};
 
-use super::gateway::{self, GatewayMsg};
-use super::watchers::{Listener, Watchers};
-use super::wire::{self, Answer, Envelope, Failure, Op};
+mod messages;
+mod watchers;
+mod wire;
+
+pub(crate) use messages::{GatewayMsg, ReleaseAnswer, SCOPE, name_prefix};
+pub(crate) use watchers::{Listener, Watchers};
+pub(crate) use wire::{Answer, Envelope, Failure, Op, encode};
+
 use crate::error::SessionError;
 use crate::id::SessionId;
-use crate::manager::SessionManager;
-use crate::remote::RemoteSession;
 use crate::rendezvous;
 use crate::watch::{EndReason, SessionWatch};
 
@@ -23,37 +27,8 @@ use crate::watch::{EndReason, SessionWatch};
 /// before it counts as gone.
 const LEAVE_GRACE: Duration = Duration::from_millis(500);
 
-/// Decodes a request for one session type, runs it here and encodes the reply.
-pub(crate) type Handler = Arc<
-    dyn Fn(
-            SessionManager,
-            Arc<Route>,
-            SessionId,
-            serde_json::Value,
-            Duration,
-        ) -> BoxFuture<'static, Answer>
-        + Send
-        + Sync,
->;
-
-/// The handler for requests of `A`.
-pub(crate) fn handler<A: RemoteSession>() -> Handler {
-    Arc::new(|manager, route, id, request, timeout| {
-        Box::pin(async move {
-            let request: A::Request =
-                serde_json::from_value(request).map_err(|error| Failure::Other {
-                    reason: format!("request not decodable as `{}`: {error}", A::TYPE_TAG),
-                })?;
-            let reply = route
-                .serve_here::<A>(&manager, &id, request, timeout)
-                .await
-                .map_err(|error| Failure::from_error(&error))?;
-            serde_json::to_value(reply).map_err(|error| Failure::Other {
-                reason: format!("reply not encodable: {error}"),
-            })
-        })
-    })
-}
+/// A session owned by another node: the route there, its owner, its ID.
+pub(crate) type Remote<'a> = (&'a Arc<Route>, Member, SessionId);
 
 /// A live member of the cluster: a node's gateway for this manager.
 #[derive(Clone, Debug)]
@@ -102,9 +77,9 @@ impl Route {
 
     /// The live gateways of the group, read from it.
     fn read_members(&self) -> Vec<Member> {
-        let prefix = gateway::name_prefix(&self.group);
+        let prefix = name_prefix(&self.group);
         let mut members: Vec<Member> =
-            ractor::pg::get_scoped_members(&gateway::SCOPE.to_owned(), &self.group)
+            ractor::pg::get_scoped_members(&SCOPE.to_owned(), &self.group)
                 .into_iter()
                 .filter_map(|gateway| {
                     let node = gateway.get_name()?.strip_prefix(&prefix)?.to_owned();
@@ -131,7 +106,7 @@ impl Route {
     }
 
     /// The gateway of `node`, if it is a live member.
-    fn gateway_of(&self, node: &str) -> Option<ActorRef<GatewayMsg>> {
+    pub(crate) fn gateway_of(&self, node: &str) -> Option<ActorRef<GatewayMsg>> {
         self.members()
             .iter()
             .find(|member| member.node == node)
@@ -143,7 +118,7 @@ impl Route {
     /// which looks the same for a moment. A node still absent after `LEAVE_GRACE` is gone:
     /// sessions watched here on it are lost with it, and it watches nothing here any more.
     pub(crate) fn left(self: &Arc<Self>, gateways: &[ActorCell]) {
-        let prefix = gateway::name_prefix(&self.group);
+        let prefix = name_prefix(&self.group);
         let nodes: Vec<String> = gateways
             .iter()
             .filter(|cell| !cell.get_id().is_local())
@@ -168,23 +143,18 @@ impl Route {
         });
     }
 
-    /// Watches `id` wherever it lives: here through the manager, on its owner otherwise
-    /// (whose gateway sends its end back; if the owner goes away first, the watch ends
-    /// with `NodeLost`).
-    pub(crate) async fn watch(
+    /// Watches `id` on `owner`, another node: its gateway sends the session's end back;
+    /// if the owner goes away first, the watch ends with `NodeLost`.
+    pub(crate) async fn watch_remote(
         &self,
-        manager: &SessionManager,
+        owner: Member,
         id: &SessionId,
+        call_timeout: Duration,
     ) -> Result<SessionWatch, SessionError> {
-        let members = self.members();
-        let owner = match self.rank(id.as_str(), &members).0 {
-            Some(owner) if owner.node != self.node => owner.clone(),
-            _ => return manager.watch(id).await,
-        };
         // Waiting before asking: an end that comes back at once is not missed.
         let ended = self.watchers.wait(id, &owner.node);
         let gateway: ActorRef<GatewayMsg> = owner.gateway.clone().into();
-        let timeout = manager.config().call_timeout + self.hop_margin;
+        let timeout = call_timeout + self.hop_margin;
         let asked = gateway
             .call(
                 |reply| GatewayMsg::Watch(id.as_str().to_owned(), self.node.clone(), reply),
@@ -206,36 +176,6 @@ impl Route {
         };
         answer.map_err(|failure| failure.into_error(id, &owner.node))?;
         Ok(SessionWatch::waiting(ended))
-    }
-
-    /// Owner side: node `node` watches `id`; its end is sent back there.
-    pub(crate) async fn watch_for(
-        self: Arc<Self>,
-        manager: &SessionManager,
-        id: &str,
-        node: String,
-    ) -> Result<(), Failure> {
-        let id = SessionId::parse(id).map_err(|error| Failure::Other {
-            reason: error.to_string(),
-        })?;
-        let watch = manager
-            .watch(&id)
-            .await
-            .map_err(|error| Failure::from_error(&error))?;
-        if self.watchers.add_remote(&id, &node) {
-            tokio::spawn(async move {
-                let reason = watch.await;
-                for node in self.watchers.take_remote(&id) {
-                    if let Some(gateway) = self.gateway_of(&node) {
-                        let _ = gateway.cast(GatewayMsg::Ended(
-                            id.as_str().to_owned(),
-                            reason.to_string(),
-                        ));
-                    }
-                }
-            });
-        }
-        Ok(())
     }
 
     /// Watcher side: `id`, watched on its owner, ended for the reason named `reason`.
@@ -294,31 +234,6 @@ impl Route {
             }
         }
         id
-    }
-
-    /// Sends `request` to the owner of `id`: handled here when that is this node,
-    /// forwarded to its gateway otherwise.
-    pub(crate) async fn request<A: RemoteSession>(
-        self: &Arc<Self>,
-        manager: &SessionManager,
-        id: &SessionId,
-        request: A::Request,
-        timeout: Duration,
-    ) -> Result<A::Reply, SessionError> {
-        let members = self.members();
-        let owner = match self.rank(id.as_str(), &members).0 {
-            Some(owner) if owner.node != self.node => owner.clone(),
-            _ => return self.serve_here::<A>(manager, id, request, timeout).await,
-        };
-        let op = Op::Request {
-            tag: A::TYPE_TAG.to_owned(),
-            request: serde_json::to_value(request).map_err(|error| SessionError::OwnerFailed {
-                node: self.node.clone(),
-                reason: format!("request not encodable: {error}"),
-            })?,
-        };
-        let value = self.send_op(&owner, id, op, timeout).await?;
-        decode(&owner, value)
     }
 
     /// The owner of `id` when it is another node.
@@ -421,18 +336,6 @@ impl Route {
         }
     }
 
-    /// Runs `request` on this node's copy of the session (reviving it from the store when
-    /// it is not active here: see [`ask_to_release`](Self::ask_to_release)).
-    pub(crate) async fn serve_here<A: RemoteSession>(
-        &self,
-        manager: &SessionManager,
-        id: &SessionId,
-        request: A::Request,
-        timeout: Duration,
-    ) -> Result<A::Reply, SessionError> {
-        manager.request_here::<A>(id, request, timeout).await
-    }
-
     /// Before `id` is revived here (with this node's claim on it held): asks every other
     /// node to hand it over if it holds it — stop it and write its last state — and waits
     /// for their answers, at most `release_timeout`; then revives anyway (fencing keeps a
@@ -511,11 +414,11 @@ impl Route {
                 )
                 .await;
             let answer = match asked {
-                Ok(CallResult::Success(answer)) => gateway::ReleaseAnswer::parse(&answer),
+                Ok(CallResult::Success(answer)) => ReleaseAnswer::parse(&answer),
                 _ => None,
             };
             match answer {
-                Some(gateway::ReleaseAnswer::HandedOver) => {
+                Some(ReleaseAnswer::HandedOver) => {
                     tracing::debug!(
                         session = %id.redacted(),
                         node = %holder.node,
@@ -523,10 +426,10 @@ impl Route {
                     );
                     return;
                 }
-                Some(gateway::ReleaseAnswer::Absent) => return,
+                Some(ReleaseAnswer::Absent) => return,
                 // Both reviving: the first name goes on; the other waits for it.
-                Some(gateway::ReleaseAnswer::Reviving) if self.node < holder.node => return,
-                Some(gateway::ReleaseAnswer::Reviving) if left > RELEASE_RETRY => {
+                Some(ReleaseAnswer::Reviving) if self.node < holder.node => return,
+                Some(ReleaseAnswer::Reviving) if left > RELEASE_RETRY => {
                     tokio::time::sleep(RELEASE_RETRY).await;
                 }
                 _ => {
@@ -559,68 +462,3 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
         reason: format!("answer not decodable: {error}"),
     })
 }
-
-/// Handlers by session type tag.
-pub(crate) type Handlers = HashMap<&'static str, Handler>;
-
-/// The answer to an envelope that arrived from another node: decoded, run here by the
-/// handler of its session type.
-pub(crate) async fn serve(
-    manager: SessionManager,
-    route: Arc<Route>,
-    handlers: Arc<Handlers>,
-    bytes: Vec<u8>,
-) -> Answer {
-    let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|error| Failure::Other {
-        reason: format!("envelope not decodable: {error}"),
-    })?;
-    let failed = |error: SessionError| Failure::from_error(&error);
-    let timeout = Duration::from_millis(envelope.timeout_ms);
-    if let Op::TerminateUser { user } = &envelope.op {
-        let user = crate::user::UserKey::parse(user).map_err(|error| Failure::Other {
-            reason: error.to_string(),
-        })?;
-        let ended = manager.terminate_user_here(&user).await.map_err(failed)?;
-        return Ok(serde_json::Value::from(ended));
-    }
-    let id = SessionId::parse(&envelope.id).map_err(|error| Failure::Other {
-        reason: error.to_string(),
-    })?;
-    match envelope.op {
-        Op::Request { tag, request } => {
-            let Some(handler) = handlers.get(tag.as_str()) else {
-                return Err(Failure::Other {
-                    reason: format!(
-                        "session type `{tag}` is not served on this node (`ClusterBuilder::serve`)"
-                    ),
-                });
-            };
-            handler(manager, route, id, request, timeout).await
-        }
-        Op::Terminate => {
-            manager.terminate_here(id.as_str()).await.map_err(failed)?;
-            Ok(serde_json::Value::Null)
-        }
-        Op::Rotate => {
-            let new = manager.rotate_here(id.as_str()).await.map_err(failed)?;
-            Ok(serde_json::Value::from(new.as_str()))
-        }
-        Op::User => {
-            let user = manager.user_of_here(id.as_str()).await.map_err(failed)?;
-            Ok(user.map_or(serde_json::Value::Null, |user| user.as_str().into()))
-        }
-        Op::BindUser { user } => {
-            let user = crate::user::UserKey::parse(&user).map_err(|error| Failure::Other {
-                reason: error.to_string(),
-            })?;
-            manager
-                .bind_user_here(id.as_str(), &user)
-                .await
-                .map_err(failed)?;
-            Ok(serde_json::Value::Null)
-        }
-        Op::TerminateUser { .. } => Ok(serde_json::Value::Null),
-    }
-}
-
-pub(crate) use wire::encode;
