@@ -19,6 +19,9 @@ enum CounterMsg {
     Explode,
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for CounterMsg {}
+
 impl Actor for Counter {
     type Msg = CounterMsg;
     type State = i64;

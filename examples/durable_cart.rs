@@ -25,6 +25,9 @@ enum CartMsg {
     Items(RpcReplyPort<Vec<String>>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for CartMsg {}
+
 impl Actor for Cart {
     type Msg = CartMsg;
     type State = Items;

@@ -1,5 +1,5 @@
 //! Where the CPU went, and on which cores: a process's user + system time
-//! (`getrusage`), its threads' time on a core and waiting for one (`schedstat`), and
+//! (`getrusage`, or `/proc/PID/stat` for another process), its threads' time on a core and waiting for one (`schedstat`), and
 //! pinning (`sched_setaffinity`). Linux; elsewhere the times read zero and pinning fails
 //! with an error the caller reports.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 use nix::sched::{CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::time::TimeValLike as _;
-use nix::unistd::Pid;
+use nix::unistd::{Pid, SysconfVar, sysconf};
 
 /// The user and system CPU time of this whole process, every thread included (also
 /// threads that have ended), from `getrusage(RUSAGE_SELF)`.
@@ -48,6 +48,44 @@ impl ProcessCpu {
                 system: micros(usage.system_time().num_microseconds()),
             },
         )
+    }
+
+    /// Another process's times so far, from `/proc/PID/stat` (`utime`, `stime`: clock
+    /// ticks, so 10 ms steps where a tick is 10 ms); `None` where that cannot be read (the
+    /// process is gone, or this is not Linux).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ractor_session_benches::ProcessCpu;
+    ///
+    /// if let Some(mine) = ProcessCpu::of_process(std::process::id()) {
+    ///     assert!(mine.total() <= ProcessCpu::now().total() + std::time::Duration::from_millis(20));
+    /// }
+    /// assert_eq!(ProcessCpu::of_process(u32::MAX), None);
+    /// ```
+    #[must_use]
+    pub fn of_process(pid: u32) -> Option<Self> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let ticks_per_s = sysconf(SysconfVar::CLK_TCK).ok().flatten()?;
+        Self::from_stat(&stat, u64::try_from(ticks_per_s).ok()?)
+    }
+
+    /// The times in a `/proc/PID/stat` line: fields 14 and 15, counted after the command
+    /// name's closing parenthesis (the name itself may hold spaces and parentheses).
+    fn from_stat(stat: &str, ticks_per_s: u64) -> Option<Self> {
+        let (_, after_name) = stat.rsplit_once(')')?;
+        let mut fields = after_name.split_ascii_whitespace().skip(11);
+        let mut ticks = || -> Option<Duration> {
+            let n: u64 = fields.next()?.parse().ok()?;
+            Some(Duration::from_nanos(
+                n.checked_mul(1_000_000_000)? / ticks_per_s.max(1),
+            ))
+        };
+        Some(Self {
+            user: ticks()?,
+            system: ticks()?,
+        })
     }
 
     /// The time spent between `earlier` and `self`.
@@ -204,6 +242,16 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::{ProcessCpu, ThreadTimes};
+
+    #[test]
+    fn another_process_s_times_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+        let stat = "42 (a (b) c) S 1 42 42 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0";
+        let cpu = ProcessCpu::from_stat(stat, 100).expect("a stat line");
+        assert_eq!(cpu.user, Duration::from_millis(2_500));
+        assert_eq!(cpu.system, Duration::from_millis(750));
+        assert_eq!(ProcessCpu::from_stat("42 (cut) S 1", 100), None);
+    }
 
     #[test]
     fn process_cpu_counts_the_time_of_a_thread_that_has_ended() {

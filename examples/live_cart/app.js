@@ -6,6 +6,7 @@
 //   {"event":"rotated"}         + close 4002   the session has a new ID: reconnect
 //   {"event":"shutdown"}        + close 4003   the server is going away: retry later
 //   {"event":"logged_out"}      + close 4004   every session of the user ended: reload
+//   {"event":"reconnect"}       + close 4005   the cart moved to another server: reconnect
 "use strict";
 
 const $ = (selector) => document.querySelector(selector);
@@ -140,6 +141,7 @@ function connect() {
       case "rotated": setStatus("session ID rotated, reconnecting…", false); break;
       case "shutdown": showNotice("The server is shutting down."); break;
       case "logged_out": loggedOut(); break;
+      case "reconnect": setStatus("cart moved to another server, reconnecting…", false); break;
     }
   });
   socket.addEventListener("close", (close) => {
@@ -147,6 +149,7 @@ function connect() {
     if (close.code === 4001) expired();
     else if (close.code === 4004) loggedOut();
     else if (close.code === 4002) setTimeout(connect, 100); // the new cookie is set by now
+    else if (close.code === 4005) setTimeout(connect, 100); // another server has the cart now
     else retryLater();
   });
 }

@@ -10,11 +10,11 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use ractor_session::{SessionError, SessionManager};
-use ractor_session_axum::{LiveMessage, LiveSockets, LiveUpgrade, Session, SessionRejection};
+use ractor_session_axum::{LiveMessage, LiveSockets, LiveUpgrade, RoutedSession, SessionRejection};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::cart::{CartError, CartMsg, CartView};
+use crate::cart::{CartError, CartRequest, CartSession, CartView};
 
 const INDEX_HTML: &str = include_str!("index.html");
 const APP_JS: &str = include_str!("app.js");
@@ -91,13 +91,18 @@ impl From<CartError> for ApiError {
     }
 }
 
-/// The page. Taking the session here starts it, so the page arrives with its cookie and
-/// the live socket it opens next has a session to join.
-async fn index(session: Result<Session<CartMsg>, SessionRejection>) -> Response {
-    if let Err(rejection) = session {
+/// The page. Asking the cart here starts the session, so the page arrives with its cookie
+/// and the live socket it opens next has a session to join.
+async fn index(session: RoutedSession) -> Response {
+    if let Err(rejection) = session.request::<CartSession>(CartRequest::View).await {
         return rejection.into_response();
     }
     ([(header::CACHE_CONTROL, "no-store")], Html(INDEX_HTML)).into_response()
+}
+
+/// Sends `request` to the request's cart, wherever it lives.
+async fn ask(session: &RoutedSession, request: CartRequest) -> Result<CartView, ApiError> {
+    Ok(session.request::<CartSession>(request).await??)
 }
 
 async fn app_css() -> Response {
@@ -114,13 +119,14 @@ async fn app_js() -> Response {
 
 async fn view(
     State(state): State<AppState>,
-    session: Session<CartMsg>,
+    session: RoutedSession,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let cart = session.call(CartMsg::View).await?;
+    let cart = ask(&session, CartRequest::View).await?;
+    let tabs = session.id().map_or(0, |id| state.live.count(&id));
     Ok(Json(json!({
         "cart": cart,
         "idle_ttl_ms": state.idle_ttl.as_millis() as u64,
-        "tabs": state.live.count(session.id()),
+        "tabs": tabs,
     })))
 }
 
@@ -129,30 +135,27 @@ struct NewItem {
     item: String,
 }
 
-async fn add(
-    session: Session<CartMsg>,
-    Json(new): Json<NewItem>,
-) -> Result<Json<CartView>, ApiError> {
-    let cart = session
-        .call(|reply| CartMsg::Add(new.item, reply))
-        .await??;
-    Ok(Json(cart))
+async fn add(session: RoutedSession, Json(new): Json<NewItem>) -> Result<Json<CartView>, ApiError> {
+    Ok(Json(
+        ask(&session, CartRequest::Add { item: new.item }).await?,
+    ))
 }
 
 async fn remove(
-    session: Session<CartMsg>,
+    session: RoutedSession,
     Path(name): Path<String>,
 ) -> Result<Json<CartView>, ApiError> {
-    let cart = session.call(|reply| CartMsg::Remove(name, reply)).await??;
-    Ok(Json(cart))
+    Ok(Json(
+        ask(&session, CartRequest::Remove { item: name }).await?,
+    ))
 }
 
-async fn rotate(mut session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn rotate(session: RoutedSession) -> Result<Json<serde_json::Value>, ApiError> {
     session.rotate().await?;
     Ok(Json(json!({ "rotated": true })))
 }
 
-async fn logout(session: Session<CartMsg>) -> Result<StatusCode, ApiError> {
+async fn logout(session: RoutedSession) -> Result<StatusCode, ApiError> {
     session.terminate().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -172,18 +175,18 @@ async fn live(State(state): State<AppState>, upgrade: LiveUpgrade) -> Response {
     upgrade.on_text(move |message: LiveMessage| {
         let manager = manager.clone();
         async move {
-            let outcome = match serde_json::from_str::<Command>(message.text()) {
-                Ok(Command::Add { item }) => manager
-                    .call(message.session_id(), |reply| CartMsg::Add(item, reply))
-                    .await
-                    .map_err(|e| ApiError::from(e).1)
-                    .and_then(|r| r.map_err(|e| e.to_string())),
-                Ok(Command::Remove { item }) => manager
-                    .call(message.session_id(), |reply| CartMsg::Remove(item, reply))
-                    .await
-                    .map_err(|e| ApiError::from(e).1)
-                    .and_then(|r| r.map_err(|e| e.to_string())),
+            let request = match serde_json::from_str::<Command>(message.text()) {
+                Ok(Command::Add { item }) => Ok(CartRequest::Add { item }),
+                Ok(Command::Remove { item }) => Ok(CartRequest::Remove { item }),
                 Err(e) => Err(format!("bad command: {e}")),
+            };
+            let outcome = match request {
+                Ok(request) => manager
+                    .request::<CartSession>(message.session_id(), request)
+                    .await
+                    .map_err(|e| ApiError::from(e).1)
+                    .and_then(|r| r.map_err(|e| e.to_string())),
+                Err(why) => Err(why),
             };
             if let Err(why) = outcome {
                 let _ = message.reply(&json!({ "event": "error", "message": why }));

@@ -1,10 +1,11 @@
 //! The cart session: one actor per visitor, holding the cart and telling its live sockets.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use ractor_session::durable::DurableSession;
-use ractor_session::{BoxError, current_session_id};
+use ractor_session::{BoxError, RemoteSession, current_session_id};
 use ractor_session_axum::LiveSockets;
 use serde::{Deserialize, Serialize};
 
@@ -18,10 +19,10 @@ pub(crate) const MAX_ITEMS: usize = 50;
 pub(crate) const MAX_QUANTITY: u32 = 99;
 
 /// The cart as the browser sees it; also the `cart` event pushed to live sockets.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CartView {
     /// Always `"cart"`.
-    pub(crate) event: &'static str,
+    pub(crate) event: Cow<'static, str>,
     /// Item names and quantities, by name.
     pub(crate) items: Vec<CartLine>,
     /// Bumped on every change, so a page can drop a stale update.
@@ -29,14 +30,14 @@ pub(crate) struct CartView {
 }
 
 /// One line of the cart.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CartLine {
     pub(crate) name: String,
     pub(crate) quantity: u32,
 }
 
 /// Why a change was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub(crate) enum CartError {
     #[error("an item name must be 1 to {MAX_NAME_CHARS} characters, without control characters")]
     BadName,
@@ -51,9 +52,21 @@ pub(crate) enum CartError {
 /// Messages of [`CartSession`].
 #[derive(Debug)]
 pub(crate) enum CartMsg {
-    Add(String, RpcReplyPort<Result<CartView, CartError>>),
-    Remove(String, RpcReplyPort<Result<CartView, CartError>>),
-    View(RpcReplyPort<CartView>),
+    /// A [`CartRequest`], from whichever node of a cluster took the HTTP request.
+    Request(CartRequest, RpcReplyPort<Result<CartView, CartError>>),
+}
+
+// Under ractor's `cluster` feature each message type has its own `Message` impl.
+#[cfg(feature = "cluster")]
+impl ractor::Message for CartMsg {}
+
+/// What a handler asks a cart, from whichever node took the request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub(crate) enum CartRequest {
+    View,
+    Add { item: String },
+    Remove { item: String },
 }
 
 /// The session actor of the demo; it tells `live` about changes.
@@ -93,7 +106,7 @@ pub(crate) struct Cart {
 impl Cart {
     fn view(&self) -> CartView {
         CartView {
-            event: "cart",
+            event: Cow::Borrowed("cart"),
             items: self
                 .items
                 .iter()
@@ -176,16 +189,13 @@ impl Actor for CartSession {
     ) -> Result<(), ActorProcessingErr> {
         // A caller that gave up waiting is no error of the cart: ignore failed replies.
         match message {
-            CartMsg::Add(name, reply) => {
-                let result = cart.add(name).map(|()| cart.changed());
+            CartMsg::Request(request, reply) => {
+                let result = match request {
+                    CartRequest::View => Ok(cart.view()),
+                    CartRequest::Add { item } => cart.add(item).map(|()| cart.changed()),
+                    CartRequest::Remove { item } => cart.remove(&item).map(|()| cart.changed()),
+                };
                 let _ = reply.send(result);
-            }
-            CartMsg::Remove(name, reply) => {
-                let result = cart.remove(&name).map(|()| cart.changed());
-                let _ = reply.send(result);
-            }
-            CartMsg::View(reply) => {
-                let _ = reply.send(cart.view());
             }
         }
         Ok(())
@@ -219,7 +229,17 @@ impl DurableSession for CartSession {
     }
 
     fn mutates(message: &CartMsg) -> bool {
-        !matches!(message, CartMsg::View(_))
+        !matches!(message, CartMsg::Request(CartRequest::View, _))
+    }
+}
+
+/// The cart is reachable from every node of a cluster (and by request on one node).
+impl RemoteSession for CartSession {
+    type Request = CartRequest;
+    type Reply = Result<CartView, CartError>;
+
+    fn request(request: CartRequest, reply: RpcReplyPort<Result<CartView, CartError>>) -> CartMsg {
+        CartMsg::Request(request, reply)
     }
 }
 

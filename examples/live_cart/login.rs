@@ -7,12 +7,11 @@
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use ractor_session::{SessionError, UserKey};
-use ractor_session_axum::Session;
+use ractor_session_axum::RoutedSession;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::app::{ApiError, AppState};
-use crate::cart::CartMsg;
 
 /// The login routes, for the app's router.
 pub(crate) fn routes() -> Router<AppState> {
@@ -29,13 +28,14 @@ struct Login {
 }
 
 /// Who this session is logged in as (`null` when nobody).
-async fn me(session: Session<CartMsg>) -> Json<serde_json::Value> {
-    Json(json!({ "user": session.user().map(|user| user.to_string()) }))
+async fn me(session: RoutedSession) -> Result<Json<serde_json::Value>, ApiError> {
+    let user = session.user().await?;
+    Ok(Json(json!({ "user": user.map(|user| user.to_string()) })))
 }
 
 /// Logs this session in as the name given: no password in this demo.
 async fn login(
-    mut session: Session<CartMsg>,
+    session: RoutedSession,
     Json(login): Json<Login>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let user = UserKey::parse(login.user.trim()).map_err(SessionError::from)?;
@@ -44,7 +44,7 @@ async fn login(
 }
 
 /// Ends every session of this session's user (only this one when nobody is logged in).
-async fn logout_everywhere(session: Session<CartMsg>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn logout_everywhere(session: RoutedSession) -> Result<Json<serde_json::Value>, ApiError> {
     let ended = session.log_out_everywhere().await?;
     Ok(Json(json!({ "ended": ended })))
 }

@@ -18,6 +18,8 @@
 
 mod app;
 mod cart;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod dev_key;
 mod login;
 mod server;
@@ -91,8 +93,14 @@ fn init_logging() {
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     // Before the store is opened: a demo that cannot sign cookies leaves no file behind.
     let key = signing_key(&settings)?;
+    #[cfg(feature = "cluster")]
+    let cluster_config = cluster::config(&settings)?;
     let live = LiveSockets::new();
     let manager = spawn_manager(&settings, &live).await?;
+    #[cfg(feature = "cluster")]
+    let cluster = cluster::join(cluster_config, &manager, &live)
+        .await?
+        .map(std::sync::Arc::new);
 
     let mut layer = SessionLayer::builder(manager.clone()).with_auto_start_with({
         let live = live.clone();
@@ -137,6 +145,8 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
             println!("live_cart dashboard on http://{admin_addr}/dashboard{login}");
             let dashboard = dashboard::router(manager.clone(), live, token);
             let admin = app::admin_routes(handle, dashboard);
+            #[cfg(feature = "cluster")]
+            let admin = admin.merge(cluster::admin_routes(cluster.clone()));
             Some(tokio::spawn(server::serve(
                 listener,
                 admin,
@@ -163,8 +173,16 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
 
     let shutdown = {
         let manager = manager.clone();
+        #[cfg(feature = "cluster")]
+        let cluster = cluster.clone();
         async move {
             stop_signal().await;
+            // Out of the cluster first: the other instances take over this one's carts
+            // from the store, which the shutdown below brings up to date.
+            #[cfg(feature = "cluster")]
+            if let Some(cluster) = &cluster {
+                cluster.leave().await;
+            }
             tracing::info!(
                 "shutting down: ending sessions (live tabs are told), writing every change to the store"
             );

@@ -18,6 +18,7 @@ use crate::store::StoreChoice;
              every open tab over a websocket.",
     after_help = "Environment only:\n  \
         LIVE_CART_KEY              cookie signing secret, at least 32 bytes; required with --no-dev\n  \
+        LIVE_CART_CLUSTER_SECRET   the secret every node of a cluster shares (16+ bytes)\n  \
         LIVE_CART_DASHBOARD_TOKEN  the dashboard's token (16+ of A-Z a-z 0-9 - . _ ~);\n                             \
         unset: a fresh one is made and printed at start\n  \
         RUST_LOG                   log filter, e.g. info or ractor_session=debug,info"
@@ -88,6 +89,34 @@ pub(crate) struct Settings {
     )]
     pub(crate) write_through: bool,
 
+    /// Joins a cluster: this node's cluster server port (on 127.0.0.1 unless
+    /// --cluster-host says otherwise). Needs LIVE_CART_CLUSTER_SECRET, LIVE_CART_KEY and a
+    /// shared store (postgres://… or redis://…).
+    #[cfg(feature = "cluster")]
+    #[arg(long, env = "LIVE_CART_CLUSTER_PORT")]
+    pub(crate) cluster_port: Option<u16>,
+
+    /// The address the cluster server listens on and peers reach it by.
+    #[cfg(feature = "cluster")]
+    #[arg(long, env = "LIVE_CART_CLUSTER_HOST", default_value = "127.0.0.1")]
+    pub(crate) cluster_host: std::net::IpAddr,
+
+    /// A peer's cluster server, HOST:PORT; repeatable (or comma-separated in the variable).
+    #[cfg(feature = "cluster")]
+    #[arg(long = "peer", env = "LIVE_CART_PEERS", value_delimiter = ',')]
+    pub(crate) peers: Vec<String>,
+
+    /// This node's name in the cluster, stable across restarts (default: node-PORT).
+    #[cfg(feature = "cluster")]
+    #[arg(long, env = "LIVE_CART_NODE_NAME")]
+    pub(crate) node_name: Option<String>,
+
+    /// The secret of the cluster's nodes, from LIVE_CART_CLUSTER_SECRET only: a flag would
+    /// show it in the process list.
+    #[cfg(feature = "cluster")]
+    #[arg(skip)]
+    pub(crate) cluster_secret: Option<String>,
+
     /// Cookie signing secret (at least 32 bytes), from LIVE_CART_KEY only: a flag would
     /// show it in the process list.
     #[arg(skip)]
@@ -104,6 +133,10 @@ impl Settings {
         let mut settings = Self::try_parse()?;
         settings.key = secret_from_env("LIVE_CART_KEY");
         settings.dashboard_token = secret_from_env("LIVE_CART_DASHBOARD_TOKEN");
+        #[cfg(feature = "cluster")]
+        {
+            settings.cluster_secret = secret_from_env("LIVE_CART_CLUSTER_SECRET");
+        }
         Ok(settings)
     }
 

@@ -43,6 +43,11 @@ impl BoundSession {
     }
 
     /// Whether the session lives on under another ID: this ID was rotated away.
+    /// Stopped here, living on in another activation (another node of the cluster).
+    pub(crate) fn moved_on(&self) -> bool {
+        !self.handle.is_live() && self.handle.moved_on()
+    }
+
     pub(crate) fn is_rotated_away(&self) -> bool {
         self.handle.is_live() && self.handle.id() != self.id
     }

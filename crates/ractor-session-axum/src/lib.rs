@@ -90,6 +90,7 @@ pub mod guide;
 mod layer;
 mod live;
 mod live_builder;
+mod live_target;
 mod login;
 mod new_session;
 mod origin;
@@ -97,6 +98,7 @@ mod presented;
 mod rejection;
 mod request;
 mod rotation_grace;
+mod routed;
 mod signing;
 mod socket;
 mod socket_limits;
@@ -119,6 +121,7 @@ pub use live::{LiveError, LiveSocketInfo, LiveSockets, SocketId};
 pub use live_builder::{LiveConfigError, LiveSocketsBuilder};
 pub use new_session::NewSession;
 pub use rejection::SessionRejection;
+pub use routed::RoutedSession;
 pub use socket::{LiveEnd, LiveMessage};
 pub use socket_limits::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_SOCKETS, DEFAULT_MESSAGE_RATE, DEFAULT_SEND_TIMEOUT,

@@ -105,6 +105,9 @@ struct Inner {
     origins: OriginPolicy,
     limits: SocketLimits,
     logs: LogThrottle,
+    /// The cluster a push also goes out to.
+    #[cfg(feature = "cluster")]
+    cluster: std::sync::OnceLock<ractor_session::cluster::Cluster>,
 }
 
 impl fmt::Debug for Inner {
@@ -179,6 +182,8 @@ impl LiveSockets {
                 origins,
                 limits,
                 logs: LogThrottle::default(),
+                #[cfg(feature = "cluster")]
+                cluster: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -273,10 +278,23 @@ impl LiveSockets {
     /// assert_eq!(live.push_text("some-session", r#"{"event":"ping"}"#), 0);
     /// ```
     pub fn push_text(&self, session: impl AsRef<str>, text: impl Into<String>) -> usize {
-        let Some(mut sockets) = self.inner.sessions.get_mut(session.as_ref()) else {
+        let text = text.into();
+        #[cfg(feature = "cluster")]
+        if let Some(cluster) = self.inner.cluster.get()
+            && let Ok(id) = SessionId::parse(session.as_ref())
+        {
+            // The session's sockets on other nodes, through the nodes that watch it.
+            cluster.publish(&id, &text);
+        }
+        self.deliver(session.as_ref(), text)
+    }
+
+    /// Queues `text` for every socket of `session` on this node.
+    fn deliver(&self, session: &str, text: String) -> usize {
+        let Some(mut sockets) = self.inner.sessions.get_mut(session) else {
             return 0;
         };
-        let text = Utf8Bytes::from(text.into());
+        let text = Utf8Bytes::from(text);
         let mut reached = 0;
         let before = sockets.len();
         sockets.retain(
@@ -292,6 +310,40 @@ impl LiveSockets {
         );
         self.left(before - sockets.len());
         reached
+    }
+
+    /// Joins these live sockets to `cluster`: a push here also reaches the session's
+    /// sockets on the other nodes, and the pushes of sessions owned elsewhere reach the
+    /// sockets connected here. A socket whose session is owned by another node watches it
+    /// there; when that node goes away the socket is closed with
+    /// [`LiveEnd::Reconnect`](crate::LiveEnd::Reconnect), and the page's new socket finds
+    /// the session on a surviving node. `false` when they already joined one.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # fn example(live: &ractor_session_axum::LiveSockets, cluster: &ractor_session::cluster::Cluster) {
+    /// assert!(live.join_cluster(cluster));
+    /// # }
+    /// ```
+    #[cfg(feature = "cluster")]
+    pub fn join_cluster(&self, cluster: &ractor_session::cluster::Cluster) -> bool {
+        if self.inner.cluster.set(cluster.clone()).is_err() {
+            return false;
+        }
+        // Weak: the cluster holds its listener for as long as it lives.
+        let inner = Arc::downgrade(&self.inner);
+        cluster.on_published(move |id, text| {
+            if let Some(inner) = inner.upgrade() {
+                Self { inner }.deliver(id.as_str(), text.to_owned());
+            }
+        })
+    }
+
+    /// The cluster these live sockets joined.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn cluster(&self) -> Option<&ractor_session::cluster::Cluster> {
+        self.inner.cluster.get()
     }
 
     /// `count` sockets left the map: the total follows, so `total()` is always the sum

@@ -30,6 +30,9 @@ pub(crate) enum Presented {
     Rotated,
     /// Cookies of two or more different live sessions: none is adopted.
     Conflict,
+    /// A verified ID of a session that another node of the cluster owns: its requests
+    /// go there (see `RoutedSession`); nothing is known here of whether it still lives.
+    Remote { id: SessionId, resign: bool },
 }
 
 /// What the verified session cookies of a request name.
@@ -41,6 +44,7 @@ pub(crate) struct Found {
     others: Vec<SessionId>,
     /// Verified IDs live nowhere yet looked in, and whether the current key signed them.
     unknown: Vec<(SessionId, bool)>,
+    remote: Vec<(SessionId, bool)>,
     /// Whether an ID rotated away within the grace period was named.
     rotated: bool,
     /// Values refused before any lookup, with a loggable fingerprint each.
@@ -64,12 +68,18 @@ impl Found {
                 }
                 _ => {}
             }
-            if found.others.contains(&id) || found.unknown.iter().any(|(seen, _)| seen == &id) {
+            let seen = |list: &[(SessionId, bool)]| list.iter().any(|(seen, _)| seen == &id);
+            if found.others.contains(&id) || seen(&found.unknown) || seen(&found.remote) {
                 continue;
             }
             match config.manager.session(&id) {
+                // In a cluster, a copy here of a session another node owns (it is being
+                // handed over, or was revived here while this node's view lagged): the
+                // owner serves it, and asks this node to hand it over.
+                Ok(_) if !config.manager.owns(&id) => found.remote.push((id, current_key)),
                 Ok(handle) => found.place(id, handle, current_key),
                 Err(_) if config.rotations.contains(&id) => found.rotated = true,
+                Err(_) if !config.manager.owns(&id) => found.remote.push((id, current_key)),
                 Err(_) => found.unknown.push((id, current_key)),
             }
         }
@@ -119,6 +129,7 @@ impl Found {
             live,
             mut others,
             unknown,
+            remote,
             rotated,
             rejected,
         } = self;
@@ -132,11 +143,27 @@ impl Found {
                 session,
                 resign: !current_key,
             },
+            // Handed over to a node that owns it now, between the lookup and here.
+            Some((session, current_key)) if !config.manager.owns(session.id()) => {
+                Presented::Remote {
+                    id: session.id().clone(),
+                    resign: !current_key,
+                }
+            }
             Some((session, _)) => {
                 unknown.push(session.id().clone());
                 Presented::Refused
             }
             None if rotated => Presented::Rotated,
+            // Two verified IDs owned elsewhere: as with two live ones, neither is taken.
+            None if remote.len() > 1 => Presented::Conflict,
+            None if remote.len() == 1 => {
+                let (id, current_key) = &remote[0];
+                Presented::Remote {
+                    id: id.clone(),
+                    resign: !current_key,
+                }
+            }
             None if rejected.is_empty() && unknown.is_empty() => Presented::Nothing,
             None => Presented::Refused,
         };

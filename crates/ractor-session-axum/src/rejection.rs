@@ -61,6 +61,10 @@ pub enum SessionRejection {
          session; clear this site's cookies and sign in again"
     )]
     ConflictingCookies,
+    /// In a cluster: the request's session lives on another node, and this extractor needs
+    /// it on this one (409). [`RoutedSession`](crate::RoutedSession) reaches it there.
+    #[error("the session lives on another node of the cluster: use `RoutedSession` to reach it")]
+    ElsewhereInCluster,
     /// A session could not be started or reached (status from the error).
     #[error("{}", safe_message(.0))]
     Session(#[source] SessionError),
@@ -99,6 +103,7 @@ impl SessionRejection {
             Self::NoSession => StatusCode::UNAUTHORIZED,
             Self::Rotated => StatusCode::CONFLICT,
             Self::ConflictingCookies => StatusCode::BAD_REQUEST,
+            Self::ElsewhereInCluster => StatusCode::CONFLICT,
             Self::Session(error) => session_status(error),
             Self::Kv(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyNewSessions { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -112,7 +117,9 @@ fn session_status(error: &SessionError) -> StatusCode {
         | SessionError::RateLimitExceeded { .. }
         | SessionError::ManagerShutdown
         | SessionError::StoreFailed { .. }
-        | SessionError::NotPersisted { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        | SessionError::NotPersisted { .. }
+        | SessionError::OwnerUnreachable { .. }
+        | SessionError::OwnerFailed { .. } => StatusCode::SERVICE_UNAVAILABLE,
         SessionError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         SessionError::SessionNotFound { .. } | SessionError::ProcessNotFound { .. } => {
             StatusCode::UNAUTHORIZED
@@ -131,6 +138,7 @@ impl fmt::Debug for SessionRejection {
             Self::NoSession => f.write_str("NoSession"),
             Self::Rotated => f.write_str("Rotated"),
             Self::ConflictingCookies => f.write_str("ConflictingCookies"),
+            Self::ElsewhereInCluster => f.write_str("ElsewhereInCluster"),
             Self::Session(error) => f
                 .debug_tuple("Session")
                 .field(&safe_message(error))
@@ -223,6 +231,12 @@ pub(crate) fn safe_message(error: &SessionError) -> String {
         SessionError::NotPersisted { .. } => {
             "the change is kept but could not be saved yet: the session store is unavailable"
                 .to_owned()
+        }
+        SessionError::OwnerUnreachable { .. } => {
+            "the node holding the session went away: retry, another node takes it over".to_owned()
+        }
+        SessionError::OwnerFailed { .. } => {
+            "the node holding the session could not serve it; retry shortly".to_owned()
         }
         other => other.to_string(),
     }

@@ -10,6 +10,7 @@
 //! `Set-Cookie` header.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use http::request::Parts;
@@ -40,6 +41,19 @@ pub(crate) struct RequestSession {
     current: Mutex<Option<BoundSession>>,
     /// Who the request comes from, for the per-client creation limit.
     client: Option<ClientKey>,
+    /// Set when the session a cookie named, owned by another node, was not found there.
+    remote_gone: AtomicBool,
+    /// What this request did to the session another node owns (for its cookie).
+    remote_change: Mutex<Option<RemoteChange>>,
+}
+
+/// What a request did to a session another node of the cluster owns.
+#[derive(Clone, Debug)]
+pub(crate) enum RemoteChange {
+    /// Moved to this new ID.
+    Rotated(SessionId),
+    /// Ended.
+    Ended,
 }
 
 impl RequestSession {
@@ -62,6 +76,8 @@ impl RequestSession {
             pending: Mutex::new(pending),
             current: Mutex::new(current),
             client: None,
+            remote_gone: AtomicBool::new(false),
+            remote_change: Mutex::new(None),
         }
     }
 
@@ -163,6 +179,12 @@ impl RequestSession {
             Presented::Live { session, .. } if session.is_rotated_away() => {
                 Some(SessionRejection::Rotated)
             }
+            // Owned by another node: a session started here would replace its cookie.
+            // (`RoutedSession` reaches it there, and starts one here only once it is
+            // found gone.)
+            Presented::Remote { .. } if !self.remote_gone.load(Ordering::Acquire) => {
+                Some(SessionRejection::ElsewhereInCluster)
+            }
             _ => None,
         }
     }
@@ -175,8 +197,46 @@ impl RequestSession {
     /// The ID a new session of this request starts under: a fresh one, or the live
     /// session's (whose start then fails with `AlreadyStarted`).
     pub(crate) fn id_for_start(&self) -> SessionId {
+        // In a cluster, a fresh ID this node owns: the session starts where its requests
+        // will be sent.
         self.live_now()
-            .map_or_else(SessionId::generate, |live| live.id().clone())
+            .map_or_else(|| self.manager().fresh_id(), |live| live.id().clone())
+    }
+
+    /// The ID the cookie named when another node of the cluster owns it and it has not
+    /// been found gone there (see [`remote_gone`](Self::remote_gone)).
+    pub(crate) fn remote_id(&self) -> Option<SessionId> {
+        match self.presented.get()? {
+            Presented::Remote { id, .. } if !self.remote_gone.load(Ordering::Acquire) => {
+                match lock(&self.remote_change).clone() {
+                    None => Some(id.clone()),
+                    Some(RemoteChange::Rotated(new)) => Some(new),
+                    Some(RemoteChange::Ended) => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The session the cookie came with when it stopped here during this request but lives
+    /// on in another activation (handed over to another node, or fenced off by a newer
+    /// activation): it is reached by its ID.
+    pub(crate) fn presented_moved(&self) -> Option<SessionId> {
+        match self.presented.get()? {
+            Presented::Live { session, .. } if session.moved_on() => Some(session.id().clone()),
+            _ => None,
+        }
+    }
+
+    /// Records what this request did to the session another node owns.
+    pub(crate) fn remote_changed(&self, change: RemoteChange) {
+        *lock(&self.remote_change) = Some(change);
+    }
+
+    /// The session the cookie named is gone on the node that owns it: the request may
+    /// start one here.
+    pub(crate) fn remote_gone(&self) {
+        self.remote_gone.store(true, Ordering::Release);
     }
 
     /// Records that `session` is now this request's session (started or rotated to).
@@ -268,6 +328,9 @@ impl RequestSession {
             // Rotated away by another request meanwhile: its response carries the new
             // cookie, which this one must not undo.
             (Presented::Live { session, .. }, None) if session.is_rotated_away() => None,
+            // Moved on to another node of the cluster (handed over, or fenced off by a
+            // newer activation): it lives on under this ID, and the cookie stays.
+            (Presented::Live { session, .. }, None) if session.moved_on() => None,
             // Its session ended during this request (logout, terminate), or a refused
             // cookie and nothing started: stop the browser sending it.
             (Presented::Live { .. } | Presented::Refused, None) => Some(codec.removal()),
@@ -275,6 +338,12 @@ impl RequestSession {
             // conflict: a removal could only delete this host's own cookie and hand the
             // planted one the next request.
             (Presented::Nothing | Presented::Rotated | Presented::Conflict, None) => None,
+            // Owned by another node: the cookie stays, re-signed if an old key signed it.
+            (Presented::Remote { id, resign }, None) => match lock(&self.remote_change).clone() {
+                Some(RemoteChange::Rotated(new)) => Some(codec.set_cookie(&new)),
+                Some(RemoteChange::Ended) => Some(codec.removal()),
+                None => resign.then(|| codec.set_cookie(id)),
+            },
         }
     }
 }

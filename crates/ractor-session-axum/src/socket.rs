@@ -10,8 +10,8 @@ use ractor_session::{EndReason, SessionId};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::bound::BoundSession;
 use crate::live::{LiveError, LiveSockets, Outbound, Registration, SocketId};
+use crate::live_target::LiveTarget;
 use crate::telemetry::{self, TARGET};
 use crate::throttle::{DirectLimiter, TokioClock};
 
@@ -40,6 +40,7 @@ const CLOSE_TOO_BIG: u16 = 1009;
 /// | `Rotated` | `rotated` | 4002 | the session moved to a new ID: reconnect |
 /// | `Shutdown` | `shutdown` | 4003 | the server's session manager shut down |
 /// | `LoggedOut` | `logged_out` | 4004 | every session of its user was ended ("log out everywhere") |
+/// | `Reconnect` | `reconnect` | 4005 | in a cluster, the session moved to another node (its node went away, or a node joined): reconnect |
 ///
 /// # Examples
 ///
@@ -65,6 +66,9 @@ pub enum LiveEnd {
     /// ([`SessionManager::terminate_user`](ractor_session::SessionManager::terminate_user)):
     /// show the login page.
     LoggedOut,
+    /// The session lives on, on another node of the cluster (its node went away, or it
+    /// was handed over to a node that joined): reconnect, and the new socket finds it.
+    Reconnect,
 }
 
 impl LiveEnd {
@@ -101,7 +105,16 @@ impl LiveEnd {
     /// ```
     pub const LOGGED_OUT_CODE: u16 = 4004;
 
-    /// The websocket close code (4001, 4002, 4003 or 4004).
+    /// The close code of [`LiveEnd::Reconnect`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ractor_session_axum::LiveEnd::RECONNECT_CODE, 4005);
+    /// ```
+    pub const RECONNECT_CODE: u16 = 4005;
+
+    /// The websocket close code (4001 to 4005).
     ///
     /// # Examples
     ///
@@ -115,6 +128,7 @@ impl LiveEnd {
             Self::Rotated => Self::ROTATED_CODE,
             Self::Shutdown => Self::SHUTDOWN_CODE,
             Self::LoggedOut => Self::LOGGED_OUT_CODE,
+            Self::Reconnect => Self::RECONNECT_CODE,
         }
     }
 
@@ -132,6 +146,7 @@ impl LiveEnd {
             Self::Rotated => "rotated",
             Self::Shutdown => "shutdown",
             Self::LoggedOut => "logged_out",
+            Self::Reconnect => "reconnect",
         }
     }
 
@@ -141,6 +156,7 @@ impl LiveEnd {
             Self::Rotated => "session rotated",
             Self::Shutdown => "server shutting down",
             Self::LoggedOut => "logged out",
+            Self::Reconnect => "session moved to another node",
         }
     }
 }
@@ -151,6 +167,7 @@ impl From<&EndReason> for LiveEnd {
             EndReason::Rotated => Self::Rotated,
             EndReason::Shutdown => Self::Shutdown,
             EndReason::LoggedOut => Self::LoggedOut,
+            EndReason::NodeLost | EndReason::HandedOver => Self::Reconnect,
             _ => Self::Expired,
         }
     }
@@ -261,20 +278,22 @@ impl LiveMessage {
 pub(crate) async fn run_socket<H, Fut>(
     mut socket: WebSocket,
     live: LiveSockets,
-    bound: BoundSession,
+    target: LiveTarget,
     (registration, mut outbound): (Registration, mpsc::Receiver<Outbound>),
     mut handler: H,
 ) where
     H: FnMut(LiveMessage) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let session = bound.id().clone();
+    let session = target.id().clone();
     let limits = live.limits();
     let timeout = limits.send_timeout;
     let rate = limits
         .messages
         .map(|quota| DirectLimiter::direct_with_clock(quota, TokioClock));
-    let mut ended = match bound.watch() {
+    // An open socket keeps its session active: never parked by passivation.
+    let _pin = target.pin();
+    let mut ended = match target.watch() {
         Ok(watch) => watch,
         // It ended between the upgrade check and now.
         Err(_) => {
@@ -282,8 +301,6 @@ pub(crate) async fn run_socket<H, Fut>(
             return;
         }
     };
-    // An open socket keeps its session active: never parked by passivation.
-    let _pin = bound.handle().ok().map(|handle| handle.pin());
     tracing::debug!(target: TARGET, session = %session.redacted(), socket = %registration.id, "live socket open");
     let cause = loop {
         tokio::select! {

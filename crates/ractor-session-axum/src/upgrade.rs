@@ -14,8 +14,8 @@ use ractor_session::SessionId;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::bound::BoundSession;
 use crate::live::{Full, LiveSockets, Outbound, Registration};
+use crate::live_target::LiveTarget;
 use crate::rejection::{MISSING_LAYER, SessionRejection, safe_message};
 use crate::request::RequestSession;
 use crate::socket::{LiveMessage, run_socket};
@@ -126,7 +126,7 @@ impl IntoResponse for LiveRejection {
 pub struct LiveUpgrade {
     upgrade: WebSocketUpgrade,
     live: LiveSockets,
-    session: BoundSession,
+    target: LiveTarget,
     slot: Slot,
 }
 
@@ -140,7 +140,7 @@ const READ_BUFFER: usize = 4 * 1024;
 impl fmt::Debug for LiveUpgrade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LiveUpgrade")
-            .field("session", &self.session.id().redacted())
+            .field("session", &self.target.id().redacted())
             .finish_non_exhaustive()
     }
 }
@@ -164,9 +164,15 @@ where
         // Only a session the request came with (revived first if only stored): never one
         // started for this request.
         request.settle().await?;
-        let Some(session) = request.presented_live().cloned() else {
-            telemetry::live_refused(live.logs(), "no_session");
-            return Err(LiveRejection::NoSession);
+        let target = match request.presented_live().cloned() {
+            Some(session) => LiveTarget::Local(session),
+            None => match remote_target(&request, &live).await? {
+                Some(target) => target,
+                None => {
+                    telemetry::live_refused(live.logs(), "no_session");
+                    return Err(LiveRejection::NoSession);
+                }
+            },
         };
         let limits = live.limits();
         let upgrade = WebSocketUpgrade::from_request_parts(parts, state)
@@ -174,7 +180,7 @@ where
             .max_message_size(limits.max_message)
             .max_frame_size(limits.max_message)
             .read_buffer_size(READ_BUFFER);
-        let slot = live.register(session.id()).map_err(|full| {
+        let slot = live.register(target.id()).map_err(|full| {
             let (reason, rejection) = match full {
                 Full::Session => ("session_sockets", LiveRejection::TooManySessionSockets),
                 Full::Total => ("total_sockets", LiveRejection::TooManySockets),
@@ -185,10 +191,34 @@ where
         Ok(Self {
             upgrade,
             live,
-            session,
+            target,
             slot,
         })
     }
+}
+
+/// In a cluster: the session the cookie names when another node owns it, watched there.
+#[cfg(feature = "cluster")]
+async fn remote_target(
+    request: &RequestSession,
+    live: &LiveSockets,
+) -> Result<Option<LiveTarget>, LiveRejection> {
+    let (Some(id), Some(cluster)) = (request.remote_id(), live.cluster()) else {
+        return Ok(None);
+    };
+    match cluster.watch(&id).await {
+        Ok(watch) => Ok(Some(LiveTarget::Remote { id, watch })),
+        Err(ractor_session::SessionError::SessionNotFound { .. }) => Ok(None),
+        Err(other) => Err(LiveRejection::Session(other.into())),
+    }
+}
+
+#[cfg(not(feature = "cluster"))]
+async fn remote_target(
+    _request: &RequestSession,
+    _live: &LiveSockets,
+) -> Result<Option<LiveTarget>, LiveRejection> {
+    Ok(None)
 }
 
 impl LiveUpgrade {
@@ -207,7 +237,7 @@ impl LiveUpgrade {
     /// ```
     #[must_use]
     pub fn session_id(&self) -> &SessionId {
-        self.session.id()
+        self.target.id()
     }
 
     /// Upgrades, and calls `handler` for every text message from the browser, one at a
@@ -233,10 +263,10 @@ impl LiveUpgrade {
         let Self {
             upgrade,
             live,
-            session,
+            target,
             slot,
         } = self;
-        upgrade.on_upgrade(move |socket| run_socket(socket, live, session, slot, handler))
+        upgrade.on_upgrade(move |socket| run_socket(socket, live, target, slot, handler))
     }
 
     /// Upgrades, decodes every text message from the browser with `decode` and casts the
@@ -270,14 +300,20 @@ impl LiveUpgrade {
         D: Fn(&str) -> Result<M, E> + Send + 'static,
         E: fmt::Display,
     {
-        let session = self.session.clone();
+        let session = self.target.local().cloned();
         self.on_text(move |message: LiveMessage| {
-            let outcome = match decode(message.text()) {
-                Ok(msg) => session
+            let outcome = match (decode(message.text()), &session) {
+                (Ok(msg), Some(session)) => session
                     .handle()
                     .and_then(|handle| handle.cast(msg))
                     .map_err(|e| safe_message(&e)),
-                Err(e) => Err(format!("bad message: {e}")),
+                // Its actor is on another node, which cannot take local messages.
+                (Ok(_), None) => Err(
+                    "this session lives on another node of the cluster: its socket takes \
+                     requests (`on_text` with `SessionManager::request`), not messages"
+                        .to_owned(),
+                ),
+                (Err(e), _) => Err(format!("bad message: {e}")),
             };
             async move {
                 if let Err(text) = outcome {

@@ -46,6 +46,9 @@ pub struct EndCounts {
     /// [`EndReason::LoggedOut`]: ended with every session of its user
     /// (`terminate_user`).
     pub logged_out: u64,
+    /// [`EndReason::HandedOver`] (or [`EndReason::NodeLost`]): in a cluster, moved to the
+    /// node that owns it now; it lives on there.
+    pub handed_over: u64,
 }
 
 impl EndCounts {
@@ -64,6 +67,7 @@ impl EndCounts {
             + self.evicted
             + self.shutdown
             + self.logged_out
+            + self.handed_over
     }
 }
 
@@ -119,6 +123,7 @@ pub(crate) struct Counters {
     evicted: AtomicU64,
     shutdown: AtomicU64,
     logged_out: AtomicU64,
+    handed_over: AtomicU64,
     rotated: AtomicU64,
     revived: AtomicU64,
     passivated: AtomicU64,
@@ -139,6 +144,7 @@ impl Counters {
             EndReason::Evicted => &self.evicted,
             EndReason::Shutdown => &self.shutdown,
             EndReason::LoggedOut => &self.logged_out,
+            EndReason::HandedOver | EndReason::NodeLost => &self.handed_over,
             // Rotation moves a session rather than ending it, and is counted where it
             // happens; should a session ever end for it, it counts there too.
             EndReason::Rotated => &self.rotated,
@@ -173,6 +179,7 @@ impl Counters {
                 evicted: load(&self.evicted),
                 shutdown: load(&self.shutdown),
                 logged_out: load(&self.logged_out),
+                handed_over: load(&self.handed_over),
             },
             rotated: load(&self.rotated),
             revived: revives.then(|| load(&self.revived)),
@@ -224,6 +231,7 @@ mod tests {
                 evicted: 1,
                 shutdown: 1,
                 logged_out: 1,
+                handed_over: 0,
             }
         );
         assert_eq!(read.ended.total(), 7);

@@ -315,6 +315,12 @@ impl Entry {
         lock(&self.lifecycle).ended.clone()
     }
 
+    /// Why the session ended, or is being stopped.
+    pub(crate) fn stop_reason(&self) -> Option<EndReason> {
+        let life = lock(&self.lifecycle);
+        life.ended.clone().or_else(|| life.requested.clone())
+    }
+
     /// Tells current watchers that the watched ID was rotated away; the session goes on.
     pub(crate) fn notify_rotated(&self) {
         let watchers = std::mem::take(&mut lock(&self.lifecycle).watchers);

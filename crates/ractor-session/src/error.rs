@@ -216,6 +216,26 @@ pub enum SessionError {
         /// The session.
         id: SessionId,
     },
+
+    /// In a cluster (feature `cluster`): the node that owns the session went away (or its
+    /// connection dropped) before replying. The request may or may not have been handled;
+    /// the session comes back on a surviving node at its next use.
+    #[error("The node owning the session ({node}) went away before replying")]
+    OwnerUnreachable {
+        /// The owner's node name.
+        node: String,
+    },
+
+    /// In a cluster (feature `cluster`): the node that owns the session failed the request
+    /// for a reason without a variant of its own here (a store failure, an unreadable
+    /// record, a request it could not decode…); `reason` is its error, as text.
+    #[error("The node owning the session ({node}) failed the request: {reason}")]
+    OwnerFailed {
+        /// The owner's node name.
+        node: String,
+        /// What went wrong there.
+        reason: String,
+    },
 }
 
 impl SessionError {

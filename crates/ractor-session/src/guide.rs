@@ -6,6 +6,8 @@
 //! - [Durability](crate::durable) — session stores: SQLite, PostgreSQL, Redis
 //! - [Passivation](passivation) — idle sessions leave memory and come back on their next
 //!   message
+//! - Several nodes — the documentation of the `cluster` module (feature `cluster`): any
+//!   node serves any session
 //! - [Telemetry](telemetry) — every event and metric, mapped to the original's
 //! - [Session state](state) — plain actor, agent state or a Redux-style store: which to
 //!   pick, and how
@@ -29,6 +31,7 @@
 macro_rules! guide_links {
     () => {
         "[architecture]: crate::guide::architecture\n\
+         [cluster]: https://docs.rs/ractor-session/latest/ractor_session/cluster/index.html\n\
          [configuration]: crate::guide::configuration\n\
          [durability]: crate::durable\n\
          [migration]: crate::guide::migration\n\

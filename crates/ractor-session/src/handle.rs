@@ -382,6 +382,35 @@ impl SessionHandle {
         self.entry.watch(self.entry.id().as_str())
     }
 
+    /// Whether the session stopped here because it moved on to another activation, where
+    /// it lives on: handed over to another node of a cluster, or fenced off by a newer
+    /// activation on the same store ([`EndReason::HandedOver`](crate::EndReason::HandedOver),
+    /// [`EndReason::NodeLost`](crate::EndReason::NodeLost)). `false` while it is live here,
+    /// and when it ended for good.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// manager.terminate("s1").await?;
+    /// assert!(!session.is_live() && !session.moved_on());
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn moved_on(&self) -> bool {
+        use crate::watch::EndReason;
+        matches!(
+            self.entry.stop_reason(),
+            Some(EndReason::HandedOver | EndReason::NodeLost)
+        )
+    }
+
     /// Keeps the session active (never parked) while the returned guard lives, and
     /// revives it now if it is parked: for holders of its actor outside the manager,
     /// such as the live sockets of a web layer. Without passivation it does nothing.

@@ -384,7 +384,7 @@ pub enum KvRequest {
 /// let err = ractor_session::KvError::BadRequest("missing field `key`".into());
 /// assert_eq!(err.to_string(), "bad key-value request: missing field `key`");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum KvError {
     /// The command did not match [`KvRequest`].
@@ -468,6 +468,9 @@ fn set(map: &mut Map<String, Value>, key: String, value: Option<Value>) {
         None => map.remove(&key),
     };
 }
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for KvMsg {}
 
 impl Actor for KvSession {
     type Msg = KvMsg;

@@ -4,6 +4,9 @@
 mod agent;
 mod call_deadlines;
 mod clock;
+#[cfg(feature = "cluster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
+pub mod cluster;
 mod config;
 mod counters;
 mod durability_config;
@@ -26,6 +29,10 @@ mod passivation;
 mod persisted;
 mod persistence;
 mod registry;
+mod remote;
+mod rendezvous;
+#[cfg(feature = "cluster")]
+mod routing;
 mod session;
 mod session_type;
 mod shared;
@@ -49,6 +56,7 @@ pub use id::{InvalidIdReason, InvalidSessionId, MAX_SESSION_ID_LEN, RedactedId, 
 pub use kv::{KvError, KvMsg, KvRequest, KvSession, KvUpdate, Pong};
 pub use manager::{SessionInfo, SessionManager, SessionManagerBuilder, SessionStats};
 pub use overflow::Admission;
+pub use remote::RemoteSession;
 pub use session::current_session_id;
 pub use user::{InvalidUserKey, InvalidUserKeyReason, MAX_USER_KEY_LEN, UserKey};
 pub use watch::{EndReason, SessionWatch};

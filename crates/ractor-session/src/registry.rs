@@ -343,6 +343,13 @@ impl Registry {
             .collect()
     }
 
+    /// Whether a start (or revival) of `id` is under way.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn is_starting(&self, id: &str) -> bool {
+        self.get(id)
+            .is_some_and(|registration| matches!(*registration, Registration::Starting))
+    }
+
     /// Whether any start is under way.
     pub(crate) fn any_starting(&self) -> bool {
         self.map

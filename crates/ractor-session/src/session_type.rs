@@ -30,7 +30,7 @@ pub(crate) struct SessionType {
     expired: OnceLock<Counter>,
     lifetime: OnceLock<Histogram>,
     /// By [`EndReason`], in the order of `reason_index`.
-    stopped: [OnceLock<Counter>; 7],
+    stopped: [OnceLock<Counter>; 9],
 }
 
 impl SessionType {
@@ -92,6 +92,8 @@ fn reason_index(reason: &EndReason) -> usize {
         EndReason::Rotated => 4,
         EndReason::Evicted => 5,
         EndReason::LoggedOut => 6,
+        EndReason::HandedOver => 7,
+        EndReason::NodeLost => 8,
     }
 }
 

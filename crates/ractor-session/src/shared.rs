@@ -53,6 +53,10 @@ pub(crate) struct Shared {
     pub(crate) types: SessionTypes,
     /// With `passivate_after` or `max_active`: what parking sessions needs.
     pub(crate) passivation: Option<Passivation>,
+    /// Where requests for sessions owned by other nodes go, once the manager joined a
+    /// cluster.
+    #[cfg(feature = "cluster")]
+    pub(crate) route: std::sync::OnceLock<Arc<crate::routing::Route>>,
 }
 
 impl Shared {
@@ -94,7 +98,18 @@ impl Shared {
             types: SessionTypes::default(),
             passivation: Passivation::new(&config),
             config,
+            #[cfg(feature = "cluster")]
+            route: std::sync::OnceLock::new(),
         }
+    }
+
+    /// A fresh session ID this node owns (any fresh ID outside a cluster).
+    pub(crate) fn fresh_id(&self) -> SessionId {
+        #[cfg(feature = "cluster")]
+        if let Some(route) = self.route.get() {
+            return route.fresh_id();
+        }
+        SessionId::generate()
     }
 
     /// The registration and codec of `A`, when sessions of `A` are written to a store or

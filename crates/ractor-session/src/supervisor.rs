@@ -10,6 +10,9 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 #[derive(Debug)]
 pub(crate) enum SupervisorMsg {}
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for SupervisorMsg {}
+
 #[derive(Debug)]
 pub(crate) struct SessionSupervisor;
 

@@ -38,11 +38,20 @@ pub enum EndReason {
     /// Ended with every other session of its user by
     /// [`terminate_user`](crate::SessionManager::terminate_user) ("log out everywhere").
     LoggedOut,
+    /// Moved to another activation, which has its record now: in a cluster (feature
+    /// `cluster`), handed over to the node that owns it after a node joined (its state
+    /// written to the store first); or fenced off, when another manager on the same store
+    /// revived it and this copy's next write was refused. It lives on there.
+    HandedOver,
+    /// In a cluster (feature `cluster`): the node that held the session went away. Its state
+    /// is in the store as of its last write; it comes back on a surviving node at its next
+    /// use, so a live page should reconnect rather than start over.
+    NodeLost,
 }
 
 impl EndReason {
     /// A short lowercase label, as used in metrics (`terminated`, `expired`, `crashed`,
-    /// `shutdown`, `rotated`, `evicted`, `logged_out`).
+    /// `shutdown`, `rotated`, `evicted`, `logged_out`, `handed_over`, `node_lost`).
     ///
     /// # Examples
     ///
@@ -59,7 +68,37 @@ impl EndReason {
             Self::Rotated => "rotated",
             Self::Evicted => "evicted",
             Self::LoggedOut => "logged_out",
+            Self::HandedOver => "handed_over",
+            Self::NodeLost => "node_lost",
         }
+    }
+}
+
+impl EndReason {
+    /// Whether a session ending this way keeps its stored record: it ended here but lives
+    /// on (after a shutdown, or on another node).
+    pub(crate) fn keeps_record(&self) -> bool {
+        matches!(self, Self::Shutdown | Self::HandedOver | Self::NodeLost)
+    }
+
+    /// The reason its `Display` text names (`None` for a text no reason has).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(crate) fn from_display(text: &str) -> Option<Self> {
+        if let Some(crash) = text.strip_prefix("crashed: ") {
+            return Some(Self::Crashed(crash.to_owned()));
+        }
+        [
+            Self::Terminated,
+            Self::Expired,
+            Self::Shutdown,
+            Self::Rotated,
+            Self::Evicted,
+            Self::LoggedOut,
+            Self::HandedOver,
+            Self::NodeLost,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == text)
     }
 }
 

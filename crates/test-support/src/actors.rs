@@ -45,6 +45,9 @@ pub enum CounterMsg {
     Stop,
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for CounterMsg {}
+
 impl Actor for Counter {
     type Msg = CounterMsg;
     type State = u64;

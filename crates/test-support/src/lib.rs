@@ -1,8 +1,8 @@
 //! What the workspace's tests share, so that each helper exists once, never published:
 //!
 //! - polling with a deadline ([`poll`]), log and metrics capture ([`logs`], [`metrics`]),
-//!   the session configuration tests start from ([`config`]), test actors ([`actors`]) and
-//!   a websocket client ([`ws`]);
+//!   the session configuration tests start from ([`config`]), test actors ([`actors`]), a
+//!   websocket client ([`ws`]) and a free loopback port ([`free_port`]);
 //! - database servers started for tests on loopback, in a temporary directory, on a free
 //!   port ([`PostgresServer`], [`RedisServer`]), stopped when dropped and when the test
 //!   process dies;
@@ -31,4 +31,5 @@ mod skip;
 pub use conformance::{ExpiredRecords, store_conformance};
 pub use counting_store::CountingStore;
 pub use postgres::PostgresServer;
+pub use process::free_port;
 pub use redis::RedisServer;

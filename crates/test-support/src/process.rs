@@ -180,8 +180,20 @@ impl Drop for Server {
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-pub(crate) fn free_port() -> u16 {
+/// A TCP port on 127.0.0.1 that was free a moment ago, for a server that must be told its
+/// port before it starts (another process may take it in between: rare on loopback).
+///
+/// # Examples
+///
+/// ```
+/// let port = ractor_session_test_support::free_port();
+/// assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+/// ```
+///
+/// # Panics
+///
+/// When no port on 127.0.0.1 is free.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())

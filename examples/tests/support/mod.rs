@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use tempfile::TempDir;
 
@@ -25,7 +25,7 @@ impl Drop for KillOnDrop {
 }
 
 /// The demo's environment variables, none of which a test inherits.
-const DEMO_ENV: [&str; 10] = [
+const DEMO_ENV: [&str; 15] = [
     "LIVE_CART_STORE",
     "LIVE_CART_WRITE_THROUGH",
     "LIVE_CART_PORT",
@@ -36,6 +36,11 @@ const DEMO_ENV: [&str; 10] = [
     "LIVE_CART_READ_TIMEOUT",
     "LIVE_CART_KEY",
     "LIVE_CART_DASHBOARD_TOKEN",
+    "LIVE_CART_CLUSTER_PORT",
+    "LIVE_CART_CLUSTER_HOST",
+    "LIVE_CART_PEERS",
+    "LIVE_CART_NODE_NAME",
+    "LIVE_CART_CLUSTER_SECRET",
 ];
 
 /// The `live_cart` binary, to run without inheriting any of its environment variables.
@@ -59,6 +64,8 @@ pub(crate) struct Demo {
     pub(crate) dashboard_url: Option<String>,
     /// The working directory made for this demo alone, removed after it is killed.
     dir: Option<TempDir>,
+    /// Everything the demo printed to stdout (its log included), line by line.
+    output: Arc<Mutex<String>>,
 }
 
 /// The lines of the demo's output that say where it serves what.
@@ -118,12 +125,19 @@ impl Demo {
             metrics_url: None,
             dashboard_url: None,
             dir: None,
+            output: Arc::default(),
         };
         let stdout = demo.process.0.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
+        let output = Arc::clone(&demo.output);
         // Keep draining stdout so the demo never blocks on a full pipe.
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                {
+                    let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
+                    output.push_str(&line);
+                    output.push('\n');
+                }
                 if let Some(address) = Address::parse(&line) {
                     let _ = tx.send(address);
                 }
@@ -171,6 +185,15 @@ impl Demo {
     pub(crate) fn kill(&mut self) {
         self.process.0.kill().expect("the demo is killed");
         self.process.0.wait().expect("the demo's status");
+    }
+
+    /// What the demo has printed to stdout so far: its addresses and its log (at the level
+    /// `RUST_LOG` sets: `warn` unless the test's `env` says otherwise).
+    pub(crate) fn output(&self) -> String {
+        self.output
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The port the demo listens on.

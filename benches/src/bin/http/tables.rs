@@ -1,10 +1,9 @@
 //! The markdown tables the `http` binary prints, ready for docs/performance.md.
 
-use ractor_session_benches::{Spread, not_built, show_or_dash as show, thousands};
+use ractor_session_benches::{Spread, show_or_dash as show, thousands};
 
 use crate::Case;
 use crate::load::Outcome;
-use crate::pending::Pending;
 use crate::servers::Server;
 
 const OURS: Server = Server::Adapter;
@@ -252,18 +251,14 @@ pub(crate) fn print_durable(cases: &[Case]) {
     println!();
 }
 
-pub(crate) fn print_pending(title: &str, rows: &[Pending]) {
-    println!("### {title}");
+/// Where the several-nodes figures come from.
+pub(crate) fn print_nodes() {
+    println!("### Several nodes");
     println!();
-    println!("| figure | value | target |");
-    println!("|---|---|---|");
-    for row in rows {
-        println!(
-            "| {} | {} | {} |",
-            row.figure,
-            not_built(row.needs),
-            row.target
-        );
-    }
+    println!(
+        "Measured by the `cluster` binary on three real `live_cart` processes: CPU per \
+         forwarded request against a local one, throughput of three nodes, recovery from a \
+         killed node (see benches/README.md)."
+    );
     println!();
 }

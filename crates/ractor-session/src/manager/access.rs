@@ -328,6 +328,20 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn rotate(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
+        #[cfg(feature = "cluster")]
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::routing::Op::Rotate;
+            let new = route
+                .send_op(&owner, &id, op, self.config().call_timeout)
+                .await?;
+            let new: String = crate::routing::decode(&owner, new)?;
+            return Ok(SessionId::parse(&new)?);
+        }
+        self.rotate_here(id).await
+    }
+
+    /// `rotate`, on this node.
+    pub(crate) async fn rotate_here(&self, id: impl AsRef<str>) -> Result<SessionId, SessionError> {
         rotate::rotate(&self.shared, id.as_ref()).await
     }
 

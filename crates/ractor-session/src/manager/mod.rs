@@ -445,7 +445,35 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn terminate(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
+        #[cfg(feature = "cluster")]
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::routing::Op::Terminate;
+            route
+                .send_op(&owner, &id, op, self.config().call_timeout)
+                .await?;
+            return Ok(());
+        }
+        self.terminate_here(id).await
+    }
+
+    /// `terminate`, on this node.
+    pub(crate) async fn terminate_here(&self, id: impl AsRef<str>) -> Result<(), SessionError> {
         stop::terminate(&self.shared, id.as_ref()).await
+    }
+
+    /// In a cluster: the route, owner and parsed ID of `id` when another node owns it.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn remote(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::routing::Remote<'_>>, SessionError> {
+        let Some(route) = self.route() else {
+            return Ok(None);
+        };
+        let Some(owner) = route.remote_owner(id) else {
+            return Ok(None);
+        };
+        Ok(Some((route, owner, crate::id::SessionId::parse(id)?)))
     }
 
     /// Stops every session gracefully and then the manager itself.
@@ -521,6 +549,36 @@ impl SessionManager {
             .flush()
             .await
             .map_err(SessionError::store("flush"))
+    }
+
+    /// A fresh session ID this node owns (see `SessionManager::fresh_id`).
+    pub(crate) fn fresh_owned_id(&self) -> crate::id::SessionId {
+        self.shared.fresh_id()
+    }
+
+    /// The cluster route, once the manager joined a cluster.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn route(&self) -> Option<&Arc<crate::routing::Route>> {
+        self.shared.route.get()
+    }
+
+    /// Installs the cluster route; `false` when the manager already has one.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn set_route(&self, route: Arc<crate::routing::Route>) -> bool {
+        self.shared.route.set(route).is_ok()
+    }
+
+    /// Ends the session `id` here while keeping its record, for the node that owns it now
+    /// (see `stop::release`).
+    #[cfg(feature = "cluster")]
+    pub(crate) async fn release(&self, id: &str) -> Result<bool, SessionError> {
+        stop::release(&self.shared, id).await
+    }
+
+    /// Whether this node is starting or reviving the session `id` now.
+    #[cfg(feature = "cluster")]
+    pub(crate) fn is_starting(&self, id: &str) -> bool {
+        self.shared.registry.is_starting(id)
     }
 
     /// The supervisor all sessions are linked to, for linking further actors of your own.

@@ -61,6 +61,14 @@ async fn revive(shared: &Arc<Shared>, id: SessionId) -> Result<Arc<Entry>, Sessi
             Claim::Live(entry) => return Ok(entry),
             Claim::Gate(gate) => gate,
         };
+        // In a cluster another node may still hold the session (its owner before this
+        // one joined, or its owner when this node revives one it does not own): it is
+        // asked to hand it over — stop it and write its last state — before the record
+        // is read here.
+        #[cfg(feature = "cluster")]
+        if let Some(route) = shared.route.get() {
+            route.ask_to_release(&id).await;
+        }
         let revived = claimed(shared, &id, &mut gate).await?;
         if revived.is_some() {
             gate.succeed();

@@ -28,7 +28,8 @@ pub(super) async fn rotate(shared: &Arc<Shared>, id: &str) -> Result<SessionId, 
         // Rotated meanwhile: `id` names nothing now.
         return Err(SessionError::not_found(id));
     }
-    let new = SessionId::generate();
+    // In a cluster, an ID this node owns: the session stays where its requests go.
+    let new = shared.fresh_id();
     let _gate = persistence.gate().await;
     let epoch = persisted.epoch();
     let store_error = |source: BackendError| {

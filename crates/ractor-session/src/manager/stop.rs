@@ -75,6 +75,45 @@ pub(super) async fn end_session(
     Ok(true)
 }
 
+/// Ends the session `id` on this node while keeping it: a parked-in-memory state is
+/// revived first (its bytes must reach the store), the actor stops (its last state
+/// recorded), the pending writes are flushed, and the record stays for the node that owns
+/// the session now to revive. Watchers hear `HandedOver`. `false` when it was not here.
+#[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+pub(crate) async fn release(shared: &Arc<Shared>, id: &str) -> Result<bool, SessionError> {
+    let Ok(entry) = shared.registry.lookup(id) else {
+        return Ok(false);
+    };
+    let parked_in_memory = entry
+        .parking()
+        .is_some_and(|parking| entry.actor().is_none() && parking.bytes().is_some());
+    if parked_in_memory {
+        park::activate(shared, &entry).await?;
+    }
+    if let Some(persistence) = &shared.persistence {
+        persistence.touched(&entry);
+    }
+    if !shared
+        .registry
+        .deregister_for(&entry, EndReason::HandedOver)
+    {
+        return Ok(false);
+    }
+    if entry.actor().is_none() && entry.parking().is_some() {
+        park::finish_parked(shared, &entry, EndReason::HandedOver);
+    } else {
+        stop_actor(shared, &entry).await;
+        registry::end(Some(&shared.registry), &entry, EndReason::HandedOver);
+    }
+    if let Some(persistence) = &shared.persistence {
+        persistence
+            .flush()
+            .await
+            .map_err(SessionError::store("flush"))?;
+    }
+    Ok(true)
+}
+
 /// Stops every session gracefully, then the supervisor and the expiry task (whichever
 /// call takes `tasks` first).
 ///

@@ -61,6 +61,72 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn bind_user(&self, id: impl AsRef<str>, user: &UserKey) -> Result<(), SessionError> {
+        #[cfg(feature = "cluster")]
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::routing::Op::BindUser {
+                user: user.as_str().to_owned(),
+            };
+            route
+                .send_op(&owner, &id, op, self.config().call_timeout)
+                .await?;
+            return Ok(());
+        }
+        self.bind_user_here(id, user).await
+    }
+
+    /// The user the session `id` is bound to, if any: wherever it lives (in a cluster,
+    /// asked of its owner), revived from the store first if only stored.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] or `InvalidSessionId`; the errors of
+    /// [`resume`](Self::resume); in a cluster, those of reaching the owner.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::UserKey;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// assert_eq!(manager.user_of("s1").await?, None);
+    /// manager.bind_user("s1", &UserKey::parse("alice")?).await?;
+    /// assert_eq!(manager.user_of("s1").await?.unwrap().as_str(), "alice");
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn user_of(&self, id: impl AsRef<str>) -> Result<Option<UserKey>, SessionError> {
+        #[cfg(feature = "cluster")]
+        if let Some((route, owner, id)) = self.remote(id.as_ref())? {
+            let op = crate::routing::Op::User;
+            let user = route
+                .send_op(&owner, &id, op, self.config().call_timeout)
+                .await?;
+            let user: Option<String> = crate::routing::decode(&owner, user)?;
+            return user
+                .map(|user| UserKey::parse(&user))
+                .transpose()
+                .map_err(Into::into);
+        }
+        self.user_of_here(id).await
+    }
+
+    /// `user_of`, on this node.
+    pub(crate) async fn user_of_here(
+        &self,
+        id: impl AsRef<str>,
+    ) -> Result<Option<UserKey>, SessionError> {
+        Ok(self.resume(id).await?.user())
+    }
+
+    /// `bind_user`, on this node.
+    pub(crate) async fn bind_user_here(
+        &self,
+        id: impl AsRef<str>,
+        user: &UserKey,
+    ) -> Result<(), SessionError> {
         let entry = revive::find(&self.shared, id.as_ref()).await?;
         bind(&self.shared, &entry, user)
     }
@@ -237,6 +303,20 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn terminate_user(&self, user: &UserKey) -> Result<usize, SessionError> {
+        let here = self.terminate_user_here(user).await?;
+        #[cfg(feature = "cluster")]
+        if let Some(route) = self.route() {
+            let timeout = self.config().call_timeout;
+            return Ok(here
+                + route
+                    .terminate_user_elsewhere(user.as_str(), timeout)
+                    .await?);
+        }
+        Ok(here)
+    }
+
+    /// `terminate_user`, for the sessions on this node (and the user's records).
+    pub(crate) async fn terminate_user_here(&self, user: &UserKey) -> Result<usize, SessionError> {
         terminate_user(&self.shared, user).await
     }
 }

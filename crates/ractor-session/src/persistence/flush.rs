@@ -297,7 +297,10 @@ fn fenced_off(backend: &'static str, entry: &Entry, current_epoch: u64) {
         backend,
         current_epoch,
     );
-    entry.request_stop(EndReason::Terminated);
+    // The session lives on in the newer activation: handed over, not ended. Its record
+    // is kept (this node may revive it again later, from the newer activation's writes),
+    // and its watchers hear that it moved, not that it expired.
+    entry.request_stop(EndReason::HandedOver);
     if let Some(actor) = entry.actor() {
         actor.stop(Some("fenced off by a newer activation".to_owned()));
     }

@@ -185,11 +185,11 @@ impl Persistence {
     }
 
     /// The session of `entry` is about to leave the registry, ending for `reason`: unless
-    /// that is a shutdown, its ID must not be revived from the record any more, which is
+    /// that is a shutdown or a handover, its ID must not be revived from the record any more, which is
     /// deleted soon after. Called before the ID is free in the registry, so that no
     /// operation finds it free with the record still there.
     pub(crate) fn ending(&self, entry: &Entry, reason: EndReason) {
-        if entry.persisted().is_some() && reason != EndReason::Shutdown {
+        if entry.persisted().is_some() && !reason.keeps_record() {
             lock(&self.doomed).insert(entry.id());
         }
     }
@@ -207,7 +207,8 @@ impl Persistence {
             return;
         };
         let reason = match entry.end_reason() {
-            None | Some(EndReason::Shutdown) => return,
+            None => return,
+            Some(reason) if reason.keeps_record() => return,
             Some(reason) => reason,
         };
         if !persisted.retire() {

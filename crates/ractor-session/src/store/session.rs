@@ -238,6 +238,11 @@ impl<S, A> fmt::Debug for StoreMsg<S, A> {
     }
 }
 
+// Under ractor's `cluster` feature a message type needs its own `Message` impl; the store's
+// messages stay local (a store reaches other nodes through its serde actions, see `cluster`).
+#[cfg(feature = "cluster")]
+impl<S: Send + Sync + 'static, A: Send + 'static> ractor::Message for StoreMsg<S, A> {}
+
 impl<S, A> Actor for StoreSession<S, A>
 where
     S: Send + Sync + 'static,

@@ -81,8 +81,14 @@ struct Lingering {
     release: Arc<Semaphore>,
 }
 
+/// Asks a [`Lingering`] session for its number.
+struct Ask(RpcReplyPort<u32>);
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for Ask {}
+
 impl Actor for Lingering {
-    type Msg = RpcReplyPort<u32>;
+    type Msg = Ask;
     type State = u32;
     type Arguments = u32;
 
@@ -93,7 +99,7 @@ impl Actor for Lingering {
     async fn handle(
         &self,
         _: ActorRef<Self::Msg>,
-        reply: Self::Msg,
+        Ask(reply): Ask,
         n: &mut u32,
     ) -> Result<(), ActorProcessingErr> {
         let _ = reply.send(*n);
@@ -142,13 +148,7 @@ async fn a_session_being_terminated_is_not_revived_from_its_record() {
         .start_with("s1", lingering.clone(), 7)
         .await
         .unwrap();
-    assert_eq!(
-        manager
-            .call("s1", |reply: RpcReplyPort<u32>| reply)
-            .await
-            .unwrap(),
-        7
-    );
+    assert_eq!(manager.call("s1", Ask).await.unwrap(), 7);
     manager.flush().await.unwrap();
 
     let terminating = tokio::spawn({
@@ -163,7 +163,7 @@ async fn a_session_being_terminated_is_not_revived_from_its_record() {
     // all the same.
     assert_eq!(stored_state(&*store, "s1").await, Some(json!(7)));
     assert!(matches!(
-        manager.call("s1", |reply: RpcReplyPort<u32>| reply).await,
+        manager.call("s1", Ask).await,
         Err(SessionError::SessionNotFound { .. })
     ));
     lingering.release.add_permits(1);
@@ -214,7 +214,8 @@ async fn an_older_activation_is_fenced_off_once_a_newer_one_claims_the_record() 
         .await
         .unwrap();
     older.flush().await.unwrap();
-    assert_eq!(older_ended.await, EndReason::Terminated);
+    // It moved to the newer activation: not ended, its record kept.
+    assert_eq!(older_ended.await, EndReason::HandedOver);
     eventually("the older activation is gone", || async {
         !older.is_started("j")
     })
@@ -222,6 +223,15 @@ async fn an_older_activation_is_fenced_off_once_a_newer_one_claims_the_record() 
     assert_eq!(stored_state(&*store, "j").await, Some(json!([1, 2])));
     let id = SessionId::parse("j").unwrap();
     assert_eq!(store.load(&id).await.unwrap().unwrap().epoch(), 1);
-    older.shutdown().await;
+
+    // The session can come back to the older manager (as to a node that owns it again),
+    // from the newer activation's writes.
     newer.shutdown().await;
+    older
+        .call("j", |reply| JournalMsg::AppendAck(3, reply))
+        .await
+        .unwrap();
+    older.flush().await.unwrap();
+    assert_eq!(stored_state(&*store, "j").await, Some(json!([1, 2, 3])));
+    older.shutdown().await;
 }

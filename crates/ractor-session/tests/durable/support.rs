@@ -37,6 +37,9 @@ pub(crate) enum JournalMsg {
     Entries(RpcReplyPort<Vec<u32>>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for JournalMsg {}
+
 impl Actor for Journal {
     type Msg = JournalMsg;
     type State = Vec<u32>;

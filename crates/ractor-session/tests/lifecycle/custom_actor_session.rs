@@ -81,8 +81,14 @@ struct Seen {
 
 type WhoAmIReply = (Option<SessionId>, Option<SessionId>, Option<SessionId>);
 
+/// Asks a [`WhoAmI`] session which IDs it saw.
+struct Ask(RpcReplyPort<WhoAmIReply>);
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for Ask {}
+
 impl Actor for WhoAmI {
-    type Msg = RpcReplyPort<WhoAmIReply>;
+    type Msg = Ask;
     type State = Seen;
     type Arguments = ();
 
@@ -105,7 +111,7 @@ impl Actor for WhoAmI {
     async fn handle(
         &self,
         _: ActorRef<Self::Msg>,
-        reply: Self::Msg,
+        Ask(reply): Ask,
         seen: &mut Seen,
     ) -> Result<(), ActorProcessingErr> {
         let _ = reply.send((
@@ -136,11 +142,11 @@ async fn a_session_knows_its_own_id_in_every_callback() {
     manager.start_with("alice", who(), ()).await.unwrap();
     manager.start_with("bob", who(), ()).await.unwrap();
 
-    let (pre, post, handle): WhoAmIReply = manager.call("alice", |reply| reply).await.unwrap();
+    let (pre, post, handle): WhoAmIReply = manager.call("alice", Ask).await.unwrap();
     assert_eq!(pre.unwrap().as_str(), "alice");
     assert_eq!(post.unwrap().as_str(), "alice");
     assert_eq!(handle.unwrap().as_str(), "alice");
-    let (pre, _, handle): WhoAmIReply = manager.call("bob", |reply| reply).await.unwrap();
+    let (pre, _, handle): WhoAmIReply = manager.call("bob", Ask).await.unwrap();
     assert_eq!(pre.unwrap().as_str(), "bob");
     assert_eq!(handle.unwrap().as_str(), "bob");
 
@@ -149,7 +155,7 @@ async fn a_session_knows_its_own_id_in_every_callback() {
 
     // After rotation the session sees its new ID.
     let new_id = manager.rotate("alice").await.unwrap();
-    let (_, _, handle): WhoAmIReply = manager.call(&new_id, |reply| reply).await.unwrap();
+    let (_, _, handle): WhoAmIReply = manager.call(&new_id, Ask).await.unwrap();
     assert_eq!(handle.unwrap(), new_id);
 
     manager.terminate("bob").await.unwrap();

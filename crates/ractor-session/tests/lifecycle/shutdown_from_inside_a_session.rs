@@ -28,6 +28,9 @@ enum AdminMsg {
     ShutDown(RpcReplyPort<Duration>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for AdminMsg {}
+
 impl Actor for Admin {
     type Msg = AdminMsg;
     type State = SessionManager;

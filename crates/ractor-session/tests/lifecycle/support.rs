@@ -24,6 +24,9 @@ pub(crate) enum GracefulMsg {
     Work(Duration, Arc<Notify>, RpcReplyPort<()>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for GracefulMsg {}
+
 impl Actor for Graceful {
     type Msg = GracefulMsg;
     type State = ();

@@ -83,8 +83,14 @@ struct LogsOut {
     stops: Arc<AtomicUsize>,
 }
 
+/// Tells a [`LogsOut`] session to log out, and asks for the outcome.
+struct LogOut(ractor::RpcReplyPort<Result<(), SessionError>>);
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for LogOut {}
+
 impl Actor for LogsOut {
-    type Msg = ractor::RpcReplyPort<Result<(), SessionError>>;
+    type Msg = LogOut;
     type State = ();
     type Arguments = ();
 
@@ -95,7 +101,7 @@ impl Actor for LogsOut {
     async fn handle(
         &self,
         _: ActorRef<Self::Msg>,
-        reply: Self::Msg,
+        LogOut(reply): LogOut,
         (): &mut (),
     ) -> Result<(), ActorProcessingErr> {
         let me = ractor_session::current_session_id().expect("inside a session");
@@ -127,7 +133,7 @@ async fn a_session_can_terminate_itself_through_the_manager() {
     manager.start_with("leaving", actor, ()).await.unwrap();
     let watch = manager.watch("leaving").await.unwrap();
     let began = tokio::time::Instant::now();
-    let result: Result<(), SessionError> = manager.call("leaving", |reply| reply).await.unwrap();
+    let result: Result<(), SessionError> = manager.call("leaving", LogOut).await.unwrap();
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(watch.await, EndReason::Terminated);
     assert!(

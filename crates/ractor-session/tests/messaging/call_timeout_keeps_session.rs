@@ -14,6 +14,9 @@ enum SleepyMsg {
     Fast(RpcReplyPort<&'static str>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for SleepyMsg {}
+
 impl Actor for Sleepy {
     type Msg = SleepyMsg;
     type State = ();

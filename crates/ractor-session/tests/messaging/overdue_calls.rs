@@ -14,8 +14,14 @@ use tokio::time::Instant;
 /// Keeps every reply port it is sent and never answers.
 struct Silent;
 
+/// A call to [`Silent`].
+struct Hold(RpcReplyPort<()>);
+
+#[cfg(feature = "cluster")]
+impl ractor::Message for Hold {}
+
 impl Actor for Silent {
-    type Msg = RpcReplyPort<()>;
+    type Msg = Hold;
     type State = Vec<RpcReplyPort<()>>;
     type Arguments = ();
 
@@ -30,16 +36,12 @@ impl Actor for Silent {
     async fn handle(
         &self,
         _: ActorRef<Self::Msg>,
-        reply: Self::Msg,
+        Hold(reply): Hold,
         held: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         held.push(reply);
         Ok(())
     }
-}
-
-fn hold(reply: RpcReplyPort<()>) -> RpcReplyPort<()> {
-    reply
 }
 
 #[tokio::test(start_paused = true)]
@@ -49,7 +51,7 @@ async fn an_unanswered_call_fails_within_one_tick_after_its_timeout() {
     manager.start_with("silent", Silent, ()).await.unwrap();
     for timeout in [Duration::from_millis(100), Duration::from_secs(15)] {
         let began = Instant::now();
-        let result = manager.call_timeout("silent", hold, timeout).await;
+        let result = manager.call_timeout("silent", Hold, timeout).await;
         let took = began.elapsed();
         assert!(
             matches!(result, Err(SessionError::Timeout(d)) if d == timeout),
@@ -73,7 +75,7 @@ async fn a_call_whose_session_stops_fails_at_once() {
     let began = Instant::now();
     let call = tokio::spawn({
         let manager = manager.clone();
-        async move { manager.call("silent", hold).await }
+        async move { manager.call("silent", Hold).await }
     });
     eventually("the call waits", || async {
         manager.pending_call_deadlines() == 1
@@ -109,7 +111,7 @@ async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
         let manager = manager.clone();
         tokio::spawn(async move {
             manager
-                .call_timeout("silent", hold, Duration::from_millis(50))
+                .call_timeout("silent", Hold, Duration::from_millis(50))
                 .await
         })
     });
@@ -121,7 +123,7 @@ async fn answered_timed_out_and_abandoned_calls_leave_no_deadline_behind() {
     let abandoned: Vec<_> = (0..100)
         .map(|_| {
             let manager = manager.clone();
-            tokio::spawn(async move { manager.call("silent", hold).await })
+            tokio::spawn(async move { manager.call("silent", Hold).await })
         })
         .collect();
     eventually("every abandoned call waits", || async {

@@ -36,6 +36,9 @@ pub(crate) enum TallyMsg {
     Total(RpcReplyPort<u64>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for TallyMsg {}
+
 /// What [`TallyMsg::Fold`]s of `folds`, in order, make of `total`.
 pub(crate) fn folded(total: u64, folds: impl IntoIterator<Item = u64>) -> u64 {
     folds

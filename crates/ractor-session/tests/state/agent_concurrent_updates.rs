@@ -69,6 +69,9 @@ enum VisitsMsg {
     Count(RpcReplyPort<u64>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for VisitsMsg {}
+
 impl Actor for Visits {
     type Msg = VisitsMsg;
     type State = Agent<u64>;

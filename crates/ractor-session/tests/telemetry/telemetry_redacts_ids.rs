@@ -37,6 +37,9 @@ enum TimedMsg {
     Slow(RpcReplyPort<()>),
 }
 
+#[cfg(feature = "cluster")]
+impl ractor::Message for TimedMsg {}
+
 impl Actor for Timed {
     type Msg = TimedMsg;
     type State = ();
