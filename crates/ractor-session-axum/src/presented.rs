@@ -143,8 +143,11 @@ impl Found {
                 session,
                 resign: !current_key,
             },
-            // Handed over to a node that owns it now, between the lookup and here.
-            Some((session, current_key)) if !config.manager.owns(session.id()) => {
+            // Moved on between the lookup and here — handed over to the node that owns it
+            // now, or fenced off by a newer activation: it lives on, reached by its ID.
+            Some((session, current_key))
+                if session.moved_on() || !config.manager.owns(session.id()) =>
+            {
                 Presented::Remote {
                     id: session.id().clone(),
                     resign: !current_key,

@@ -139,6 +139,7 @@ impl ClusterBuilder {
             watchers: crate::routing::Watchers::default(),
             handed: std::sync::Mutex::default(),
             members: std::sync::RwLock::default(),
+            departed: std::sync::Mutex::default(),
         });
         if manager.route().is_some() {
             return Err(ClusterError::AlreadyJoined);

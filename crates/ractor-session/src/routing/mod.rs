@@ -48,6 +48,8 @@ pub(crate) struct Route {
     pub(crate) watchers: Watchers,
     /// The group's members as last read (see `members`).
     pub(crate) members: std::sync::RwLock<Arc<Vec<Member>>>,
+    /// Members that left the group lately, kept for `LEAVE_GRACE` (see `refresh_members`).
+    pub(crate) departed: std::sync::Mutex<HashMap<String, (Member, tokio::time::Instant)>>,
     /// Sessions this node handed over lately, to which node and when (see
     /// `ask_to_release`).
     pub(crate) handed: std::sync::Mutex<HashMap<SessionId, (String, tokio::time::Instant)>>,
@@ -66,13 +68,36 @@ impl Route {
         )
     }
 
-    /// Reads the group's members again: called whenever the group changes.
+    /// Reads the group's members again: called whenever the group changes. A node that
+    /// left stays a member for `LEAVE_GRACE`: when two nodes connect to each other at once,
+    /// ractor_cluster closes one connection, and the node leaves the group and comes back
+    /// within milliseconds — owners must not move for that. (Calls to a node that is
+    /// really gone fail at once meanwhile, as `OwnerUnreachable`.)
     pub(crate) fn refresh_members(&self) {
-        let members = Arc::new(self.read_members());
+        let now = tokio::time::Instant::now();
+        let live = self.read_members();
+        let previous = self.members();
+        let mut departed = self
+            .departed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for member in previous.iter() {
+            if member.node != self.node && !live.iter().any(|m| m.node == member.node) {
+                departed
+                    .entry(member.node.clone())
+                    .or_insert_with(|| (member.clone(), now));
+            }
+        }
+        departed.retain(|node, (_, since)| {
+            !live.iter().any(|m| &m.node == node) && now.duration_since(*since) < LEAVE_GRACE
+        });
+        let mut members = live;
+        members.extend(departed.values().map(|(member, _)| member.clone()));
+        members.sort_by(|a, b| a.node.cmp(&b.node));
         *self
             .members
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = members;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(members);
     }
 
     /// The live gateways of the group, read from it.
@@ -129,8 +154,10 @@ impl Route {
         }
         let route = Arc::clone(self);
         tokio::spawn(async move {
-            tokio::time::sleep(LEAVE_GRACE).await;
-            let members = route.members();
+            tokio::time::sleep(LEAVE_GRACE + Duration::from_millis(10)).await;
+            // Drops the members whose grace is over; then the group says who is back.
+            route.refresh_members();
+            let members = route.read_members();
             for node in nodes {
                 if members.iter().any(|member| member.node == node) {
                     tracing::debug!(node = %node, "cluster node reconnected");

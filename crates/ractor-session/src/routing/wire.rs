@@ -137,6 +137,25 @@ mod tests {
     }
 
     #[test]
+    fn every_end_reason_survives_its_text() {
+        use crate::watch::EndReason;
+        for reason in [
+            EndReason::Terminated,
+            EndReason::Expired,
+            EndReason::Crashed("boom: twice".into()),
+            EndReason::Shutdown,
+            EndReason::Rotated,
+            EndReason::Evicted,
+            EndReason::LoggedOut,
+            EndReason::HandedOver,
+            EndReason::NodeLost,
+        ] {
+            assert_eq!(EndReason::from_display(&reason.to_string()), Some(reason));
+        }
+        assert_eq!(EndReason::from_display("no such reason"), None);
+    }
+
+    #[test]
     fn other_errors_keep_their_text_and_the_node() {
         let id = SessionId::parse("s1").unwrap();
         let error = SessionError::InvalidConfig {
