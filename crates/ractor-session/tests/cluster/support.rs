@@ -20,10 +20,20 @@ pub(crate) async fn durable_manager(name: &str) -> SessionManager {
         .expect("manager")
 }
 
-/// A loopback address with a port free now.
+/// A loopback address with a port free now, below the kernel's range of ephemeral ports
+/// (32768 and up on Linux): a port the OS hands out for `:0` could be taken as the source
+/// port of an outgoing connection before the node binds it.
 pub(crate) fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(7919);
+    loop {
+        let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
+        let port = 20_000 + (n % 12_000) as u16;
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+            return listener.local_addr().expect("its address");
+        }
+    }
 }
 
 /// A node named `name` on a free loopback port, sharing `secret`.
