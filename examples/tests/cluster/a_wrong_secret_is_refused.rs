@@ -1,10 +1,8 @@
 //! A node whose cluster secret differs from the cluster's is refused: neither side counts
 //! the other as a member, and both log the refusal in words an operator can act on.
 
-use ractor_session_test_support::PostgresServer;
 use ractor_session_test_support::poll::eventually;
-
-use crate::nodes::cluster_port;
+use ractor_session_test_support::{PostgresServer, free_port};
 
 use crate::nodes::{Node, SECRET};
 
@@ -17,7 +15,7 @@ async fn a_node_with_the_wrong_secret_is_refused_with_a_clear_log_line() {
         return;
     };
     let store = postgres.create_database();
-    let ports = [cluster_port(), cluster_port()];
+    let ports = [free_port(), free_port()];
     let member = Node::start("node-1", ports[0], &[], (&store, SECRET), &[]);
     let wrong = "not the cluster's secret at all";
     let stranger = Node::start("node-2", ports[1], &[ports[0]], (&store, wrong), &[]);

@@ -5,7 +5,7 @@
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use ractor_session_test_support::PostgresServer;
+use ractor_session_test_support::{PostgresServer, free_port};
 use serde_json::Value;
 
 use crate::support::Demo;
@@ -127,7 +127,7 @@ impl Nodes {
     pub(crate) fn start(count: usize, args: &[&str]) -> Option<Self> {
         let store = PostgresServer::shared()?.create_database();
         let args: Vec<String> = args.iter().map(|&arg| arg.to_owned()).collect();
-        let ports: Vec<u16> = (0..count).map(|_| cluster_port()).collect();
+        let ports: Vec<u16> = (0..count).map(|_| free_port()).collect();
         let nodes = (0..count)
             .map(|i| {
                 let peers: Vec<u16> = ports
@@ -152,7 +152,7 @@ impl Nodes {
         let (store, args) = (self.store.clone(), self.args.clone());
         // Starting blocks on the process's output; the test's other tasks keep running.
         let node = tokio::task::spawn_blocking(move || {
-            Node::start(&name, cluster_port(), &[peer_port], (&store, SECRET), &args)
+            Node::start(&name, free_port(), &[peer_port], (&store, SECRET), &args)
         })
         .await
         .expect("the node starts");
@@ -222,22 +222,3 @@ pub(crate) const LIVE: &str = "ractor_session_live";
 /// The counter of store writes refused for a stale epoch: a write by an activation that
 /// another node's newer activation fenced off.
 pub(crate) const FENCED: &str = "ractor_session_store_fenced_total";
-
-/// A port for a node's cluster server, free now, chosen below the kernel's range of
-/// ephemeral ports (32768 and up on Linux): a port the OS hands out for `:0` could be
-/// taken as the source port of some outgoing connection before the node binds it — the
-/// nodes open many — while one below that range is only ever taken by a bind.
-pub(crate) fn cluster_port() -> u16 {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    // Spread over the range by process and call, so that test binaries running at once
-    // rarely probe the same ports.
-    let seed = std::process::id().wrapping_mul(7919);
-    loop {
-        let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
-        let port = 20_000 + (n % 12_000) as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}

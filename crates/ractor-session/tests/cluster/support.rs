@@ -1,6 +1,6 @@
 //! What the cluster tests share: a durable manager on an in-memory store, free ports.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ractor_session::cluster::ClusterConfig;
@@ -20,20 +20,9 @@ pub(crate) async fn durable_manager(name: &str) -> SessionManager {
         .expect("manager")
 }
 
-/// A loopback address with a port free now, below the kernel's range of ephemeral ports
-/// (32768 and up on Linux): a port the OS hands out for `:0` could be taken as the source
-/// port of an outgoing connection before the node binds it.
+/// A loopback address with a port free now (see `free_port`).
 pub(crate) fn free_addr() -> SocketAddr {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let seed = std::process::id().wrapping_mul(7919);
-    loop {
-        let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
-        let port = 20_000 + (n % 12_000) as u16;
-        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
-            return listener.local_addr().expect("its address");
-        }
-    }
+    SocketAddr::from(([127, 0, 0, 1], ractor_session_test_support::free_port()))
 }
 
 /// A node named `name` on a free loopback port, sharing `secret`.
