@@ -181,23 +181,36 @@ impl Drop for Server {
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago, for a server that must be told its
-/// port before it starts (another process may take it in between: rare on loopback).
+/// port before it starts. It is chosen below the kernel's range of ephemeral ports (32768
+/// and up on Linux): a port the OS hands out for `:0` could be taken as the source port of
+/// some outgoing connection before the server binds it, while one below that range is only
+/// ever taken by another bind (rare: the ports are spread by process and call).
 ///
 /// # Examples
 ///
 /// ```
 /// let port = ractor_session_test_support::free_port();
+/// assert!((20_000..32_000).contains(&port));
 /// assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
 /// ```
 ///
 /// # Panics
 ///
-/// When no port on 127.0.0.1 is free.
+/// When no port between 20000 and 32000 on 127.0.0.1 is free.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("no free port on 127.0.0.1")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    let seed = std::process::id().wrapping_mul(7919);
+    for _ in 0..COUNT {
+        let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729));
+        let port = u16::try_from(FIRST + n % COUNT).expect("below 32000");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000 on 127.0.0.1")
 }
 
 /// A fresh temporary directory, left for the guard to remove.

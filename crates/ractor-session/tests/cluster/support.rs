@@ -1,6 +1,6 @@
 //! What the cluster tests share: a durable manager on an in-memory store, free ports.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ractor_session::cluster::ClusterConfig;
@@ -20,10 +20,9 @@ pub(crate) async fn durable_manager(name: &str) -> SessionManager {
         .expect("manager")
 }
 
-/// A loopback address with a port free now.
+/// A loopback address with a port free now (see `free_port`).
 pub(crate) fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address")
+    SocketAddr::from(([127, 0, 0, 1], ractor_session_test_support::free_port()))
 }
 
 /// A node named `name` on a free loopback port, sharing `secret`.
