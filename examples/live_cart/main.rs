@@ -93,6 +93,12 @@ fn init_logging() {
 async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
     // Before the store is opened: a demo that cannot sign cookies leaves no file behind.
     let key = signing_key(&settings)?;
+    // Before anything records a metric: what the manager and the cluster record while
+    // starting up (the members a node sees, for one) is kept.
+    let recorder = match settings.metrics_port {
+        Some(_) => Some(PrometheusBuilder::new().install_recorder()?),
+        None => None,
+    };
     #[cfg(feature = "cluster")]
     let cluster_config = cluster::config(&settings)?;
     let live = LiveSockets::new();
@@ -134,9 +140,8 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
         }
     };
 
-    let metrics = match settings.metrics_port {
-        Some(port) => {
-            let handle = PrometheusBuilder::new().install_recorder()?;
+    let metrics = match (settings.metrics_port, recorder) {
+        (Some(port), Some(handle)) => {
             let listener = bind(port).await?;
             let admin_addr = listener.local_addr()?;
             // Tests read these lines to find the port and the dashboard; keep their shape.
@@ -154,7 +159,7 @@ async fn run(settings: Settings) -> Result<(), Box<dyn std::error::Error>> {
                 stop(),
             )))
         }
-        None => None,
+        _ => None,
     };
 
     let listener = bind(settings.port).await?;

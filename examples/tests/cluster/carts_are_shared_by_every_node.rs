@@ -4,7 +4,7 @@
 
 use tokio::task::JoinSet;
 
-use crate::nodes::Nodes;
+use crate::nodes::{FORWARDED, MEMBERS, Nodes, SERVED};
 use crate::shopper::{Cart, Shopper, one_each};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,6 +45,37 @@ async fn a_cart_changed_through_one_node_is_seen_through_every_node() {
         cookie,
         "the same session cookie on every node, none set afresh"
     );
+
+    // The cart lives on the node that started it: the others forwarded to it, and it
+    // served what they sent (the cluster's metrics, on each node's admin port).
+    for node in nodes.iter() {
+        assert_eq!(
+            node.metric(MEMBERS).await,
+            3,
+            "members seen by {}",
+            node.at.name
+        );
+    }
+    assert_eq!(
+        nodes[0].metric(FORWARDED).await,
+        0,
+        "the owner forwards nothing"
+    );
+    for node in &nodes[1..] {
+        assert!(
+            node.metric(FORWARDED).await >= 1,
+            "{} forwarded",
+            node.at.name
+        );
+        assert_eq!(
+            node.metric(SERVED).await,
+            0,
+            "{} served for others",
+            node.at.name
+        );
+    }
+    // Three reads through the other nodes, and the removal.
+    assert!(nodes[0].metric(SERVED).await >= 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -222,3 +222,12 @@ pub(crate) const LIVE: &str = "ractor_session_live";
 /// The counter of store writes refused for a stale epoch: a write by an activation that
 /// another node's newer activation fenced off.
 pub(crate) const FENCED: &str = "ractor_session_store_fenced_total";
+
+/// The members a node sees.
+pub(crate) const MEMBERS: &str = "ractor_session_cluster_members";
+
+/// Operations a node sent to the owner of their session.
+pub(crate) const FORWARDED: &str = "ractor_session_cluster_forwarded_total";
+
+/// Operations a node ran for other nodes.
+pub(crate) const SERVED: &str = "ractor_session_cluster_served_total";

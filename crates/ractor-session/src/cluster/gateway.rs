@@ -96,6 +96,7 @@ impl Actor for Gateway {
                     } else {
                         match manager.release(&id).await {
                             Ok(true) => {
+                                handed_over(1);
                                 route.handed_to(&id, asking);
                                 ReleaseAnswer::HandedOver
                             }
@@ -161,7 +162,14 @@ fn on_group_change(state: &GatewayState, change: &GroupChangeMessage) {
             }
         }
         if handed > 0 {
+            handed_over(handed);
             tracing::info!(sessions = handed, "sessions handed over to a joining node");
         }
     });
+}
+
+/// Counts sessions this node handed over to another.
+fn handed_over(sessions: usize) {
+    metrics::counter!(crate::metric_names::CLUSTER_HANDED_OVER)
+        .increment(u64::try_from(sessions).unwrap_or(u64::MAX));
 }

@@ -90,6 +90,8 @@ pub(crate) async fn serve(
     let envelope: Envelope = serde_json::from_slice(&bytes).map_err(|error| Failure::Other {
         reason: format!("envelope not decodable: {error}"),
     })?;
+    metrics::counter!(crate::metric_names::CLUSTER_SERVED, "op" => envelope.op.label())
+        .increment(1);
     let failed = |error: SessionError| Failure::from_error(&error);
     let timeout = Duration::from_millis(envelope.timeout_ms);
     if let Op::TerminateUser { user } = &envelope.op {

@@ -94,6 +94,9 @@ impl Route {
         let mut members = live;
         members.extend(departed.values().map(|(member, _)| member.clone()));
         members.sort_by(|a, b| a.node.cmp(&b.node));
+        #[allow(clippy::cast_precision_loss)]
+        metrics::gauge!(crate::metric_names::CLUSTER_MEMBERS, "manager" => self.group.clone())
+            .set(members.len() as f64);
         *self
             .members
             .write()
@@ -281,14 +284,25 @@ impl Route {
         op: Op,
         timeout: Duration,
     ) -> Result<serde_json::Value, SessionError> {
+        let label = op.label();
         let envelope = Envelope {
             id: id.as_str().to_owned(),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
             op,
         };
         let bytes = serde_json::to_vec(&envelope).unwrap_or_default();
-        let answer = self.forward(owner, bytes, timeout).await?;
-        answer.map_err(|failure| failure.into_error(id, &owner.node))
+        let answer = self
+            .forward(owner, bytes, timeout)
+            .await
+            .and_then(|answer| answer.map_err(|failure| failure.into_error(id, &owner.node)));
+        let outcome = if answer.is_ok() { "ok" } else { "error" };
+        metrics::counter!(
+            crate::metric_names::CLUSTER_FORWARDED,
+            "op" => label,
+            "outcome" => outcome
+        )
+        .increment(1);
+        answer
     }
 
     /// The other nodes' part of `terminate_user`: each ends the user's sessions it holds;

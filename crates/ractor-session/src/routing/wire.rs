@@ -40,6 +40,20 @@ pub(crate) enum Op {
     TerminateUser { user: String },
 }
 
+impl Op {
+    /// The operation's name, as a metric label.
+    pub(crate) fn label(&self) -> &'static str {
+        match self {
+            Self::Request { .. } => "request",
+            Self::Terminate => "terminate",
+            Self::Rotate => "rotate",
+            Self::User => "user",
+            Self::BindUser { .. } => "bind_user",
+            Self::TerminateUser { .. } => "terminate_user",
+        }
+    }
+}
+
 /// The owner's answer: the reply, or why there is none.
 pub(crate) type Answer = Result<Value, Failure>;
 
