@@ -69,13 +69,9 @@ impl Actor for Gateway {
         // Each request runs on its own task: a slow session must not hold up the others.
         match message {
             GatewayMsg::Forward(bytes, reply) => {
-                let (manager, route, handlers) = (
-                    state.manager.clone(),
-                    Arc::clone(&state.route),
-                    Arc::clone(&state.handlers),
-                );
+                let (manager, handlers) = (state.manager.clone(), Arc::clone(&state.handlers));
                 tokio::spawn(async move {
-                    let answer = serve::serve(manager, route, handlers, bytes).await;
+                    let answer = serve::serve(manager, handlers, bytes).await;
                     let _ = reply.send(crate::routing::encode(&answer));
                 });
             }

@@ -15,26 +15,19 @@ use crate::routing::{Answer, Envelope, Failure, GatewayMsg, Op, Route};
 
 /// Decodes a request for one session type, runs it here and encodes the reply.
 pub(crate) type Handler = Arc<
-    dyn Fn(
-            SessionManager,
-            Arc<Route>,
-            SessionId,
-            serde_json::Value,
-            Duration,
-        ) -> BoxFuture<'static, Answer>
+    dyn Fn(SessionManager, SessionId, serde_json::Value, Duration) -> BoxFuture<'static, Answer>
         + Send
         + Sync,
 >;
 
 /// The handler for requests of `A`.
 pub(crate) fn handler<A: RemoteSession>() -> Handler {
-    Arc::new(|manager, route, id, request, timeout| {
+    Arc::new(|manager, id, request, timeout| {
         Box::pin(async move {
             let request: A::Request =
                 serde_json::from_value(request).map_err(|error| Failure::Other {
                     reason: format!("request not decodable as `{}`: {error}", A::TYPE_TAG),
                 })?;
-            let _ = route;
             let reply = manager
                 .request_here::<A>(&id, request, timeout)
                 .await
@@ -83,7 +76,6 @@ pub(crate) type Handlers = HashMap<&'static str, Handler>;
 /// handler of its session type.
 pub(crate) async fn serve(
     manager: SessionManager,
-    route: Arc<Route>,
     handlers: Arc<Handlers>,
     bytes: Vec<u8>,
 ) -> Answer {
@@ -113,7 +105,7 @@ pub(crate) async fn serve(
                     ),
                 });
             };
-            handler(manager, route, id, request, timeout).await
+            handler(manager, id, request, timeout).await
         }
         Op::Terminate => {
             manager.terminate_here(id.as_str()).await.map_err(failed)?;

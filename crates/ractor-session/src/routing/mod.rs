@@ -120,17 +120,10 @@ impl Route {
         members
     }
 
-    /// The owner of `id` and the node second in line (which held it before the owner
-    /// joined, if it did), among `members`.
-    fn rank<'m>(
-        &self,
-        id: &str,
-        members: &'m [Member],
-    ) -> (Option<&'m Member>, Option<&'m Member>) {
-        match rendezvous::rank(id, members.iter().map(|m| m.node.as_str())) {
-            Some((first, second)) => (Some(&members[first]), second.map(|i| &members[i])),
-            None => (None, None),
-        }
+    /// The owner of `id` among `members`.
+    fn owner<'m>(&self, id: &str, members: &'m [Member]) -> Option<&'m Member> {
+        rendezvous::rank(id, members.iter().map(|m| m.node.as_str()))
+            .map(|(first, _)| &members[first])
     }
 
     /// The gateway of `node`, if it is a live member.
@@ -244,7 +237,7 @@ impl Route {
     /// seen).
     pub(crate) fn owns(&self, id: &SessionId) -> bool {
         let members = self.members();
-        match self.rank(id.as_str(), &members).0 {
+        match self.owner(id.as_str(), &members) {
             Some(owner) => owner.node == self.node,
             None => true,
         }
@@ -258,7 +251,7 @@ impl Route {
         // (its owner then forwards to us, which costs a hop, not correctness).
         let mut id = SessionId::generate();
         for _ in 0..64 {
-            match self.rank(id.as_str(), &members).0 {
+            match self.owner(id.as_str(), &members) {
                 Some(owner) if owner.node != self.node => id = SessionId::generate(),
                 _ => break,
             }
@@ -269,7 +262,7 @@ impl Route {
     /// The owner of `id` when it is another node.
     pub(crate) fn remote_owner(&self, id: &str) -> Option<Member> {
         let members = self.members();
-        match self.rank(id, &members).0 {
+        match self.owner(id, &members) {
             Some(owner) if owner.node != self.node => Some(owner.clone()),
             _ => None,
         }
