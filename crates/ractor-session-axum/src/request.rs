@@ -261,8 +261,12 @@ impl RequestSession {
         let Some(live) = self.live_now() else {
             return Ok(None);
         };
-        match live.handle().and_then(|handle| handle.actor::<M>()) {
-            Ok(_) => Ok(Some(live)),
+        // The type, not the actor: a parked session has none until a call revives it.
+        match live
+            .handle()
+            .and_then(SessionHandle::check_message_type::<M>)
+        {
+            Ok(()) => Ok(Some(live)),
             Err(SessionError::SessionNotFound { .. }) => Ok(None),
             Err(other) => Err(other.into()),
         }

@@ -149,6 +149,45 @@ impl SessionHandle {
         self.entry.is_registered()
     }
 
+    /// Checks that the session takes messages of type `M` (its actor's `Msg`), whether its
+    /// actor runs now or not (a parked session's does not; a `call` revives it). Cheaper
+    /// than [`actor`](Self::actor) when only the type matters.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] once the session has ended;
+    /// [`SessionError::WrongSessionType`] when it takes other messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, SessionError};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// assert!(session.check_message_type::<KvMsg>().is_ok());
+    /// assert!(matches!(
+    ///     session.check_message_type::<String>(),
+    ///     Err(SessionError::WrongSessionType { .. })
+    /// ));
+    /// manager.terminate("s1").await?;
+    /// assert!(matches!(
+    ///     session.check_message_type::<KvMsg>(),
+    ///     Err(SessionError::SessionNotFound { .. })
+    /// ));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_message_type<M: Message>(&self) -> Result<(), SessionError> {
+        if !self.entry.is_registered() {
+            return Err(self.not_found());
+        }
+        check_type::<M>(&self.entry)
+    }
+
     /// The session's actor, typed by its message type `M`. Messages sent straight to it
     /// do not count as activity.
     ///
