@@ -18,14 +18,14 @@
 //! After the manager has shut down (its expiry task is gone) a call falls back to a tokio
 //! timer, so that it still ends on time.
 
-use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 use tokio::sync::Notify;
-use tokio::time::{Duration, Instant};
+use tokio::time::{Duration, Instant, Sleep};
 
 use crate::clock::Clock;
 use crate::wheel::tick_for;
@@ -80,39 +80,26 @@ impl CallDeadlines {
 
     /// Runs `future` until `deadline`: `None` if the deadline came first. A deadline
     /// beyond the clock's reach (`None`) never comes.
-    pub(crate) async fn until<F: Future>(
-        &self,
-        deadline: Option<Instant>,
-        future: F,
-    ) -> Option<F::Output> {
-        let Some(deadline) = deadline else {
-            return Some(future.await);
-        };
-        let due_ms = self
-            .clock
-            .stamp_at(deadline)
-            .div_ceil(self.tick_ms)
-            .saturating_mul(self.tick_ms);
-        let mut future = pin!(future);
-        let mut slot = Slot {
-            deadlines: self,
-            key: None,
-        };
-        let outcome = poll_fn(|cx| {
-            if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                return Poll::Ready(Ok(output));
-            }
-            slot.poll_due(cx, due_ms).map(Err)
-        })
-        .await;
-        match outcome {
-            Ok(output) => Some(output),
-            Err(Due::Fired) => None,
-            // Shut down: no reaper any more, so a tokio timer for the rest of the wait.
-            Err(Due::Unreaped) => {
-                drop(slot);
-                tokio::time::timeout_at(deadline, future).await.ok()
-            }
+    ///
+    /// A future of its own rather than an `async fn`: it holds `future` once, where an
+    /// `async fn` keeps its argument and the pinned copy side by side, and every call's
+    /// future is moved (and, in a web handler, boxed) whole.
+    pub(crate) fn until<F: Future>(&self, deadline: Option<Instant>, future: F) -> Until<'_, F> {
+        let due_ms = deadline.map_or(u64::MAX, |deadline| {
+            self.clock
+                .stamp_at(deadline)
+                .div_ceil(self.tick_ms)
+                .saturating_mul(self.tick_ms)
+        });
+        Until {
+            future,
+            slot: Slot {
+                deadlines: self,
+                key: None,
+            },
+            deadline,
+            due_ms,
+            fallback: None,
         }
     }
 
@@ -152,6 +139,48 @@ impl CallDeadlines {
     #[cfg(any(test, feature = "test-util"))]
     pub(crate) fn pending(&self) -> usize {
         self.lock().pending.len()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future run until a deadline (see [`CallDeadlines::until`]).
+    pub(crate) struct Until<'a, F> {
+        #[pin]
+        future: F,
+        slot: Slot<'a>,
+        deadline: Option<Instant>,
+        due_ms: u64,
+        // After shutdown (no reaper any more): a tokio timer for the rest of the wait,
+        // boxed, since it is rare and inline it would grow every call's future.
+        fallback: Option<Pin<Box<Sleep>>>,
+    }
+}
+
+impl<F: Future> Future for Until<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        let Some(deadline) = *this.deadline else {
+            return Poll::Pending;
+        };
+        if let Some(fallback) = this.fallback {
+            return fallback.as_mut().poll(cx).map(|()| None);
+        }
+        match this.slot.poll_due(cx, *this.due_ms) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Due::Fired) => Poll::Ready(None),
+            Poll::Ready(Due::Unreaped) => {
+                this.slot.give_back();
+                let fallback = this
+                    .fallback
+                    .insert(Box::pin(tokio::time::sleep_until(deadline)));
+                fallback.as_mut().poll(cx).map(|()| None)
+            }
+        }
     }
 }
 
@@ -204,16 +233,25 @@ impl Slot<'_> {
     }
 }
 
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
+impl Slot<'_> {
+    /// Leaves the pending deadlines (if it had joined them).
+    fn give_back(&mut self) {
         if let Some(key) = self.key.take() {
             self.deadlines.lock().pending.remove(key);
         }
     }
 }
 
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
     use super::*;
 
     fn deadlines(call_timeout: Duration) -> (CallDeadlines, Arc<Notify>) {

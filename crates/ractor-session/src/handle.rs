@@ -106,6 +106,32 @@ impl SessionHandle {
         self.entry.id()
     }
 
+    /// Whether the session's ID is `id` now (a rotation changes it): as
+    /// `handle.id() == *id`, without copying the ID.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::SessionId;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("before").await?;
+    /// let session = manager.session("before")?;
+    /// let before: SessionId = "before".parse()?;
+    /// assert!(session.has_id(&before));
+    /// let after = manager.rotate("before").await?;
+    /// assert!(!session.has_id(&before));
+    /// assert!(session.has_id(&after));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn has_id(&self, id: &SessionId) -> bool {
+        self.entry.has_id(id)
+    }
+
     /// The session actor's type name, without its module path (as in
     /// [`SessionInfo::session_type`](crate::SessionInfo::session_type)).
     ///
