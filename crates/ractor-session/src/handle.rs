@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
 use tokio::time::{Duration, Instant};
 
+use crate::call_deadlines::Ended;
 use crate::entry::Entry;
 pub(crate) use crate::entry::{check_type, typed};
 use crate::error::{ReplyDropped, SessionError};
@@ -536,17 +537,19 @@ impl SessionHandle {
                 // A handler still running long after its reply: write-behind promises
                 // nothing more, so the reply is not held beyond the call's timeout.
                 let calls = &self.shared.calls;
-                let _ = calls.until(deadline, persisted.wait_recorded(target)).await;
+                let _ = calls
+                    .until(deadline, None, persisted.wait_recorded(target))
+                    .await;
             }
             return Ok(());
         }
         let saved = self
             .shared
             .calls
-            .until(deadline, persisted.wait_saved(target));
+            .until(deadline, None, persisted.wait_saved(target));
         match saved.await {
-            Some(Ok(())) => Ok(()),
-            Some(Err(_)) | None => Err(SessionError::NotPersisted {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
                 id: self.entry.id(),
             }),
         }
@@ -578,6 +581,8 @@ impl SessionHandle {
 /// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
 /// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
 /// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
+/// The stop is learnt through the call's deadline slot, which the manager's supervisor
+/// fails when the actor stops (`call_deadlines`), not through a waiter on the actor.
 ///
 /// The message goes through `park::send`, which revives a parked session first (and
 /// hands a message refused by an actor draining to park to the next one). The timeout is
@@ -593,18 +598,11 @@ async fn call_until_stopped<M: Message, R: Send + 'static>(
     let (tx, rx) = tokio::sync::oneshot::channel();
     // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
     let actor = park::send(shared, entry, builder((tx, timeout).into())).await?;
-    let reply = async {
-        tokio::select! {
-            // A reply sent before the actor stopped wins over the stop.
-            biased;
-            reply = rx => reply.ok(),
-            _ = actor.wait(None) => None,
-        }
-    };
-    Ok(match shared.calls.until(deadline, reply).await {
-        Some(Some(reply)) => CallResult::Success(reply),
-        Some(None) => CallResult::SenderError,
-        None => CallResult::Timeout,
+    // The reply is polled first: a reply sent before the actor stopped wins over the stop.
+    Ok(match shared.calls.until(deadline, Some(&actor), rx).await {
+        Ok(Ok(reply)) => CallResult::Success(reply),
+        Ok(Err(_)) | Err(Ended::Stopped) => CallResult::SenderError,
+        Err(Ended::Deadline) => CallResult::Timeout,
     })
 }
 
