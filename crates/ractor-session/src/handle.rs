@@ -337,6 +337,22 @@ impl SessionHandle {
         R: Send + 'static,
     {
         let began = self.check_live()?;
+        self.call_live_at(began, builder, timeout).await
+    }
+
+    /// [`call_timeout`](Self::call_timeout) of a session found live at `began` (by the
+    /// caller's lookup, a moment ago): the clock is not read and the deadline not checked
+    /// again.
+    pub(crate) async fn call_live_at<M, R>(
+        &self,
+        began: Instant,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
         check_type::<M>(&self.entry)?;
         let entry = &self.entry;
         self.active_at(began);
@@ -390,6 +406,16 @@ impl SessionHandle {
     /// ```
     pub fn cast<M: Message>(&self, message: M) -> Result<(), SessionError> {
         let now = self.check_live()?;
+        self.cast_live_at(now, message)
+    }
+
+    /// [`cast`](Self::cast) to a session found live at `now` (by the caller's lookup, a
+    /// moment ago).
+    pub(crate) fn cast_live_at<M: Message>(
+        &self,
+        now: Instant,
+        message: M,
+    ) -> Result<(), SessionError> {
         let entry = &self.entry;
         let sent = match entry.parking() {
             None => {
