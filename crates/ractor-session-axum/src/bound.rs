@@ -39,7 +39,7 @@ impl BoundSession {
 
     /// Whether the session is live under this ID: an atomic load and an ID comparison.
     pub(crate) fn is_live(&self) -> bool {
-        self.handle.is_live() && self.handle.id() == self.id
+        self.handle.is_live() && self.handle.has_id(&self.id)
     }
 
     /// Whether the session lives on under another ID: this ID was rotated away.
@@ -49,7 +49,7 @@ impl BoundSession {
     }
 
     pub(crate) fn is_rotated_away(&self) -> bool {
-        self.handle.is_live() && self.handle.id() != self.id
+        self.handle.is_live() && !self.handle.has_id(&self.id)
     }
 
     /// The handle, while the session is still under this ID.
@@ -59,7 +59,7 @@ impl BoundSession {
     /// [`SessionError::SessionNotFound`] once it has been rotated to another ID (a handle
     /// whose session has ended fails its own operations the same way).
     pub(crate) fn handle(&self) -> Result<&SessionHandle, SessionError> {
-        if self.handle.id() == self.id {
+        if self.handle.has_id(&self.id) {
             Ok(&self.handle)
         } else {
             Err(self.not_found())
@@ -79,7 +79,7 @@ impl BoundSession {
         let watch = self.handle.watch();
         // Checked after the watcher is in place: an ID never comes back, so if it is still
         // this one, the watcher was registered under it and a later rotation tells it.
-        if self.handle.id() == self.id {
+        if self.handle.has_id(&self.id) {
             Ok(watch)
         } else {
             Err(self.not_found())

@@ -92,7 +92,12 @@ impl RequestSession {
         if let Some(presented) = self.presented.get() {
             return Ok(presented);
         }
-        let presented = self.presented.get_or_try_init(|| self.adopt()).await?;
+        // Boxed, as the store is asked once per request at most (and only for a cookie
+        // not in memory), and inline it would grow every extractor's future.
+        let presented = self
+            .presented
+            .get_or_try_init(|| Box::pin(self.adopt()))
+            .await?;
         Ok(presented)
     }
 
@@ -249,7 +254,7 @@ impl RequestSession {
         self.settle().await?;
         match self.live_now() {
             Some(live) => Ok(live),
-            None => self.auto_start().await,
+            None => Box::pin(self.auto_start()).await,
         }
     }
 
@@ -261,8 +266,12 @@ impl RequestSession {
         let Some(live) = self.live_now() else {
             return Ok(None);
         };
-        match live.handle().and_then(|handle| handle.actor::<M>()) {
-            Ok(_) => Ok(Some(live)),
+        // The type, not the actor: a parked session has none until a call revives it.
+        match live
+            .handle()
+            .and_then(SessionHandle::check_message_type::<M>)
+        {
+            Ok(()) => Ok(Some(live)),
             Err(SessionError::SessionNotFound { .. }) => Ok(None),
             Err(other) => Err(other.into()),
         }
@@ -275,13 +284,14 @@ impl RequestSession {
         if let Some(live) = self.live_as::<M>().await? {
             return Ok(live);
         }
-        let started = self.auto_start().await?;
-        started.handle()?.actor::<M>()?;
+        let started = Box::pin(self.auto_start()).await?;
+        started.handle()?.check_message_type::<M>()?;
         Ok(started)
     }
 
     /// Starts this request's session when auto-start is on, keeping the handle the start
-    /// returns.
+    /// returns. Its callers box it: a session's start is rare next to its requests, and
+    /// inline it would make every extractor's future as large as a start.
     async fn auto_start(&self) -> Result<BoundSession, SessionRejection> {
         if let Some(refused) = self.start_refused() {
             return Err(refused);
@@ -313,7 +323,9 @@ impl RequestSession {
 
     /// The `Set-Cookie` header the response needs, if any.
     pub(crate) fn cookie_update(&self) -> Option<HeaderValue> {
-        let live = self.live_now();
+        // Read under the request's lock rather than cloned out: this runs on every response.
+        let current = self.lock();
+        let live = current.as_ref().filter(|session| session.is_live());
         let codec = &self.config.cookie;
         // Not settled (never used, or the store failed): the cookie may name a stored
         // session, so it is left as it is.

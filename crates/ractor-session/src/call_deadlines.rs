@@ -15,14 +15,22 @@
 //! bound (a slot given back does not raise it), so with calls answered in time the task
 //! wakes about once per call timeout, finds nothing due, and sleeps again.
 //!
+//! A call's slot also names the actor it waits on: when the manager's supervisor learns
+//! that an actor stopped, it fails the calls still waiting on it at once (a reply port
+//! left in a mailbox that is never drained again would otherwise hold the call until its
+//! timeout). This replaces a wait on ractor's per-actor stop notification in every call —
+//! a waiter registered and removed under the actor's lock, and a few hundred bytes of
+//! future.
+//!
 //! After the manager has shut down (its expiry task is gone) a call falls back to a tokio
-//! timer, so that it still ends on time.
+//! timer and ractor's stop notification, so that it still ends on time.
 
-use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
+use ractor::{ActorCell, ActorId, ActorStatus};
 use slab::Slab;
 use tokio::sync::Notify;
 use tokio::time::{Duration, Instant};
@@ -55,7 +63,19 @@ struct Inner {
 struct Pending {
     due_ms: u64,
     waker: Waker,
-    fired: bool,
+    /// The actor the call waits on, if any.
+    actor: Option<ActorId>,
+    /// Why the wait ended, once it has.
+    fired: Option<Ended>,
+}
+
+/// Why a wait ended without its future.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// Its deadline came.
+    Deadline,
+    /// The actor it waited on stopped.
+    Stopped,
 }
 
 impl CallDeadlines {
@@ -78,41 +98,35 @@ impl CallDeadlines {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `future` until `deadline`: `None` if the deadline came first. A deadline
-    /// beyond the clock's reach (`None`) never comes.
-    pub(crate) async fn until<F: Future>(
-        &self,
+    /// Runs `future` until `deadline` (a deadline beyond the clock's reach, `None`, never
+    /// comes) or until `actor` stops, whichever is first; `future` is polled first, so an
+    /// output ready together with either wins.
+    ///
+    /// A future of its own rather than an `async fn`: it holds `future` once, where an
+    /// `async fn` keeps its argument and the pinned copy side by side, and every call's
+    /// future is moved (and, in a web handler, boxed) whole.
+    pub(crate) fn until<'a, F: Future>(
+        &'a self,
         deadline: Option<Instant>,
+        actor: Option<&'a ActorCell>,
         future: F,
-    ) -> Option<F::Output> {
-        let Some(deadline) = deadline else {
-            return Some(future.await);
-        };
-        let due_ms = self
-            .clock
-            .stamp_at(deadline)
-            .div_ceil(self.tick_ms)
-            .saturating_mul(self.tick_ms);
-        let mut future = pin!(future);
-        let mut slot = Slot {
-            deadlines: self,
-            key: None,
-        };
-        let outcome = poll_fn(|cx| {
-            if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                return Poll::Ready(Ok(output));
-            }
-            slot.poll_due(cx, due_ms).map(Err)
-        })
-        .await;
-        match outcome {
-            Ok(output) => Some(output),
-            Err(Due::Fired) => None,
-            // Shut down: no reaper any more, so a tokio timer for the rest of the wait.
-            Err(Due::Unreaped) => {
-                drop(slot);
-                tokio::time::timeout_at(deadline, future).await.ok()
-            }
+    ) -> Until<'a, F> {
+        let due_ms = deadline.map_or(u64::MAX, |deadline| {
+            self.clock
+                .stamp_at(deadline)
+                .div_ceil(self.tick_ms)
+                .saturating_mul(self.tick_ms)
+        });
+        Until {
+            future,
+            slot: Slot {
+                deadlines: self,
+                key: None,
+            },
+            deadline,
+            actor,
+            due_ms,
+            fallback: None,
         }
     }
 
@@ -123,11 +137,11 @@ impl CallDeadlines {
         if inner.earliest_ms <= now_ms {
             let mut earliest = u64::MAX;
             for (_, pending) in &mut inner.pending {
-                if pending.fired {
+                if pending.fired.is_some() {
                     continue;
                 }
                 if pending.due_ms <= now_ms {
-                    pending.fired = true;
+                    pending.fired = Some(Ended::Deadline);
                     pending.waker.wake_by_ref();
                 } else {
                     earliest = earliest.min(pending.due_ms);
@@ -137,6 +151,18 @@ impl CallDeadlines {
         }
         inner.sleeping_until = inner.earliest_ms;
         (inner.earliest_ms != u64::MAX).then_some(inner.earliest_ms)
+    }
+
+    /// `actor` has stopped: fails the calls still waiting on it. Called by the manager's
+    /// supervisor, which hears of the stop after ractor marked the actor `Stopping`.
+    pub(crate) fn actor_stopped(&self, actor: ActorId) {
+        let mut inner = self.lock();
+        for (_, pending) in &mut inner.pending {
+            if pending.actor == Some(actor) && pending.fired.is_none() {
+                pending.fired = Some(Ended::Stopped);
+                pending.waker.wake_by_ref();
+            }
+        }
     }
 
     /// The expiry task has stopped: wakes every pending call to finish on its own timer.
@@ -155,9 +181,80 @@ impl CallDeadlines {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A future run until a deadline or its actor's stop (see [`CallDeadlines::until`]).
+    pub(crate) struct Until<'a, F> {
+        #[pin]
+        future: F,
+        slot: Slot<'a>,
+        deadline: Option<Instant>,
+        actor: Option<&'a ActorCell>,
+        due_ms: u64,
+        // After shutdown (no reaper any more): a tokio timer and ractor's stop
+        // notification for the rest of the wait, boxed, since it is rare and inline it
+        // would grow every call's future.
+        fallback: Option<Fallback>,
+    }
+}
+
+type Fallback = Pin<Box<dyn Future<Output = Ended> + Send>>;
+
+impl<F: Future> Future for Until<'_, F> {
+    type Output = Result<F::Output, Ended>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        if this.deadline.is_none() && this.actor.is_none() {
+            return Poll::Pending;
+        }
+        if let Some(fallback) = this.fallback {
+            return fallback.as_mut().poll(cx).map(Err);
+        }
+        match this.slot.poll_due(cx, *this.due_ms, *this.actor) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Due::Ended(ended)) => Poll::Ready(Err(ended)),
+            Poll::Ready(Due::Unreaped) => {
+                this.slot.give_back();
+                let fallback = this
+                    .fallback
+                    .insert(fallback(*this.deadline, this.actor.cloned()));
+                fallback.as_mut().poll(cx).map(Err)
+            }
+        }
+    }
+}
+
+/// The wait of a call after shutdown: its deadline on a tokio timer, its actor's stop
+/// through ractor.
+fn fallback(deadline: Option<Instant>, actor: Option<ActorCell>) -> Fallback {
+    Box::pin(async move {
+        let due = async {
+            match deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let stopped = async {
+            match actor {
+                Some(actor) => {
+                    let _ = actor.wait(None).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = due => Ended::Deadline,
+            () = stopped => Ended::Stopped,
+        }
+    })
+}
+
 /// Why a call's wait ended without its future.
 enum Due {
-    Fired,
+    Ended(Ended),
     Unreaped,
 }
 
@@ -168,8 +265,9 @@ struct Slot<'a> {
 }
 
 impl Slot<'_> {
-    /// Takes or refreshes the slot (its waker): ready once the deadline has fired.
-    fn poll_due(&mut self, cx: &Context<'_>, due_ms: u64) -> Poll<Due> {
+    /// Takes or refreshes the slot (its waker): ready once the deadline has fired or the
+    /// actor has stopped.
+    fn poll_due(&mut self, cx: &Context<'_>, due_ms: u64, actor: Option<&ActorCell>) -> Poll<Due> {
         let deadlines = self.deadlines;
         let mut inner = deadlines.lock();
         if inner.closed {
@@ -177,8 +275,8 @@ impl Slot<'_> {
         }
         if let Some(key) = self.key {
             let pending = &mut inner.pending[key];
-            if pending.fired {
-                return Poll::Ready(Due::Fired);
+            if let Some(ended) = pending.fired {
+                return Poll::Ready(Due::Ended(ended));
             }
             if !pending.waker.will_wake(cx.waker()) {
                 pending.waker = cx.waker().clone();
@@ -188,7 +286,8 @@ impl Slot<'_> {
         self.key = Some(inner.pending.insert(Pending {
             due_ms,
             waker: cx.waker().clone(),
-            fired: false,
+            actor: actor.map(ActorCell::get_id),
+            fired: None,
         }));
         inner.earliest_ms = inner.earliest_ms.min(due_ms);
         let wake = due_ms < inner.sleeping_until;
@@ -200,20 +299,35 @@ impl Slot<'_> {
         if wake {
             deadlines.wake.notify_one();
         }
+        // The supervisor fails the waits on an actor once ractor has marked it `Stopping`
+        // (no message is handled after that); if it did so before the slot was taken, the
+        // status read here (after the slot's lock) shows it.
+        if actor.is_some_and(|actor| actor.get_status() >= ActorStatus::Stopping) {
+            return Poll::Ready(Due::Ended(Ended::Stopped));
+        }
         Poll::Pending
     }
 }
 
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
+impl Slot<'_> {
+    /// Leaves the pending deadlines (if it had joined them).
+    fn give_back(&mut self) {
         if let Some(key) = self.key.take() {
             self.deadlines.lock().pending.remove(key);
         }
     }
 }
 
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::pin::pin;
+
     use super::*;
 
     fn deadlines(call_timeout: Duration) -> (CallDeadlines, Arc<Notify>) {
@@ -226,7 +340,10 @@ mod tests {
     async fn a_ready_future_takes_no_slot() {
         let (deadlines, _) = deadlines(Duration::from_secs(1));
         let deadline = Instant::now() + Duration::from_secs(1);
-        assert_eq!(deadlines.until(Some(deadline), async { 7 }).await, Some(7));
+        assert_eq!(
+            deadlines.until(Some(deadline), None, async { 7 }).await,
+            Ok(7)
+        );
         assert_eq!(deadlines.pending(), 0);
     }
 
@@ -239,7 +356,7 @@ mod tests {
             let deadlines = Arc::clone(&deadlines);
             async move {
                 deadlines
-                    .until(Some(deadline), std::future::pending::<()>())
+                    .until(Some(deadline), None, std::future::pending::<()>())
                     .await
             }
         });
@@ -249,7 +366,7 @@ mod tests {
         assert_eq!(deadlines.fire_due(999), Some(1_000), "not due yet");
         assert!(!waiting.is_finished());
         assert_eq!(deadlines.fire_due(1_000), None);
-        assert_eq!(waiting.await.expect("no panic"), None);
+        assert_eq!(waiting.await.expect("no panic"), Err(Ended::Deadline));
         assert_eq!(deadlines.pending(), 0, "the slot is given back");
     }
 
@@ -258,12 +375,12 @@ mod tests {
         // 10 s: a tick of 10 ms.
         let (deadlines, _) = deadlines(Duration::from_secs(10));
         let deadline = Instant::now() + Duration::from_micros(1_000_500);
-        let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+        let mut waiting = pin!(deadlines.until(Some(deadline), None, std::future::pending::<()>()));
         assert!(futures_util::poll!(waiting.as_mut()).is_pending());
         assert_eq!(deadlines.fire_due(1_009), Some(1_010));
         assert!(futures_util::poll!(waiting.as_mut()).is_pending());
         deadlines.fire_due(1_010);
-        assert_eq!(waiting.await, None);
+        assert_eq!(waiting.await, Err(Ended::Deadline));
     }
 
     #[tokio::test(start_paused = true)]
@@ -271,7 +388,8 @@ mod tests {
         let (deadlines, _) = deadlines(Duration::from_secs(1));
         let deadline = Instant::now() + Duration::from_secs(1);
         for _ in 0..100 {
-            let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+            let mut waiting =
+                pin!(deadlines.until(Some(deadline), None, std::future::pending::<()>()));
             assert!(futures_util::poll!(waiting.as_mut()).is_pending());
         }
         assert_eq!(deadlines.pending(), 0);
@@ -283,6 +401,7 @@ mod tests {
         let now = Instant::now();
         let mut later = pin!(deadlines.until(
             Some(now + Duration::from_secs(2)),
+            None,
             std::future::pending::<()>()
         ));
         assert!(futures_util::poll!(later.as_mut()).is_pending());
@@ -290,6 +409,7 @@ mod tests {
         assert!(futures_util::poll!(first.as_mut()).is_ready());
         let mut same = pin!(deadlines.until(
             Some(now + Duration::from_secs(3)),
+            None,
             std::future::pending::<()>()
         ));
         assert!(futures_util::poll!(same.as_mut()).is_pending());
@@ -300,6 +420,7 @@ mod tests {
         );
         let mut earlier = pin!(deadlines.until(
             Some(now + Duration::from_secs(1)),
+            None,
             std::future::pending::<()>()
         ));
         assert!(futures_util::poll!(earlier.as_mut()).is_pending());
@@ -313,11 +434,11 @@ mod tests {
     async fn after_close_a_wait_ends_on_its_own_timer() {
         let (deadlines, _) = deadlines(Duration::from_secs(1));
         let deadline = Instant::now() + Duration::from_secs(1);
-        let mut waiting = pin!(deadlines.until(Some(deadline), std::future::pending::<()>()));
+        let mut waiting = pin!(deadlines.until(Some(deadline), None, std::future::pending::<()>()));
         assert!(futures_util::poll!(waiting.as_mut()).is_pending());
         deadlines.close();
         let started = Instant::now();
-        assert_eq!(waiting.await, None);
+        assert_eq!(waiting.await, Err(Ended::Deadline));
         assert_eq!(started.elapsed(), Duration::from_secs(1));
         assert_eq!(deadlines.pending(), 0);
     }
@@ -325,6 +446,6 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn no_deadline_waits_for_the_future() {
         let (deadlines, _) = deadlines(Duration::from_secs(1));
-        assert_eq!(deadlines.until(None, async { 1 }).await, Some(1));
+        assert_eq!(deadlines.until(None, None, async { 1 }).await, Ok(1));
     }
 }

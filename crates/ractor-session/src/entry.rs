@@ -182,6 +182,11 @@ impl Entry {
         lock(&self.id).clone()
     }
 
+    /// Whether its current ID is `id`, compared under the lock (no copy).
+    pub(crate) fn has_id(&self, id: &SessionId) -> bool {
+        *lock(&self.id) == *id
+    }
+
     /// The ID, locked: for the registry, to move or remove the entry under its ID.
     pub(crate) fn lock_id(&self) -> MutexGuard<'_, SessionId> {
         lock(&self.id)

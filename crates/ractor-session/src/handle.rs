@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ractor::{ActorRef, Message, RpcReplyPort, rpc::CallResult};
 use tokio::time::{Duration, Instant};
 
+use crate::call_deadlines::Ended;
 use crate::entry::Entry;
 pub(crate) use crate::entry::{check_type, typed};
 use crate::error::{ReplyDropped, SessionError};
@@ -106,6 +107,32 @@ impl SessionHandle {
         self.entry.id()
     }
 
+    /// Whether the session's ID is `id` now (a rotation changes it): as
+    /// `handle.id() == *id`, without copying the ID.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::SessionId;
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("before").await?;
+    /// let session = manager.session("before")?;
+    /// let before: SessionId = "before".parse()?;
+    /// assert!(session.has_id(&before));
+    /// let after = manager.rotate("before").await?;
+    /// assert!(!session.has_id(&before));
+    /// assert!(session.has_id(&after));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn has_id(&self, id: &SessionId) -> bool {
+        self.entry.has_id(id)
+    }
+
     /// The session actor's type name, without its module path (as in
     /// [`SessionInfo::session_type`](crate::SessionInfo::session_type)).
     ///
@@ -147,6 +174,45 @@ impl SessionHandle {
     #[must_use]
     pub fn is_live(&self) -> bool {
         self.entry.is_registered()
+    }
+
+    /// Checks that the session takes messages of type `M` (its actor's `Msg`), whether its
+    /// actor runs now or not (a parked session's does not; a `call` revives it). Cheaper
+    /// than [`actor`](Self::actor) when only the type matters.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::SessionNotFound`] once the session has ended;
+    /// [`SessionError::WrongSessionType`] when it takes other messages.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ractor_session::{KvMsg, SessionError};
+    /// # let manager = ractor_session::SessionManager::spawn(Default::default()).await?;
+    /// manager.start("s1").await?;
+    /// let session = manager.session("s1")?;
+    /// assert!(session.check_message_type::<KvMsg>().is_ok());
+    /// assert!(matches!(
+    ///     session.check_message_type::<String>(),
+    ///     Err(SessionError::WrongSessionType { .. })
+    /// ));
+    /// manager.terminate("s1").await?;
+    /// assert!(matches!(
+    ///     session.check_message_type::<KvMsg>(),
+    ///     Err(SessionError::SessionNotFound { .. })
+    /// ));
+    /// # manager.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn check_message_type<M: Message>(&self) -> Result<(), SessionError> {
+        if !self.entry.is_registered() {
+            return Err(self.not_found());
+        }
+        check_type::<M>(&self.entry)
     }
 
     /// The session's actor, typed by its message type `M`. Messages sent straight to it
@@ -271,6 +337,22 @@ impl SessionHandle {
         R: Send + 'static,
     {
         let began = self.check_live()?;
+        self.call_live_at(began, builder, timeout).await
+    }
+
+    /// [`call_timeout`](Self::call_timeout) of a session found live at `began` (by the
+    /// caller's lookup, a moment ago): the clock is not read and the deadline not checked
+    /// again.
+    pub(crate) async fn call_live_at<M, R>(
+        &self,
+        began: Instant,
+        builder: impl FnOnce(RpcReplyPort<R>) -> M,
+        timeout: Duration,
+    ) -> Result<R, SessionError>
+    where
+        M: Message,
+        R: Send + 'static,
+    {
         check_type::<M>(&self.entry)?;
         let entry = &self.entry;
         self.active_at(began);
@@ -324,6 +406,16 @@ impl SessionHandle {
     /// ```
     pub fn cast<M: Message>(&self, message: M) -> Result<(), SessionError> {
         let now = self.check_live()?;
+        self.cast_live_at(now, message)
+    }
+
+    /// [`cast`](Self::cast) to a session found live at `now` (by the caller's lookup, a
+    /// moment ago).
+    pub(crate) fn cast_live_at<M: Message>(
+        &self,
+        now: Instant,
+        message: M,
+    ) -> Result<(), SessionError> {
         let entry = &self.entry;
         let sent = match entry.parking() {
             None => {
@@ -471,17 +563,19 @@ impl SessionHandle {
                 // A handler still running long after its reply: write-behind promises
                 // nothing more, so the reply is not held beyond the call's timeout.
                 let calls = &self.shared.calls;
-                let _ = calls.until(deadline, persisted.wait_recorded(target)).await;
+                let _ = calls
+                    .until(deadline, None, persisted.wait_recorded(target))
+                    .await;
             }
             return Ok(());
         }
         let saved = self
             .shared
             .calls
-            .until(deadline, persisted.wait_saved(target));
+            .until(deadline, None, persisted.wait_saved(target));
         match saved.await {
-            Some(Ok(())) => Ok(()),
-            Some(Err(_)) | None => Err(SessionError::NotPersisted {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) | Err(_) => Err(SessionError::NotPersisted {
                 id: self.entry.id(),
             }),
         }
@@ -513,6 +607,8 @@ impl SessionHandle {
 /// anything holds the actor's handle — this call holds one — so `ActorRef::call` waits for
 /// its full timeout (15 s by default) instead of failing at once. Here the stop ends the
 /// wait: the caller gets `SenderError` (`CallFailed`) as for any call its session dropped.
+/// The stop is learnt through the call's deadline slot, which the manager's supervisor
+/// fails when the actor stops (`call_deadlines`), not through a waiter on the actor.
 ///
 /// The message goes through `park::send`, which revives a parked session first (and
 /// hands a message refused by an actor draining to park to the next one). The timeout is
@@ -528,18 +624,11 @@ async fn call_until_stopped<M: Message, R: Send + 'static>(
     let (tx, rx) = tokio::sync::oneshot::channel();
     // The port carries the timeout, as ractor's own `call` does (`RpcReplyPort::get_timeout`).
     let actor = park::send(shared, entry, builder((tx, timeout).into())).await?;
-    let reply = async {
-        tokio::select! {
-            // A reply sent before the actor stopped wins over the stop.
-            biased;
-            reply = rx => reply.ok(),
-            _ = actor.wait(None) => None,
-        }
-    };
-    Ok(match shared.calls.until(deadline, reply).await {
-        Some(Some(reply)) => CallResult::Success(reply),
-        Some(None) => CallResult::SenderError,
-        None => CallResult::Timeout,
+    // The reply is polled first: a reply sent before the actor stopped wins over the stop.
+    Ok(match shared.calls.until(deadline, Some(&actor), rx).await {
+        Ok(Ok(reply)) => CallResult::Success(reply),
+        Ok(Err(_)) | Err(Ended::Stopped) => CallResult::SenderError,
+        Err(Ended::Deadline) => CallResult::Timeout,
     })
 }
 

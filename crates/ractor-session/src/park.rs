@@ -158,7 +158,9 @@ pub(crate) async fn activate(shared: &Arc<Shared>, entry: &Arc<Entry>) -> Result
             return Ok(());
         }
         if parking.begin_revival() {
-            return revive(shared, entry).await;
+            // Boxed: the revival (a store read, an actor's start) is rare, and inline it
+            // would make every call's future as large as itself.
+            return Box::pin(revive(shared, entry)).await;
         }
         changed.await;
     }

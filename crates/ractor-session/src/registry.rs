@@ -181,13 +181,18 @@ impl Registry {
     /// Finds the live entry of `id`, expiring it on the spot if its deadline has passed (so
     /// no request reaches a session past its deadline, however late the expiry task runs).
     pub(crate) fn lookup(&self, id: &str) -> Result<Arc<Entry>, SessionError> {
+        self.lookup_at(id).map(|(entry, _)| entry)
+    }
+
+    /// As [`lookup`](Self::lookup), with the instant the deadline was checked at.
+    pub(crate) fn lookup_at(&self, id: &str) -> Result<(Arc<Entry>, Instant), SessionError> {
         let entry = match self.get(id).as_deref() {
             Some(Registration::Live(entry)) => Arc::clone(entry),
             _ => return Err(SessionError::not_found(id)),
         };
         entry.mark_returned();
         match self.check_deadline(&entry) {
-            Some(_) => Ok(entry),
+            Some(now) => Ok((entry, now)),
             None => Err(SessionError::not_found(id)),
         }
     }

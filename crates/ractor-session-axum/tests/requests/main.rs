@@ -10,6 +10,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod a_parked_session_is_revived_by_its_next_request;
 mod busy_session_ends_at_its_absolute_lifetime;
 mod client_caused_events_log_once_per_interval;
 mod concurrent_requests_lose_no_updates;

@@ -235,7 +235,10 @@ impl SessionManager {
         M: Message,
         R: Send + 'static,
     {
-        self.resume(id).await?.call_timeout(builder, timeout).await
+        let (entry, began) = revive::find_at(&self.shared, id.as_ref()).await?;
+        SessionHandle::new(Arc::clone(&self.shared), entry)
+            .call_live_at(began, builder, timeout)
+            .await
     }
 
     /// Sends `message` without waiting for it to be handled. Counts as activity.
@@ -266,7 +269,8 @@ impl SessionManager {
         id: impl AsRef<str>,
         message: M,
     ) -> Result<(), SessionError> {
-        self.resume(id).await?.cast(message)
+        let (entry, now) = revive::find_at(&self.shared, id.as_ref()).await?;
+        SessionHandle::new(Arc::clone(&self.shared), entry).cast_live_at(now, message)
     }
 
     /// Records activity without sending anything: postpones idle expiry.

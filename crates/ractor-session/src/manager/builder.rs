@@ -16,7 +16,7 @@ use crate::passivation;
 use crate::persistence;
 use crate::registry::ParkedEnd;
 use crate::shared::{Kind, Kinds, Shared};
-use crate::supervisor::SessionSupervisor;
+use crate::supervisor::{SessionSupervisor, SupervisorLink};
 use crate::telemetry;
 
 use super::registered::Registered;
@@ -233,7 +233,11 @@ impl SessionManagerBuilder {
         }
         telemetry::describe();
         passivation::telemetry::describe();
-        let (supervisor, supervisor_task) = Actor::spawn(None, SessionSupervisor, ())
+        let link = SupervisorLink::default();
+        let supervisor = SessionSupervisor {
+            shared: Arc::clone(&link),
+        };
+        let (supervisor, supervisor_task) = Actor::spawn(None, supervisor, ())
             .await
             .map_err(|source| SessionError::SupervisorFailed { source })?;
         let store = self.store.map(|store| (store, self.durability));
@@ -243,6 +247,7 @@ impl SessionManagerBuilder {
             store,
             kinds,
         ));
+        let _ = link.set(Arc::downgrade(&shared));
         let owner = Arc::downgrade(&shared);
         shared
             .registry

@@ -35,11 +35,27 @@ const STORED: &str = "stored";
 /// `SessionNotFound` (or `InvalidSessionId`) when neither has it; the errors of
 /// [`claimed`] when the store has it but it cannot be revived.
 pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, SessionError> {
-    let missing = match shared.registry.lookup(id) {
-        Ok(entry) => {
-            // A parked session is revived first (at once for an active one).
+    find_at(shared, id).await.map(|(entry, _)| entry)
+}
+
+/// As [`find`], with an instant at which the session was found live: the lookup's, or
+/// one read after a revival (which takes time). An operation by ID goes on from it
+/// without reading the clock and checking the deadline again.
+pub(super) async fn find_at(
+    shared: &Arc<Shared>,
+    id: &str,
+) -> Result<(Arc<Entry>, Instant), SessionError> {
+    let missing = match shared.registry.lookup_at(id) {
+        Ok((entry, now)) => {
+            let Some(parking) = entry.parking() else {
+                return Ok((entry, now));
+            };
+            if parking.is_active() {
+                return Ok((entry, now));
+            }
+            // A parked session is revived first.
             park::activate(shared, &entry).await?;
-            return Ok(entry);
+            return Ok((entry, Instant::now()));
         }
         Err(missing) => missing,
     };
@@ -51,7 +67,8 @@ pub(super) async fn find(shared: &Arc<Shared>, id: &str) -> Result<Arc<Entry>, S
     }
     // Boxed: the revival's state machine is large, and the futures of `call` and `cast`
     // on a live session (the hot path) should not carry it.
-    Box::pin(revive(shared, id)).await
+    let entry = Box::pin(revive(shared, id)).await?;
+    Ok((entry, Instant::now()))
 }
 
 /// The stored session `id`, revived; see [`find`].

@@ -3,6 +3,7 @@
 //! call timeout) later; a call whose session stops fails at once; and no call, answered,
 //! timed out or abandoned by its caller, leaves its deadline behind.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
@@ -40,6 +41,30 @@ impl Actor for Silent {
         held: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         held.push(reply);
+        Ok(())
+    }
+}
+
+/// Hands every reply port it is sent to whoever holds its list, which outlives it: a
+/// call to it can only end by its timeout or by the actor's stop, never by its port.
+struct Hoarder(Arc<Mutex<Vec<RpcReplyPort<()>>>>);
+
+impl Actor for Hoarder {
+    type Msg = Hold;
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, (): ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        Hold(reply): Hold,
+        (): &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        self.0.lock().unwrap().push(reply);
         Ok(())
     }
 }
@@ -92,6 +117,53 @@ async fn a_call_whose_session_stops_fails_at_once() {
         "not at the timeout"
     );
     assert_eq!(manager.pending_call_deadlines(), 0);
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_fails_at_once_when_its_session_stops_even_if_its_reply_port_lives_on() {
+    let manager = SessionManager::spawn(config()).await.unwrap();
+    let ports = Arc::new(Mutex::new(Vec::new()));
+    let hoarder = Hoarder(Arc::clone(&ports));
+    manager.start_with("hoarder", hoarder, ()).await.unwrap();
+    for stop in ["terminate", "kill"] {
+        if stop == "kill" {
+            manager
+                .start_with("hoarder", Hoarder(Arc::clone(&ports)), ())
+                .await
+                .unwrap();
+        }
+        let began = Instant::now();
+        let call = tokio::spawn({
+            let manager = manager.clone();
+            async move { manager.call("hoarder", Hold).await }
+        });
+        eventually("the actor holds the call's port", || async {
+            !ports.lock().unwrap().is_empty()
+        })
+        .await;
+        match stop {
+            "terminate" => manager.terminate("hoarder").await.unwrap(),
+            _ => manager
+                .session("hoarder")
+                .unwrap()
+                .actor::<Hold>()
+                .unwrap()
+                .kill(),
+        }
+        let result = call.await.unwrap();
+        assert!(
+            matches!(result, Err(SessionError::CallFailed { .. })),
+            "{stop}: {result:?}"
+        );
+        assert!(
+            began.elapsed() < Duration::from_secs(15),
+            "{stop}: failed at the timeout, not at the stop"
+        );
+        assert_eq!(ports.lock().unwrap().len(), 1, "the port lives on");
+        ports.lock().unwrap().clear();
+        assert_eq!(manager.pending_call_deadlines(), 0);
+    }
     manager.shutdown().await;
 }
 
