@@ -307,9 +307,7 @@ impl Slot<'_> {
         }
         Poll::Pending
     }
-}
 
-impl Slot<'_> {
     /// Leaves the pending deadlines (if it had joined them).
     fn give_back(&mut self) {
         if let Some(key) = self.key.take() {

@@ -47,15 +47,13 @@ pub(super) async fn find_at(
 ) -> Result<(Arc<Entry>, Instant), SessionError> {
     let missing = match shared.registry.lookup_at(id) {
         Ok((entry, now)) => {
-            let Some(parking) = entry.parking() else {
-                return Ok((entry, now));
-            };
-            if parking.is_active() {
-                return Ok((entry, now));
+            if entry.parking().is_some_and(|parking| !parking.is_active()) {
+                // A parked session is revived first, which takes time: the clock is read
+                // again after it.
+                park::activate(shared, &entry).await?;
+                return Ok((entry, Instant::now()));
             }
-            // A parked session is revived first.
-            park::activate(shared, &entry).await?;
-            return Ok((entry, Instant::now()));
+            return Ok((entry, now));
         }
         Err(missing) => missing,
     };
