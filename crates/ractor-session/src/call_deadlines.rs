@@ -441,6 +441,72 @@ mod tests {
         assert_eq!(deadlines.pending(), 0);
     }
 
+    /// An actor that takes no messages and only stops.
+    struct Idle;
+
+    enum IdleMsg {}
+
+    #[cfg(feature = "cluster")]
+    impl ractor::Message for IdleMsg {}
+
+    impl ractor::Actor for Idle {
+        type Msg = IdleMsg;
+        type State = ();
+        type Arguments = ();
+
+        async fn pre_start(
+            &self,
+            _: ractor::ActorRef<IdleMsg>,
+            (): (),
+        ) -> Result<(), ractor::ActorProcessingErr> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wait_on_an_actor_ends_when_it_stops_whether_reaped_or_not() {
+        for closed in [false, true] {
+            let (deadlines, _) = deadlines(Duration::from_secs(3_600));
+            let (actor, task) = ractor::Actor::spawn(None, Idle, ()).await.unwrap();
+            let cell = actor.get_cell();
+            let mut waiting = Box::pin(deadlines.until(
+                Some(Instant::now() + Duration::from_secs(3_600)),
+                Some(&cell),
+                std::future::pending::<()>(),
+            ));
+            assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+            if closed {
+                // After shutdown: ractor's own stop notification ends the wait.
+                deadlines.close();
+                assert!(futures_util::poll!(waiting.as_mut()).is_pending());
+                actor.stop(None);
+            } else {
+                // The supervisor's report ends it.
+                actor.stop(None);
+                task.await.unwrap();
+                deadlines.actor_stopped(cell.get_id());
+            }
+            let ended = tokio::time::timeout(Duration::from_secs(10), waiting.as_mut()).await;
+            assert_eq!(ended, Ok(Err(Ended::Stopped)), "closed: {closed}");
+            drop(waiting);
+            assert_eq!(deadlines.pending(), 0, "the slot is given back");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wait_begun_after_its_actor_stopped_ends_at_once() {
+        let (deadlines, _) = deadlines(Duration::from_secs(3_600));
+        let (actor, task) = ractor::Actor::spawn(None, Idle, ()).await.unwrap();
+        actor.stop(None);
+        task.await.unwrap();
+        // The supervisor has been and gone: the status shows the stop.
+        let cell = actor.get_cell();
+        let waiting = deadlines.until(None, Some(&cell), std::future::pending::<()>());
+        let ended = tokio::time::timeout(Duration::from_secs(10), waiting).await;
+        assert_eq!(ended, Ok(Err(Ended::Stopped)));
+        assert_eq!(deadlines.pending(), 0);
+    }
+
     #[tokio::test(start_paused = true)]
     async fn no_deadline_waits_for_the_future() {
         let (deadlines, _) = deadlines(Duration::from_secs(1));
